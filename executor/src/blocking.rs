@@ -1,0 +1,243 @@
+//! The blocking pool (`spawn_blocking`) and `block_in_place` (Go's entersyscall/exitsyscall).
+//!
+//! A `spawn_blocking` closure becomes a task with its own scheduler (no registry, so it is not in
+//! `live_tasks`) that runs once on a pool thread. Up to `max_blocking_threads` threads; idle
+//! ones exit after `blocking_keep_alive`; closures beyond the cap wait in FIFO order. Runtime
+//! drop cancels queued closures and does not wait for running ones.
+
+use crate::loom::Arc;
+use crate::loom::atomic::Ordering;
+use crate::runtime::Config;
+use crate::sched::{Shared, context};
+use crate::task::{self, Header, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::panic::Location;
+use std::pin::Pin;
+use std::sync::{Condvar, Mutex};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// # Fields
+/// `synced` and `cv` guard the queue and the thread counts; the rest is fixed at build.
+pub(crate) struct BlockingPool {
+    inner: std::sync::Arc<Inner>,
+}
+
+struct Inner {
+    synced: Mutex<Synced>,
+    cv: Condvar,
+    max_threads: usize,
+    keep_alive: Duration,
+}
+
+struct Synced {
+    queue: VecDeque<Notified>,
+    threads: usize,
+    idle: usize,
+    shutdown: bool,
+}
+
+/// The scheduler of a blocking task: it never needs one after the first run.
+struct BlockingSchedule;
+
+impl Schedule for BlockingSchedule {
+    fn schedule(&self, _task: Notified) {
+        unreachable!("a blocking task is never woken: it runs once, start to finish");
+    }
+    fn yield_now(&self, _task: Notified) {
+        unreachable!("a blocking task never returns Pending");
+    }
+    fn release(&self, _task: &Header) -> Option<Task> {
+        None
+    }
+}
+
+/// The closure as a future that finishes in its first poll.
+struct BlockingTask<F>(Option<F>);
+
+impl<F> Unpin for BlockingTask<F> {}
+
+impl<R, F: FnOnce() -> R> Future for BlockingTask<F> {
+    type Output = R;
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<R> {
+        let f = self.0.take().expect("blocking task polled after it finished");
+        Poll::Ready(f())
+    }
+}
+
+impl BlockingPool {
+    pub(crate) fn new(config: &Config) -> BlockingPool {
+        BlockingPool {
+            inner: std::sync::Arc::new(Inner {
+                synced: Mutex::new(Synced {
+                    queue: VecDeque::new(),
+                    threads: 0,
+                    idle: 0,
+                    shutdown: false,
+                }),
+                cv: Condvar::new(),
+                max_threads: config.max_blocking_threads,
+                keep_alive: config.blocking_keep_alive,
+            }),
+        }
+    }
+
+    /// `(threads alive, idle threads)`.
+    pub(crate) fn thread_counts(&self) -> (usize, usize) {
+        let s = self.inner.lock();
+        (s.threads, s.idle)
+    }
+
+    /// Cancels queued closures and tells idle threads to exit; running ones finish detached.
+    pub(crate) fn shutdown(&self) {
+        let queued: Vec<Notified> = {
+            let mut s = self.inner.lock();
+            s.shutdown = true;
+            s.queue.drain(..).collect()
+        };
+        self.inner.cv.notify_all();
+        for t in queued {
+            // SAFETY: the entry's reference is handed to `shutdown`, which consumes it.
+            unsafe { RawTask::from_raw(t.into_raw()).shutdown() };
+        }
+    }
+}
+
+impl Inner {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Synced> {
+        self.synced.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Runs `f` on the blocking pool of `shared`.
+pub(crate) fn spawn_blocking<R, F>(
+    shared: &Arc<Shared>,
+    f: F,
+    at: &'static Location<'static>,
+) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    let meta = SpawnMeta {
+        id: task::Id::next(),
+        spawned_at: at,
+    };
+    let (notified, raw) = task::new_unregistered_task(BlockingTask(Some(f)), BlockingSchedule, meta);
+    let handle = JoinHandle::new(raw);
+    let pool = &shared.blocking.inner;
+    let mut s = pool.lock();
+    if s.shutdown {
+        drop(s);
+        // SAFETY: as in `shutdown`.
+        unsafe { RawTask::from_raw(notified.into_raw()).shutdown() };
+        return handle;
+    }
+    s.queue.push_back(notified);
+    if s.idle > 0 {
+        s.idle -= 1;
+        drop(s);
+        pool.cv.notify_one();
+    } else if s.threads < pool.max_threads {
+        s.threads += 1;
+        drop(s);
+        if let Err(e) = start_thread(shared) {
+            eprintln!("gosched: cannot start a blocking thread: {e}");
+            pool.lock().threads -= 1;
+        }
+    }
+    handle
+}
+
+fn start_thread(shared: &Arc<Shared>) -> std::io::Result<()> {
+    let shared = shared.clone();
+    let mut b = std::thread::Builder::new().name("gosched-blocking".into());
+    if let Some(size) = shared.config.stack_size {
+        b = b.stack_size(size);
+    }
+    b.spawn(move || {
+        let _enter = context::enter(shared.clone());
+        if let Some(f) = &shared.config.on_thread_start {
+            f();
+        }
+        run_thread(&shared.blocking.inner);
+        if let Some(f) = &shared.config.on_thread_stop {
+            f();
+        }
+    })?;
+    Ok(())
+}
+
+/// A pool thread: run queued closures, wait up to `keep_alive` for more, then exit.
+fn run_thread(pool: &Inner) {
+    let mut s = pool.lock();
+    loop {
+        if let Some(task) = s.queue.pop_front() {
+            drop(s);
+            task.run();
+            s = pool.lock();
+            continue;
+        }
+        if s.shutdown {
+            break;
+        }
+        s.idle += 1;
+        let (guard, timeout) = pool
+            .cv
+            .wait_timeout(s, pool.keep_alive)
+            .unwrap_or_else(|e| e.into_inner());
+        s = guard;
+        // `spawn_blocking` takes us off the idle count when it hands us work; if we timed out
+        // (or woke spuriously) with nothing queued we are still counted: undo that.
+        if s.queue.is_empty() {
+            s.idle -= 1;
+            if timeout.timed_out() || s.shutdown {
+                break;
+            }
+        }
+    }
+    s.threads -= 1;
+}
+
+/// Runs `f`, which may block, on this thread after handing this M's P to another M
+/// (Go's `entersyscall` made eager, since the caller says it will block). Outside a worker it
+/// just calls `f`.
+///
+/// # Examples
+/// ```
+/// let rt = gosched_executor::runtime::Builder::new().maxprocs(1).build().unwrap();
+/// let v = rt.block_on(rt.spawn(async {
+///     gosched_executor::block_in_place(|| {
+///         std::thread::sleep(std::time::Duration::from_millis(10));
+///         7
+///     })
+/// }));
+/// assert_eq!(v.unwrap(), 7);
+/// assert!(rt.metrics().handoffs_total >= 1);
+/// ```
+pub fn block_in_place<R>(f: impl FnOnce() -> R) -> R {
+    let handed_off = context::with_worker(|cx| {
+        let cx = cx?;
+        let pid = cx.p.get()?;
+        let p = &cx.shared.ps[pid];
+        let crate::sched::p::PStatus::InPoll(seq) = p.status() else {
+            return None;
+        };
+        if !p.try_retake(seq) {
+            return None;
+        }
+        // The P is ours to give: the rest of this poll runs without it (step 4 at its end).
+        cx.shared.handoffs.fetch_add(1, Ordering::Relaxed);
+        cx.m.blocked.store(true, Ordering::Relaxed);
+        cx.shared.handoffp(pid);
+        Some(cx.m.clone())
+    });
+    let _syscall = task::current_header(|h| h.map(|h| h.wait.swap(task::WAIT_SYSCALL, Ordering::Relaxed)));
+    let out = f();
+    task::set_current_wait(task::WAIT_OTHER);
+    if let Some(m) = handed_off {
+        m.blocked.store(false, Ordering::Relaxed);
+    }
+    out
+}

@@ -1,0 +1,295 @@
+//! `Builder`: the runtime's settings, from code, then the environment, then defaults.
+
+use super::Runtime;
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Default `max_blocking_threads` (tokio's).
+const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
+/// Default `blocking_keep_alive` (tokio's).
+const DEFAULT_BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(10);
+/// Default `preempt_slice`: Go's `forcePreemptNS`.
+const DEFAULT_PREEMPT_SLICE: Duration = Duration::from_millis(10);
+/// Default worker thread name.
+const DEFAULT_THREAD_NAME: &str = "gosched-m";
+
+type Hook = Arc<dyn Fn() + Send + Sync + 'static>;
+
+/// The settings a runtime was built with.
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) maxprocs: usize,
+    pub(crate) thread_name: String,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) max_blocking_threads: usize,
+    pub(crate) blocking_keep_alive: Duration,
+    pub(crate) preempt_slice: Duration,
+    pub(crate) sysmon: bool,
+    pub(crate) schedtrace: Option<Duration>,
+    pub(crate) scheddetail: bool,
+    pub(crate) on_thread_start: Option<Hook>,
+    pub(crate) on_thread_stop: Option<Hook>,
+}
+
+/// Builds a [`Runtime`] with custom settings.
+///
+/// Settings made here win over the environment (`GOSCHED_MAXPROCS`, `GOSCHED_DEBUG`), which
+/// wins over the defaults. Bad values are an `io::ErrorKind::InvalidInput` error from
+/// [`build`](Builder::build) naming the setting.
+///
+/// # Examples
+/// ```
+/// use gosched_executor::runtime::Builder;
+/// use std::time::Duration;
+///
+/// let rt = Builder::new()
+///     .maxprocs(2)
+///     .thread_name("my-worker")
+///     .preempt_slice(Duration::from_millis(5))
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.metrics().maxprocs, 2);
+///
+/// let err = Builder::new().maxprocs(0).build().unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// assert!(err.to_string().contains("maxprocs"));
+/// ```
+#[derive(Default)]
+pub struct Builder {
+    maxprocs: Option<usize>,
+    thread_name: Option<String>,
+    stack_size: Option<usize>,
+    max_blocking_threads: Option<usize>,
+    blocking_keep_alive: Option<Duration>,
+    preempt_slice: Option<Duration>,
+    sysmon: Option<bool>,
+    schedtrace: Option<Duration>,
+    on_thread_start: Option<Hook>,
+    on_thread_stop: Option<Hook>,
+}
+
+impl Builder {
+    /// A builder with every setting at its default.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
+    /// The number of Ps (Go's `GOMAXPROCS`). Default: `GOSCHED_MAXPROCS`, else the available
+    /// parallelism. 0 is an error at `build()`.
+    pub fn maxprocs(mut self, n: usize) -> Self {
+        self.maxprocs = Some(n);
+        self
+    }
+
+    /// The name of worker threads (default `"gosched-m"`).
+    pub fn thread_name(mut self, name: impl Into<String>) -> Self {
+        self.thread_name = Some(name.into());
+        self
+    }
+
+    /// Stack size of worker and blocking threads, in bytes.
+    pub fn thread_stack_size(mut self, bytes: usize) -> Self {
+        self.stack_size = Some(bytes);
+        self
+    }
+
+    /// The most threads `spawn_blocking` may use at once (default 512; 0 is an error).
+    pub fn max_blocking_threads(mut self, n: usize) -> Self {
+        self.max_blocking_threads = Some(n);
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before exiting (default 10 s).
+    pub fn blocking_keep_alive(mut self, d: Duration) -> Self {
+        self.blocking_keep_alive = Some(d);
+        self
+    }
+
+    /// How long a task may run before sysmon asks it to yield (Go's `forcePreemptNS`,
+    /// default 10 ms; 0 is an error).
+    pub fn preempt_slice(mut self, d: Duration) -> Self {
+        self.preempt_slice = Some(d);
+        self
+    }
+
+    /// Whether the sysmon thread runs (default true).
+    pub fn sysmon(mut self, on: bool) -> Self {
+        self.sysmon = Some(on);
+        self
+    }
+
+    /// Print Go's `SCHED` line to stderr every `every` (as `GOSCHED_DEBUG=schedtrace=MS`);
+    /// 0 is an error.
+    pub fn schedtrace(mut self, every: Duration) -> Self {
+        self.schedtrace = Some(every);
+        self
+    }
+
+    /// Runs on every worker and blocking thread when it starts.
+    pub fn on_thread_start(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs on every worker and blocking thread before it exits.
+    pub fn on_thread_stop(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// Checks the settings and starts the runtime.
+    pub fn build(self) -> io::Result<Runtime> {
+        Runtime::from_config(self.config()?)
+    }
+
+    fn config(self) -> io::Result<Config> {
+        let env = EnvSettings::read()?;
+        let maxprocs = match self.maxprocs.or(env.maxprocs) {
+            Some(0) => return Err(invalid("maxprocs must be at least 1 (got 0)")),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if self.max_blocking_threads == Some(0) {
+            return Err(invalid("max_blocking_threads must be at least 1 (got 0)"));
+        }
+        if self.preempt_slice == Some(Duration::ZERO) {
+            return Err(invalid("preempt_slice must be longer than 0"));
+        }
+        if self.schedtrace == Some(Duration::ZERO) {
+            return Err(invalid("schedtrace interval must be longer than 0"));
+        }
+        Ok(Config {
+            maxprocs,
+            thread_name: self
+                .thread_name
+                .unwrap_or_else(|| DEFAULT_THREAD_NAME.to_string()),
+            stack_size: self.stack_size,
+            max_blocking_threads: self.max_blocking_threads.unwrap_or(DEFAULT_MAX_BLOCKING_THREADS),
+            blocking_keep_alive: self.blocking_keep_alive.unwrap_or(DEFAULT_BLOCKING_KEEP_ALIVE),
+            preempt_slice: self.preempt_slice.unwrap_or(DEFAULT_PREEMPT_SLICE),
+            sysmon: self.sysmon.unwrap_or(true),
+            schedtrace: self.schedtrace.or(env.schedtrace),
+            scheddetail: env.scheddetail,
+            on_thread_start: self.on_thread_start,
+            on_thread_stop: self.on_thread_stop,
+        })
+    }
+}
+
+/// What the environment says.
+#[derive(Default)]
+struct EnvSettings {
+    maxprocs: Option<usize>,
+    schedtrace: Option<Duration>,
+    scheddetail: bool,
+}
+
+impl EnvSettings {
+    fn read() -> io::Result<EnvSettings> {
+        let mut env = EnvSettings::default();
+        if let Some(v) = var("GOSCHED_MAXPROCS")? {
+            env.maxprocs = Some(parse_maxprocs(&v)?);
+        }
+        if let Some(v) = var("GOSCHED_DEBUG")? {
+            (env.schedtrace, env.scheddetail) = parse_debug(&v)?;
+        }
+        Ok(env)
+    }
+}
+
+/// An environment variable, trimmed; empty counts as unset.
+fn var(name: &str) -> io::Result<Option<String>> {
+    match std::env::var(name) {
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => Ok(Some(v.trim().to_string())),
+        Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(invalid(&format!("{name} is not valid UTF-8"))),
+    }
+}
+
+pub(crate) fn parse_maxprocs(v: &str) -> io::Result<usize> {
+    match v.trim().parse::<usize>() {
+        Ok(0) => Err(invalid("GOSCHED_MAXPROCS must be at least 1 (got \"0\")")),
+        Ok(n) => Ok(n),
+        Err(_) => Err(invalid(&format!(
+            "GOSCHED_MAXPROCS must be a positive integer (got {v:?})"
+        ))),
+    }
+}
+
+/// `schedtrace=MS[,scheddetail=1]`.
+pub(crate) fn parse_debug(v: &str) -> io::Result<(Option<Duration>, bool)> {
+    let mut schedtrace = None;
+    let mut scheddetail = false;
+    for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let Some((key, value)) = item.split_once('=') else {
+            return Err(invalid(&format!("GOSCHED_DEBUG: {item:?} is not key=value")));
+        };
+        let n: u64 = value.trim().parse().map_err(|_| {
+            invalid(&format!(
+                "GOSCHED_DEBUG: {key}={value:?} is not a non-negative integer"
+            ))
+        })?;
+        match key.trim() {
+            "schedtrace" => schedtrace = (n > 0).then(|| Duration::from_millis(n)),
+            "scheddetail" => scheddetail = n != 0,
+            other => {
+                return Err(invalid(&format!(
+                    "GOSCHED_DEBUG: unknown key {other:?} (known: schedtrace, scheddetail)"
+                )));
+            }
+        }
+    }
+    Ok((schedtrace, scheddetail))
+}
+
+fn invalid(msg: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, format!("gosched: {msg}"))
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("maxprocs", &self.maxprocs)
+            .field("thread_name", &self.thread_name)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("preempt_slice", &self.preempt_slice)
+            .field("sysmon", &self.sysmon)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maxprocs_env_values() {
+        assert_eq!(parse_maxprocs(" 4 ").unwrap(), 4);
+        for bad in ["0", "abc", "-1", "1.5"] {
+            let e = parse_maxprocs(bad).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+            assert!(e.to_string().contains("GOSCHED_MAXPROCS"), "{e}");
+        }
+    }
+
+    #[test]
+    fn debug_env_values() {
+        assert_eq!(
+            parse_debug("schedtrace=1000").unwrap(),
+            (Some(Duration::from_secs(1)), false)
+        );
+        assert_eq!(
+            parse_debug("schedtrace=5,scheddetail=1").unwrap(),
+            (Some(Duration::from_millis(5)), true)
+        );
+        assert_eq!(parse_debug("schedtrace=0").unwrap(), (None, false));
+        for bad in ["bogus=1", "schedtrace=x", "schedtrace", "scheddetail=-1"] {
+            let e = parse_debug(bad).unwrap_err();
+            assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
+            assert!(e.to_string().contains("GOSCHED_DEBUG"), "{e}");
+        }
+    }
+}

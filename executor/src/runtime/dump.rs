@@ -1,0 +1,200 @@
+//! `dump()`: every live task with its state and wait reason (Go's goroutine dump), and the leak
+//! check built on it (goleak's `VerifyNone`).
+
+use crate::sched::Shared;
+use crate::task::{self, Header, Id, WAIT_SYSCALL};
+use std::fmt;
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
+/// One live task, as `Runtime::dump` reports it.
+#[non_exhaustive]
+#[derive(Clone, Debug)]
+pub struct TaskInfo {
+    /// The task's id.
+    pub id: Id,
+    /// What it is doing.
+    pub state: TaskState,
+    /// Why it waits, when `state` is `Waiting`.
+    pub wait_reason: Option<WaitReason>,
+    /// Where it was spawned.
+    pub spawned_at: &'static Location<'static>,
+    /// Time since the spawn.
+    pub age: Duration,
+    /// How often it has been polled.
+    pub polls: u64,
+}
+
+/// A task's state, in Go's terms.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TaskState {
+    /// In a run queue (Go's `_Grunnable`).
+    Runnable,
+    /// Being polled (`_Grunning`).
+    Running,
+    /// Parked until a wake (`_Gwaiting`).
+    Waiting,
+    /// Its M is inside `block_in_place` (`_Gsyscall`).
+    Syscall,
+    /// Asked to yield by sysmon and requeued (`_Gpreempted`).
+    Preempted,
+}
+
+/// Why a task waits (Go's `waitReason`).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitReason {
+    /// Waiting for a socket to become readable.
+    IoRead,
+    /// Waiting for a socket to become writable.
+    IoWrite,
+    /// In `sleep`, `timeout` or `interval`.
+    Sleep,
+    /// Awaiting a `JoinHandle`.
+    Join,
+    /// After `yield_now`.
+    Yield,
+    /// Any other future.
+    Other,
+}
+
+impl fmt::Display for TaskState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TaskState::Runnable => "runnable",
+            TaskState::Running => "running",
+            TaskState::Waiting => "waiting",
+            TaskState::Syscall => "syscall",
+            TaskState::Preempted => "preempted",
+        })
+    }
+}
+
+impl fmt::Display for WaitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WaitReason::IoRead | WaitReason::IoWrite => "IO wait",
+            WaitReason::Sleep => "sleep",
+            WaitReason::Join => "join",
+            WaitReason::Yield => "yield",
+            WaitReason::Other => "wait",
+        })
+    }
+}
+
+impl WaitReason {
+    fn from_code(code: u8) -> WaitReason {
+        match code {
+            task::WAIT_IO_READ => WaitReason::IoRead,
+            task::WAIT_IO_WRITE => WaitReason::IoWrite,
+            task::WAIT_SLEEP => WaitReason::Sleep,
+            task::WAIT_JOIN => WaitReason::Join,
+            task::WAIT_YIELD => WaitReason::Yield,
+            _ => WaitReason::Other,
+        }
+    }
+}
+
+impl TaskInfo {
+    fn of(header: &Header) -> TaskInfo {
+        let snap = header.snapshot();
+        let code = header.wait.load(std::sync::atomic::Ordering::Relaxed);
+        let state = if snap.is_running() {
+            if code == WAIT_SYSCALL {
+                TaskState::Syscall
+            } else {
+                TaskState::Running
+            }
+        } else if snap.is_notified() {
+            TaskState::Runnable
+        } else {
+            TaskState::Waiting
+        };
+        TaskInfo {
+            id: header.id,
+            state,
+            wait_reason: (state == TaskState::Waiting).then(|| WaitReason::from_code(code)),
+            spawned_at: header.spawned_at,
+            age: header.created.elapsed(),
+            polls: u64::from(header.polls.load(std::sync::atomic::Ordering::Relaxed)),
+        }
+    }
+}
+
+impl fmt::Display for TaskInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "task {} [{}", self.id, self.state)?;
+        if let Some(reason) = self.wait_reason {
+            write!(f, ", {reason}")?;
+        }
+        write!(
+            f,
+            ", {:.1?}, {} polls] spawned at {}",
+            self.age, self.polls, self.spawned_at
+        )
+    }
+}
+
+pub(crate) fn dump(shared: &Shared) -> Vec<TaskInfo> {
+    let mut out = Vec::with_capacity(shared.registry.len());
+    shared.registry.for_each(|h| out.push(TaskInfo::of(h)));
+    out.sort_by_key(|t| t.id);
+    out
+}
+
+/// Tasks still alive after a leak check's grace period.
+#[derive(Debug, Clone)]
+pub struct LeakError {
+    /// The tasks that were still alive.
+    pub tasks: Vec<TaskInfo>,
+}
+
+impl fmt::Display for LeakError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "gosched: leaked tasks ({} still alive):", self.tasks.len())?;
+        for t in &self.tasks {
+            writeln!(f, "  {t}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for LeakError {}
+
+/// Go's goleak `VerifyNone`: waits up to `grace` for every task of the runtime to finish, and
+/// returns the ones that did not.
+///
+/// # Examples
+/// ```
+/// use gosched_executor::runtime::{Runtime, verify_no_leaks};
+/// use std::time::Duration;
+///
+/// let rt = Runtime::new().unwrap();
+/// rt.block_on(rt.spawn(async {})).unwrap();
+/// assert!(verify_no_leaks(rt.handle(), Duration::from_millis(100)).is_ok());
+///
+/// let _forever = rt.spawn(std::future::pending::<()>());
+/// let leaks = verify_no_leaks(rt.handle(), Duration::from_millis(50)).unwrap_err();
+/// assert_eq!(leaks.tasks.len(), 1);
+/// assert!(leaks.to_string().starts_with("gosched: leaked tasks"));
+/// ```
+pub fn verify_no_leaks(handle: &super::Handle, grace: Duration) -> Result<(), LeakError> {
+    /// How often the registry is looked at while waiting.
+    const POLL_EVERY: Duration = Duration::from_millis(10);
+    let deadline = Instant::now() + grace;
+    loop {
+        if handle.shared.registry.len() == 0 {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            let tasks = dump(&handle.shared);
+            return if tasks.is_empty() {
+                Ok(())
+            } else {
+                Err(LeakError { tasks })
+            };
+        }
+        std::thread::sleep(POLL_EVERY.min(deadline.saturating_duration_since(Instant::now())));
+    }
+}

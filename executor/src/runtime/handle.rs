@@ -1,0 +1,100 @@
+//! `Handle`: a cloneable reference to a runtime, usable from any thread.
+
+use super::{Metrics, TaskInfo};
+use crate::loom::Arc;
+use crate::sched::{Shared, context};
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::panic::Location;
+
+/// A cloneable reference to a runtime: spawn on it from any thread, read its metrics.
+///
+/// # Examples
+/// ```
+/// use gosched_executor::runtime::{Handle, Runtime};
+///
+/// let rt = Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// let from_thread = std::thread::spawn(move || handle.block_on(handle.spawn(async { 1 + 1 })))
+///     .join()
+///     .unwrap();
+/// assert_eq!(from_thread.unwrap(), 2);
+/// assert!(Handle::try_current().is_none());
+/// rt.block_on(async { assert!(Handle::try_current().is_some()) });
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The runtime this thread is inside (a worker, a blocking thread, or `block_on`).
+    ///
+    /// # Panics
+    /// Outside a runtime, with a message naming the fix.
+    #[track_caller]
+    pub fn current() -> Handle {
+        Handle::try_current().expect(
+            "gosched: no runtime here. Call this from a task, from inside Runtime::block_on, \
+             or from a spawn_blocking closure; from a plain thread, use a cloned Handle \
+             (runtime.handle().clone()) instead",
+        )
+    }
+
+    /// The runtime this thread is inside, if any.
+    pub fn try_current() -> Option<Handle> {
+        context::with_current(|s| {
+            s.map(|shared| Handle {
+                shared: shared.clone(),
+            })
+        })
+    }
+
+    /// Spawns a task on this runtime.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future, Location::caller())
+    }
+
+    /// Runs a blocking closure on the blocking pool.
+    #[track_caller]
+    pub fn spawn_blocking<R, F>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        crate::blocking::spawn_blocking(&self.shared, f, Location::caller())
+    }
+
+    /// Runs `future` to completion on this thread.
+    ///
+    /// # Panics
+    /// On a gosched worker thread.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        super::block_on(&self.shared, future)
+    }
+
+    /// A snapshot of the runtime's counters.
+    pub fn metrics(&self) -> Metrics {
+        Metrics::read(&self.shared)
+    }
+
+    /// Every live task.
+    pub fn dump(&self) -> Vec<TaskInfo> {
+        super::dump::dump(&self.shared)
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("maxprocs", &self.shared.ps.len())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,83 @@
+//! `Metrics`: a snapshot of a runtime's state and counters, summed from per-M counters on read.
+
+use crate::loom::atomic::Ordering;
+use crate::sched::Shared;
+
+/// A snapshot of a runtime's state and counters (Go's schedtrace fields and more).
+///
+/// Reading it takes a few locks briefly and sums per-M counters; the hot paths keep no shared
+/// counter. Totals only grow.
+///
+/// # Examples
+/// ```
+/// let rt = gosched_executor::runtime::Builder::new().maxprocs(2).build().unwrap();
+/// rt.block_on(rt.spawn(async {})).unwrap();
+/// let m = rt.metrics();
+/// assert_eq!(m.maxprocs, 2);
+/// assert_eq!(m.local_queue_depths.len(), 2);
+/// assert!(m.spawned_total >= 1 && m.polls_total >= 1);
+/// ```
+#[non_exhaustive]
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    /// Number of Ps.
+    pub maxprocs: usize,
+    /// Ps on the idle list.
+    pub idle_procs: usize,
+    /// Worker Ms alive, plus sysmon; blocking-pool threads and `block_on` callers excluded.
+    pub threads: usize,
+    /// Ms spinning (looking for work to steal).
+    pub spinning_threads: usize,
+    /// Ms parked without a P.
+    pub idle_threads: usize,
+    /// Blocking-pool threads alive.
+    pub blocking_threads: usize,
+    /// Blocking-pool threads waiting for work.
+    pub idle_blocking_threads: usize,
+    /// Tasks spawned and not yet completed or dropped.
+    pub live_tasks: usize,
+    /// Tasks in the global queue.
+    pub global_queue_depth: usize,
+    /// Tasks in each P's local queue, `runnext` included.
+    pub local_queue_depths: Vec<usize>,
+    /// Tasks spawned since the runtime started.
+    pub spawned_total: u64,
+    /// Polls since the runtime started.
+    pub polls_total: u64,
+    /// Tasks moved between Ps by stealing.
+    pub steals_total: u64,
+    /// Ps moved off an M (sysmon retakes, `block_in_place`).
+    pub handoffs_total: u64,
+    /// Preemption requests that made a task yield.
+    pub preemptions_total: u64,
+    /// Tasks made runnable by the netpoller.
+    pub netpoll_wakeups_total: u64,
+}
+
+impl Metrics {
+    pub(crate) fn read(shared: &Shared) -> Metrics {
+        let ms = shared.all_ms();
+        let sum = |f: fn(&crate::sched::m::M) -> u64| ms.iter().map(|m| f(m)).sum::<u64>();
+        let idle_threads = shared.lock_sched().idle_ms.len();
+        let (blocking_threads, idle_blocking_threads) = shared.blocking.thread_counts();
+        Metrics {
+            maxprocs: shared.ps.len(),
+            idle_procs: shared.npidle.load(Ordering::Relaxed),
+            threads: ms.len() + usize::from(shared.config.sysmon),
+            spinning_threads: shared.nmspinning.load(Ordering::Relaxed),
+            idle_threads,
+            blocking_threads,
+            idle_blocking_threads,
+            live_tasks: shared.registry.len(),
+            global_queue_depth: shared.global.len(),
+            local_queue_depths: shared.ps.iter().map(|p| p.runq.len()).collect(),
+            spawned_total: sum(|m| m.spawned.load(Ordering::Relaxed))
+                + shared.remote_spawned.load(Ordering::Relaxed),
+            polls_total: sum(|m| m.polls.load(Ordering::Relaxed)),
+            steals_total: sum(|m| m.steals.load(Ordering::Relaxed)),
+            handoffs_total: shared.handoffs.load(Ordering::Relaxed),
+            preemptions_total: shared.preemptions.load(Ordering::Relaxed),
+            netpoll_wakeups_total: shared.netpoll_wakeups.load(Ordering::Relaxed),
+        }
+    }
+}

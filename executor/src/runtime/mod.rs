@@ -1,0 +1,18 @@
+//! The runtime: [`Runtime`], its [`Builder`] and [`Handle`], and what it reports
+//! ([`Metrics`], [`TaskInfo`], [`verify_no_leaks`]).
+
+mod block_on;
+mod builder;
+mod dump;
+mod handle;
+mod metrics;
+mod rt;
+
+pub use builder::Builder;
+pub use dump::{LeakError, TaskInfo, TaskState, WaitReason, verify_no_leaks};
+pub use handle::Handle;
+pub use metrics::Metrics;
+pub use rt::Runtime;
+
+pub(crate) use block_on::block_on;
+pub(crate) use builder::Config;

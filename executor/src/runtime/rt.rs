@@ -1,0 +1,192 @@
+//! `Runtime`: owns the Ps, Ms, sysmon and the blocking pool; shuts them down on drop.
+
+use super::{Builder, Config, Handle, Metrics, TaskInfo};
+use crate::loom::atomic::Ordering;
+use crate::sched::{Shared, context};
+use crate::sysmon::Sysmon;
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::panic::Location;
+use std::time::{Duration, Instant};
+
+/// A gosched runtime: `maxprocs` Ps, the worker threads (Ms) that run them, sysmon, and the
+/// blocking pool.
+///
+/// # Examples
+/// ```
+/// use gosched_executor::runtime::Runtime;
+///
+/// let rt = Runtime::new().unwrap();
+/// let sum = rt.block_on(async {
+///     let tasks: Vec<_> = (0..10u64).map(|i| gosched_executor::spawn(async move { i * i })).collect();
+///     let mut sum = 0;
+///     for t in tasks {
+///         sum += t.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 285);
+/// ```
+pub struct Runtime {
+    handle: Handle,
+    sysmon: Option<Sysmon>,
+    /// Set once shutdown ran (by `shutdown_timeout` or `drop`).
+    done: bool,
+}
+
+impl Runtime {
+    /// A runtime with the default settings (`Builder::new().build()`).
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A builder for custom settings.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    pub(crate) fn from_config(config: Config) -> io::Result<Runtime> {
+        let shared = Shared::new(config);
+        let sysmon = if shared.config.sysmon || shared.config.schedtrace.is_some() {
+            Some(Sysmon::start(shared.clone())?)
+        } else {
+            None
+        };
+        Ok(Runtime {
+            handle: Handle { shared },
+            sysmon,
+            done: false,
+        })
+    }
+
+    /// Runs `future` to completion on the calling thread; tasks it spawns run on the workers.
+    /// `future` need not be `Send`. A panic in it propagates to the caller.
+    ///
+    /// # Panics
+    /// On a worker thread of any gosched runtime.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        super::block_on(&self.handle.shared, future)
+    }
+
+    /// Spawns a task.
+    #[track_caller]
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.shared.spawn(future, Location::caller())
+    }
+
+    /// Runs a blocking closure on the blocking pool.
+    #[track_caller]
+    pub fn spawn_blocking<R, F>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        crate::blocking::spawn_blocking(&self.handle.shared, f, Location::caller())
+    }
+
+    /// A handle to this runtime.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// A snapshot of the counters.
+    pub fn metrics(&self) -> Metrics {
+        self.handle.metrics()
+    }
+
+    /// Every live task.
+    pub fn dump(&self) -> Vec<TaskInfo> {
+        self.handle.dump()
+    }
+
+    /// Drops every task's future, then waits at most `timeout` for the worker threads to exit
+    /// (a thread stuck in a task's poll is left behind).
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        self.shutdown(Some(timeout));
+    }
+
+    fn shutdown(&mut self, timeout: Option<Duration>) {
+        if self.done {
+            return;
+        }
+        self.done = true;
+        let shared = &self.handle.shared;
+        let on_own_worker =
+            context::with_worker(|cx| cx.is_some_and(|cx| crate::loom::Arc::ptr_eq(&cx.shared, shared)));
+        assert!(
+            !on_own_worker,
+            "gosched: a Runtime was dropped on one of its own worker threads, which cannot join \
+             itself; drop it from the thread that built it, or from a spawn_blocking closure"
+        );
+        // SeqCst: every M's `find_runnable` and `stopm` check it after their own SeqCst ops.
+        shared.shutdown.store(true, Ordering::SeqCst);
+        for m in shared.all_ms() {
+            m.exit();
+        }
+        if let Some(sysmon) = self.sysmon.take() {
+            sysmon.stop();
+        }
+        join_threads(shared, timeout);
+        cancel_all(shared);
+        shared.blocking.shutdown();
+    }
+}
+
+/// Joins every M, giving up at the deadline (the rest are detached).
+fn join_threads(shared: &Shared, timeout: Option<Duration>) {
+    let deadline = timeout.map(|t| Instant::now() + t);
+    /// How often `shutdown_timeout` looks at threads that have not exited yet.
+    const JOIN_POLL: Duration = Duration::from_millis(1);
+    let threads = std::mem::take(&mut *shared.threads.lock().unwrap_or_else(|e| e.into_inner()));
+    for t in threads {
+        if let Some(deadline) = deadline {
+            while !t.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(JOIN_POLL);
+            }
+            if !t.is_finished() {
+                continue;
+            }
+        }
+        let _ = t.join();
+    }
+}
+
+/// Cancels every task (dropping its future here) and empties every queue. Repeats while drops
+/// wake or spawn more, so no task's future and no queue entry outlives the runtime.
+fn cancel_all(shared: &Shared) {
+    loop {
+        let tasks = shared.registry.close_and_drain();
+        let mut entries = shared.global.drain();
+        for p in shared.ps.iter() {
+            entries.extend(p.runq.drain());
+        }
+        if tasks.is_empty() && entries.is_empty() {
+            break;
+        }
+        for t in tasks {
+            t.shutdown();
+        }
+        drop(entries);
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("maxprocs", &self.handle.shared.ps.len())
+            .finish_non_exhaustive()
+    }
+}

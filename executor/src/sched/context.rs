@@ -1,0 +1,118 @@
+//! Thread-local state: the worker context of an M's thread (`WorkerCx`), and the runtime a
+//! non-worker thread has entered (`block_on`, blocking-pool threads).
+//!
+//! `WorkerCx` is where a spawn or a wake made on an M lands (step 2 of the poll protocol,
+//! sched/mod.rs): while the M polls, into its spawn buffer; while it owns its P between polls,
+//! straight into the P; otherwise into the global queue.
+
+use super::m::M;
+use super::shared::Shared;
+use crate::loom::Arc;
+use crate::task::Notified;
+use crossbeam_deque::Worker;
+use std::cell::{Cell, RefCell};
+use std::ptr;
+
+/// What the M is doing, for routing wakes.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Mode {
+    /// No P (parked, spinning without one, or lost it).
+    NoP,
+    /// Owns its P and is not inside a poll: may touch the P's queues.
+    Owning,
+    /// Inside a poll: must not touch the P (step 2).
+    Polling,
+}
+
+/// The thread-local half of an M. Lives on the M thread's stack for the thread's lifetime.
+pub(crate) struct WorkerCx {
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) m: Arc<M>,
+    /// Spawns and wakes made during a poll (step 2); `m.buffer` steals from it.
+    pub(crate) buffer: Worker<Notified>,
+    pub(crate) mode: Cell<Mode>,
+    /// The P this M owns.
+    pub(crate) p: Cell<Option<usize>>,
+    /// The task being polled, woken during its own poll: requeued after the poll.
+    pub(crate) requeue: Cell<Option<Notified>>,
+    /// The requeue goes to the global queue tail (`yield_now`, sysmon preemption).
+    pub(crate) yield_to_global: Cell<bool>,
+    /// Whether this M counts in `nmspinning`.
+    pub(crate) spinning: Cell<bool>,
+    /// xorshift state for the steal order.
+    pub(crate) rng: Cell<u64>,
+}
+
+thread_local! {
+    static WORKER: Cell<*const WorkerCx> = const { Cell::new(ptr::null()) };
+    static ENTERED: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+}
+
+/// Installs `cx` as this thread's worker context until the guard drops.
+pub(crate) fn set_worker(cx: &WorkerCx) -> impl Drop + '_ {
+    WORKER.set(cx as *const WorkerCx);
+    Reset(|| WORKER.set(ptr::null()))
+}
+
+/// Calls `f` with this thread's worker context, if it is an M.
+#[inline]
+pub(crate) fn with_worker<R>(f: impl FnOnce(Option<&WorkerCx>) -> R) -> R {
+    let ptr = WORKER.get();
+    // SAFETY: `ptr` is null or points to the `WorkerCx` on this thread's stack, installed by
+    // `set_worker` whose guard resets it before the context is dropped; it is only used here,
+    // on the same thread, for the duration of `f`.
+    f(unsafe { ptr.as_ref() })
+}
+
+/// Whether this thread is a worker M of any runtime.
+pub(crate) fn is_worker() -> bool {
+    !WORKER.get().is_null()
+}
+
+/// Marks this thread as inside `shared` (block_on, blocking pool) until the guard drops.
+pub(crate) fn enter(shared: Arc<Shared>) -> impl Drop {
+    let prev = ENTERED.with(|e| e.replace(Some(shared)));
+    let mut prev = Some(prev);
+    Reset(move || ENTERED.with(|e| *e.borrow_mut() = prev.take().flatten()))
+}
+
+/// Calls `f` with the runtime this thread is inside: its M's, or the one it entered.
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) -> R {
+    let ptr = WORKER.get();
+    // SAFETY: as in `with_worker`.
+    if let Some(cx) = unsafe { ptr.as_ref() } {
+        return f(Some(&cx.shared));
+    }
+    ENTERED.with(|e| f(e.borrow().as_ref()))
+}
+
+/// Runs a closure on drop.
+struct Reset<F: FnMut()>(F);
+
+impl<F: FnMut()> Drop for Reset<F> {
+    fn drop(&mut self) {
+        (self.0)()
+    }
+}
+
+impl WorkerCx {
+    /// Next pseudo-random number (xorshift64*), for the steal order.
+    pub(crate) fn rand(&self) -> u64 {
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub(crate) fn is_spinning(&self) -> bool {
+        self.spinning.get()
+    }
+
+    pub(crate) fn set_spinning(&self, on: bool) {
+        self.spinning.set(on);
+        self.m.spinning.store(on, crate::loom::atomic::Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,214 @@
+//! Go's `findRunnable`: where an M looks for its next task, in Go's order, and how it gives up
+//! its P when there is none (protocol B in sched/mod.rs).
+
+use super::context::WorkerCx;
+use super::p::PStatus;
+use super::runq::RunQueue;
+use super::worker::{acquirep, releasep};
+use crate::loom::atomic::{Ordering, fence};
+use crate::task::Notified;
+use crossbeam_deque::Steal;
+
+/// Every this many ticks a P takes one task from the global queue first (Go's 61: a prime, so
+/// it does not fall into step with periodic workloads).
+const GLOBAL_QUEUE_INTERVAL: u32 = 61;
+
+/// Rounds of stealing over all Ps (Go's `stealTries`).
+const STEAL_TRIES: usize = 4;
+
+/// Finds a task for the M's P: `(task, inherits the time slice)`. Returns `None` after giving
+/// the P up (the M then parks).
+pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
+    let shared = &cx.shared;
+    let nprocs = shared.ps.len();
+    loop {
+        let pid = cx.p.get().expect("find_runnable without a P");
+        let p = &shared.ps[pid];
+        if shared.is_shutdown() {
+            release_p(cx);
+            return None;
+        }
+        // 1. Fairness: now and then the global queue first.
+        if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
+            if let Some(t) = shared.global.pop_batch(nprocs, 1, &p.runq) {
+                return Some((t, false));
+            }
+        }
+        // 2. Local: runnext (inheriting the slice) unless the slice expired, then the ring.
+        if p.preempt.swap(false, Ordering::Relaxed) {
+            p.runq.take_runnext_to_tail(&shared.global);
+        }
+        if let Some(found) = p.runq.get() {
+            return Some(found);
+        }
+        // 3. Global queue, a batch.
+        if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
+            return Some((t, false));
+        }
+        // 5. Steal, if not too many Ms spin already (at most half the busy Ps).
+        let busy = nprocs - shared.npidle.load(Ordering::SeqCst);
+        if cx.is_spinning() || 2 * shared.nmspinning.load(Ordering::SeqCst) < busy {
+            if !cx.is_spinning() {
+                cx.set_spinning(true);
+                shared.nmspinning.fetch_add(1, Ordering::SeqCst);
+            }
+            if let Some(t) = steal_work(cx, pid) {
+                return Some((t, false));
+            }
+        }
+        // 6. Give up the P; re-check once as a non-spinning M.
+        if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
+            return Some((t, false));
+        }
+        let was_spinning = release_p(cx);
+        if !recheck_and_acquire(cx, was_spinning) {
+            return None;
+        }
+    }
+}
+
+/// Protocol B steps 1–2: the P goes idle, then the M stops spinning. Returns whether it was.
+fn release_p(cx: &WorkerCx) -> bool {
+    let shared = &cx.shared;
+    let pid = cx.p.get().expect("release_p without a P");
+    {
+        let mut synced = shared.lock_sched();
+        shared.pidleput(&mut synced, pid);
+    }
+    releasep(cx);
+    let was_spinning = cx.is_spinning();
+    if was_spinning {
+        cx.set_spinning(false);
+        // SeqCst: pairs with `wakep`'s load (protocol B step 2).
+        shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
+    }
+    was_spinning
+}
+
+/// Protocol B step 3: after the fence, look at every queue once more; if something arrived,
+/// take an idle P back (spinning again if we were). True: the M holds a P again.
+fn recheck_and_acquire(cx: &WorkerCx, was_spinning: bool) -> bool {
+    let shared = &cx.shared;
+    // SeqCst fence: pairs with the one in `wakep`: either the submitter sees our P idle, or we
+    // see its task here.
+    fence(Ordering::SeqCst);
+    if shared.is_shutdown() {
+        return false;
+    }
+    let work = !shared.global.is_empty() || shared.ps.iter().any(|p| !p.runq.is_empty());
+    if !work {
+        return false;
+    }
+    let p = {
+        let mut synced = shared.lock_sched();
+        shared.pidleget(&mut synced)
+    };
+    let Some(p) = p else { return false };
+    acquirep(cx, p);
+    if was_spinning {
+        cx.set_spinning(true);
+        shared.nmspinning.fetch_add(1, Ordering::SeqCst);
+    }
+    true
+}
+
+/// Go's `stealWork`: up to `STEAL_TRIES` rounds over all Ps in a random coprime order, taking
+/// half a victim's queue; `runnext` only in the last round.
+fn steal_work(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+    let shared = &cx.shared;
+    let n = shared.ps.len();
+    let mine = &shared.ps[pid].runq;
+    for round in 0..STEAL_TRIES {
+        let last = round == STEAL_TRIES - 1;
+        let (start, stride) = random_order(n, cx.rand());
+        for k in 0..n {
+            if shared.is_shutdown() {
+                return None;
+            }
+            let v = (start + k * stride) % n;
+            if v == pid {
+                continue;
+            }
+            let victim = &shared.ps[v];
+            let status = victim.status();
+            if status == PStatus::Idle {
+                continue;
+            }
+            let before = mine.len();
+            let running = matches!(status, PStatus::InPoll(_));
+            let got = victim.runq.steal_into(mine, last, running).or_else(|| {
+                let m = victim.m()?;
+                steal_buffer(&m.buffer, mine, last, &shared.global)
+            });
+            if let Some(t) = got {
+                super::m::M::bump(&cx.m.steals, (mine.len() - before + 1) as u64);
+                return Some(t);
+            }
+        }
+    }
+    None
+}
+
+/// Steals from a polling M's spawn buffer: up to half, leaving its newest task (the one that
+/// will become `runnext`) except in the last round.
+fn steal_buffer(
+    buffer: &crossbeam_deque::Stealer<Notified>,
+    dst: &RunQueue<Notified>,
+    last: bool,
+    global: &super::global::GlobalQueue<Notified>,
+) -> Option<Notified> {
+    let len = buffer.len();
+    let keep = usize::from(!last);
+    if len <= keep {
+        return None;
+    }
+    let take = (len - len / 2).min(len - keep);
+    let first = loop {
+        match buffer.steal() {
+            Steal::Success(t) => break t,
+            Steal::Empty => return None,
+            Steal::Retry => crate::loom::spin_loop(),
+        }
+    };
+    for _ in 1..take {
+        match buffer.steal() {
+            Steal::Success(t) => dst.put(t, false, global),
+            _ => break,
+        }
+    }
+    Some(first)
+}
+
+/// Go's `randomOrder`: a start and a stride coprime with `n`, so `start + k·stride mod n`
+/// visits every P once.
+fn random_order(n: usize, r: u64) -> (usize, usize) {
+    let start = (r % n as u64) as usize;
+    let coprimes = (1..=n).filter(|&i| gcd(i, n) == 1).count();
+    let pick = ((r >> 32) % coprimes as u64) as usize;
+    let stride = (1..=n).filter(|&i| gcd(i, n) == 1).nth(pick).unwrap_or(1);
+    (start, stride)
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_order_visits_every_p_once() {
+        for n in 1..=12 {
+            for r in [0u64, 1, 7, 0xdead_beef_1234_5678, u64::MAX] {
+                let (start, stride) = random_order(n, r);
+                let mut seen: Vec<usize> = (0..n).map(|k| (start + k * stride) % n).collect();
+                seen.sort_unstable();
+                assert_eq!(seen, (0..n).collect::<Vec<_>>(), "n={n} r={r}");
+            }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Idle Ps and Ms, spinning, and waking (Go's `pidleget`/`pidleput`, `wakep`, `startm`,
+//! `stopm`). The protocol is written out in sched/mod.rs; step numbers refer to it.
+
+use super::context::WorkerCx;
+use super::m::{M, Wakeup};
+use super::shared::{Shared, Synced};
+use super::worker;
+use crate::loom::Arc;
+use crate::loom::atomic::{Ordering, fence};
+use crossbeam_deque::Worker;
+use std::io;
+use std::sync::MutexGuard;
+
+/// Go's `maxmcount`: more Ms than this is a runaway (Ms blocked in user code, each retaken).
+pub(crate) const MAX_THREADS: usize = 10_000;
+
+impl Shared {
+    pub(crate) fn lock_sched(&self) -> MutexGuard<'_, Synced> {
+        self.sched.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Go's `pidleget`. Caller holds the sched lock.
+    pub(crate) fn pidleget(&self, synced: &mut Synced) -> Option<usize> {
+        let p = synced.idle_ps.pop()?;
+        // SeqCst: protocol A step 3 reads it.
+        self.npidle.fetch_sub(1, Ordering::SeqCst);
+        Some(p)
+    }
+
+    /// Go's `pidleput`. Caller holds the sched lock and owns the P.
+    pub(crate) fn pidleput(&self, synced: &mut Synced, p: usize) {
+        self.ps[p].set_idle();
+        synced.idle_ps.push(p);
+        // SeqCst: protocol B step 1; pairs with the submitter's load in `wakep`.
+        self.npidle.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Go's `wakep`: if a P is idle and no M is spinning, start one spinning M for it.
+    /// Protocol A step 3: called after a task was made runnable.
+    pub(crate) fn wakep(self: &Arc<Self>) {
+        // SeqCst fence: the queue store that published the task must not be ordered after
+        // these loads (pairs with the fence in `find::release_p`).
+        fence(Ordering::SeqCst);
+        if self.npidle.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        if self.nmspinning.load(Ordering::SeqCst) != 0
+            || self
+                .nmspinning
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_err()
+        {
+            return;
+        }
+        let p = {
+            let mut synced = self.lock_sched();
+            self.pidleget(&mut synced)
+        };
+        match p {
+            Some(p) => self.startm(p, true),
+            None => {
+                self.nmspinning.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Go's `startm`: runs P `p` on an idle M, or a new one.
+    pub(crate) fn startm(self: &Arc<Self>, p: usize, spinning: bool) {
+        let idle = self.lock_sched().idle_ms.pop();
+        match idle {
+            Some(m) => m.start(p, spinning),
+            None => {
+                if let Err(e) = self.new_m(p, spinning) {
+                    eprintln!("gosched: cannot start a worker thread: {e}");
+                    let mut synced = self.lock_sched();
+                    self.pidleput(&mut synced, p);
+                    if spinning {
+                        self.nmspinning.fetch_sub(1, Ordering::SeqCst);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Go's `newm`: a new worker thread that starts with P `p`.
+    fn new_m(self: &Arc<Self>, p: usize, spinning: bool) -> io::Result<()> {
+        let shared = self.clone();
+        let mut ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
+        if ms.len() >= MAX_THREADS {
+            return Err(io::Error::other(format!(
+                "thread limit reached ({MAX_THREADS} Ms, like Go's maxmcount)"
+            )));
+        }
+        let buffer = Worker::new_fifo();
+        let m = Arc::new(M::new(ms.len(), buffer.stealer()));
+        let mut builder = std::thread::Builder::new().name(self.config.thread_name.clone());
+        if let Some(size) = self.config.stack_size {
+            builder = builder.stack_size(size);
+        }
+        let m2 = m.clone();
+        let handle = builder.spawn(move || worker::m_main(shared, m2, buffer, p, spinning))?;
+        ms.push(m);
+        drop(ms);
+        self.threads
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(handle);
+        Ok(())
+    }
+
+    /// Go's `stopm`: parks this M until it is handed a P (or the runtime exits).
+    pub(crate) fn stopm(&self, cx: &WorkerCx) -> Wakeup {
+        debug_assert!(cx.p.get().is_none() && !cx.is_spinning());
+        self.lock_sched().idle_ms.push(cx.m.clone());
+        if self.is_shutdown() {
+            return Wakeup::Exit;
+        }
+        cx.m.park()
+    }
+
+    /// Go's `handoffp`: a P whose M cannot run it (retaken, or entering `block_in_place`) goes
+    /// to another M if there is work for it, else to the idle list.
+    pub(crate) fn handoffp(self: &Arc<Self>, p: usize) {
+        let has_work = !self.ps[p].runq.is_empty() || !self.global.is_empty();
+        if has_work || self.is_shutdown() {
+            return self.startm(p, false);
+        }
+        // No local work: start a spinning M if none spins, so other Ps' work still gets stolen.
+        if self.nmspinning.load(Ordering::SeqCst) == 0
+            && self
+                .nmspinning
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
+        {
+            return self.startm(p, true);
+        }
+        let mut synced = self.lock_sched();
+        self.pidleput(&mut synced, p);
+    }
+}

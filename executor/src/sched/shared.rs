@@ -1,0 +1,190 @@
+//! `Shared`: the state of one runtime that every M, every task and every `Handle` reaches.
+//! Spawning and the routing of wakes live here; idle Ps/Ms and `wakep` in `idle.rs`.
+
+use super::context::{self, Mode, WorkerCx};
+use super::global::GlobalQueue;
+use super::m::M;
+use super::p::P;
+use crate::blocking::BlockingPool;
+use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::loom::{Arc, Mutex};
+use crate::runtime::Config;
+use crate::task::{self, Header, JoinHandle, Notified, Registry, Schedule, SpawnMeta, Task};
+use std::future::Future;
+use std::panic::Location;
+use std::thread;
+use std::time::Instant;
+
+/// Data under the sched lock (Go's `sched.lock`).
+pub(crate) struct Synced {
+    /// Idle Ps, as a stack (Go's `pidle`).
+    pub(crate) idle_ps: Vec<usize>,
+    /// Parked Ms without a P (Go's `midle`).
+    pub(crate) idle_ms: Vec<Arc<M>>,
+}
+
+/// # Fields
+/// - `ps`: fixed at build; each P's fields say who touches them (p.rs).
+/// - `sched`: the sched lock; `npidle`/`nmspinning` mirror it for lock-free reads and are
+///   written under it (except `nmspinning`, also changed by spinning Ms: protocol in mod.rs).
+/// - `ms`, `threads`: every M ever started and its join handle; Ms are never freed before the
+///   runtime (their `Arc` stays here), so `P::m` pointers stay valid.
+/// - `registry`: every live task.
+/// - counters for rare events are shared atomics; hot counters are per M (m.rs).
+pub(crate) struct Shared {
+    pub(crate) ps: Box<[P]>,
+    pub(crate) global: GlobalQueue<Notified>,
+    pub(crate) sched: Mutex<Synced>,
+    pub(crate) npidle: AtomicUsize,
+    pub(crate) nmspinning: AtomicUsize,
+    pub(crate) ms: Mutex<Vec<Arc<M>>>,
+    pub(crate) threads: Mutex<Vec<thread::JoinHandle<()>>>,
+    pub(crate) registry: Registry,
+    pub(crate) config: Config,
+    pub(crate) shutdown: AtomicBool,
+    pub(crate) remote_spawned: AtomicU64,
+    pub(crate) handoffs: AtomicU64,
+    pub(crate) preemptions: AtomicU64,
+    pub(crate) netpoll_wakeups: AtomicU64,
+    pub(crate) blocking: BlockingPool,
+    pub(crate) started: Instant,
+}
+
+impl Shared {
+    pub(crate) fn new(config: Config) -> Arc<Shared> {
+        let n = config.maxprocs;
+        Arc::new(Shared {
+            ps: (0..n).map(P::new).collect(),
+            global: GlobalQueue::new(),
+            // Idle stack: P0 on top, so a lone runtime keeps using P0.
+            sched: Mutex::new(Synced {
+                idle_ps: (0..n).rev().collect(),
+                idle_ms: Vec::new(),
+            }),
+            npidle: AtomicUsize::new(n),
+            nmspinning: AtomicUsize::new(0),
+            ms: Mutex::new(Vec::new()),
+            threads: Mutex::new(Vec::new()),
+            registry: Registry::new(n),
+            blocking: BlockingPool::new(&config),
+            config,
+            shutdown: AtomicBool::new(false),
+            remote_spawned: AtomicU64::new(0),
+            handoffs: AtomicU64::new(0),
+            preemptions: AtomicU64::new(0),
+            netpoll_wakeups: AtomicU64::new(0),
+            started: Instant::now(),
+        })
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Spawns a task on this runtime (Go's `newproc`).
+    pub(crate) fn spawn<F>(
+        self: &Arc<Self>,
+        future: F,
+        at: &'static Location<'static>,
+    ) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let meta = SpawnMeta {
+            id: task::Id::next(),
+            spawned_at: at,
+        };
+        let (task, notified, raw) = task::new_task(future, self.clone(), meta);
+        let handle = JoinHandle::new(raw);
+        if let Err(task) = self.registry.insert(task) {
+            // Shut down: the task never runs; its handle reports it cancelled.
+            drop(notified);
+            task.shutdown();
+            return handle;
+        }
+        let counted = context::with_worker(|cx| match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
+                M::bump(&cx.m.spawned, 1);
+                true
+            }
+            _ => false,
+        });
+        if !counted {
+            self.remote_spawned.fetch_add(1, Ordering::Relaxed);
+        }
+        self.schedule_task(notified);
+        handle
+    }
+
+    /// Routes a runnable task: a wake or spawn made on one of this runtime's Ms goes to that M
+    /// (its buffer while polling, its P between polls); anything else to the global queue.
+    pub(crate) fn schedule_task(self: &Arc<Self>, task: Notified) {
+        let rest = context::with_worker(|cx| match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) => self.schedule_local(cx, task),
+            _ => Some(task),
+        });
+        if let Some(task) = rest {
+            self.global.push(task);
+        }
+        self.wakep();
+    }
+
+    /// Returns the task if it must go to the global queue after all.
+    fn schedule_local(&self, cx: &WorkerCx, task: Notified) -> Option<Notified> {
+        match cx.mode.get() {
+            Mode::Polling => {
+                cx.buffer.push(task);
+                None
+            }
+            Mode::Owning => {
+                let p = cx.p.get().expect("an owning M has a P");
+                self.ps[p].runq.put(task, true, &self.global);
+                None
+            }
+            Mode::NoP => Some(task),
+        }
+    }
+
+    /// A task woken during its own poll: it is requeued by the M after the poll (never two
+    /// copies in queues: the task still holds RUNNING until then).
+    pub(crate) fn requeue_after_poll(self: &Arc<Self>, task: Notified) {
+        let rest = context::with_worker(|cx| match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) && cx.mode.get() == Mode::Polling => {
+                let old = cx.requeue.replace(Some(task));
+                debug_assert!(old.is_none(), "two requeues in one poll");
+                None
+            }
+            _ => Some(task),
+        });
+        if let Some(task) = rest {
+            self.global.push(task);
+            self.wakep();
+        }
+    }
+
+    /// Every M's shared half, cloned out of the lock.
+    pub(crate) fn all_ms(&self) -> Vec<Arc<M>> {
+        self.ms.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified) {
+        if self.is_shutdown() {
+            // Every task is being cancelled through the registry; a wake now only drops its
+            // entry (NOTIFIED stays set, which shutdown ignores).
+            drop(task);
+            return;
+        }
+        self.schedule_task(task);
+    }
+
+    fn yield_now(&self, task: Notified) {
+        self.requeue_after_poll(task);
+    }
+
+    fn release(&self, task: &Header) -> Option<Task> {
+        self.registry.remove(task)
+    }
+}

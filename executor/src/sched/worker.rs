@@ -1,0 +1,151 @@
+//! The M's loop (Go's `mstart` → `schedule` → `execute`), and the poll protocol's M side
+//! (sched/mod.rs, "Who owns a P while a task is being polled").
+
+use super::context::{self, Mode, WorkerCx};
+use super::find;
+use super::m::{M, NO_P, Wakeup};
+use super::shared::Shared;
+use crate::coop;
+use crate::loom::Arc;
+use crate::loom::atomic::Ordering;
+use crate::task::Notified;
+use crossbeam_deque::Worker;
+use std::cell::Cell;
+
+/// The body of every worker thread: start with P `p`, run until shutdown.
+pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p: usize, spinning: bool) {
+    let cx = WorkerCx {
+        shared: shared.clone(),
+        // Seed: distinct per M and per runtime; quality hardly matters for a steal order.
+        rng: Cell::new(
+            0x9E37_79B9_7F4A_7C15 ^ ((m.id as u64 + 1) << 17) ^ (&*shared as *const Shared as u64),
+        ),
+        m,
+        buffer,
+        mode: Cell::new(Mode::NoP),
+        p: Cell::new(None),
+        requeue: Cell::new(None),
+        yield_to_global: Cell::new(false),
+        spinning: Cell::new(false),
+    };
+    let _worker = context::set_worker(&cx);
+    if let Some(f) = &shared.config.on_thread_start {
+        f();
+    }
+    let mut next = Some((p, spinning));
+    loop {
+        let (p, spinning) = match next.take() {
+            Some(start) => start,
+            None => match shared.stopm(&cx) {
+                Wakeup::Run { p, spinning } => (p, spinning),
+                Wakeup::Exit => break,
+            },
+        };
+        cx.set_spinning(spinning);
+        acquirep(&cx, p);
+        if schedule(&cx) {
+            // Lost the P to a retake: try an idle P before parking (step 4).
+            let mut synced = shared.lock_sched();
+            next = shared.pidleget(&mut synced).map(|p| (p, false));
+        }
+    }
+    if let Some(f) = &shared.config.on_thread_stop {
+        f();
+    }
+}
+
+/// Go's `acquirep`.
+pub(super) fn acquirep(cx: &WorkerCx, p: usize) {
+    cx.shared.ps[p].set_owned(&cx.m);
+    cx.p.set(Some(p));
+    cx.m.p.store(p, Ordering::Relaxed);
+    cx.mode.set(Mode::Owning);
+}
+
+/// Go's `releasep`: forget the P (its status was already changed by the caller).
+pub(super) fn releasep(cx: &WorkerCx) {
+    cx.p.set(None);
+    cx.m.p.store(NO_P, Ordering::Relaxed);
+    cx.mode.set(Mode::NoP);
+}
+
+/// Go's `schedule` loop. Returns when the M holds no P: false after it gave its P up for lack
+/// of work (park next), true when the P was retaken during a poll.
+fn schedule(cx: &WorkerCx) -> bool {
+    loop {
+        let Some((task, inherit)) = find::find_runnable(cx) else {
+            return false;
+        };
+        if cx.is_spinning() {
+            reset_spinning(cx);
+        }
+        if !execute(cx, task, inherit) {
+            return true;
+        }
+    }
+}
+
+/// Go's `resetspinning`: a spinning M found work; another may need to start spinning.
+fn reset_spinning(cx: &WorkerCx) {
+    cx.set_spinning(false);
+    // SeqCst: protocol B step 2's counterpart; pairs with `wakep`'s loads.
+    cx.shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
+    cx.shared.wakep();
+}
+
+/// Go's `execute`, with the poll protocol. Returns false if the P was retaken meanwhile.
+fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
+    let shared = &cx.shared;
+    let pid = cx.p.get().expect("execute without a P");
+    let p = &shared.ps[pid];
+    M::bump(&cx.m.polls, 1);
+    cx.m.curg.store(task.header().id.as_u64(), Ordering::Relaxed);
+    // Step 1.
+    let seq = p.begin_poll(inherit);
+    cx.mode.set(Mode::Polling);
+    coop::reset(&cx.m.preempt);
+    task.run();
+    cx.mode.set(Mode::Owning);
+    cx.m.curg.store(0, Ordering::Relaxed);
+    // Step 3.
+    if p.end_poll(seq) {
+        flush_into_p(cx, pid);
+        return true;
+    }
+    // Step 4: the P is someone else's now.
+    releasep(cx);
+    flush_to_global(cx);
+    false
+}
+
+/// Step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence would have
+/// left it (each new task in runnext, the one before it to the tail), then the requeued task.
+fn flush_into_p(cx: &WorkerCx, pid: usize) {
+    let shared = &cx.shared;
+    let runq = &shared.ps[pid].runq;
+    while let Some(t) = cx.buffer.pop() {
+        runq.put(t, true, &shared.global);
+    }
+    if let Some(t) = cx.requeue.take() {
+        if cx.yield_to_global.replace(false) {
+            // Go's `Gosched`: to the global queue tail.
+            shared.global.push(t);
+            shared.wakep();
+        } else {
+            runq.put(t, false, &shared.global);
+        }
+    }
+}
+
+/// Step 4: everything the poll produced goes to the global queue.
+fn flush_to_global(cx: &WorkerCx) {
+    let shared = &cx.shared;
+    cx.yield_to_global.set(false);
+    let mut batch: Vec<Notified> = std::iter::from_fn(|| cx.buffer.pop()).collect();
+    batch.extend(cx.requeue.take());
+    if !batch.is_empty() {
+        use super::runq::Overflow;
+        shared.global.push_batch(batch);
+        shared.wakep();
+    }
+}

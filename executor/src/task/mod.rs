@@ -1,0 +1,129 @@
+//! The G: tasks, their handles, and the task-level functions of the public API
+//! (`yield_now`, `consume_budget`, `id`).
+//!
+//! Files: `state.rs` (the atomic state word), `raw.rs` (the allocation and its vtable),
+//! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
+//! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled).
+
+mod current;
+mod harness;
+mod id;
+mod join;
+mod raw;
+mod registry;
+mod state;
+mod waker;
+
+pub use id::Id;
+pub use join::{AbortHandle, JoinError, JoinHandle};
+
+pub(crate) use current::{current_header, set_current_wait};
+pub(crate) use raw::{
+    Header, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_task, new_unregistered_task,
+};
+pub(crate) use registry::Registry;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// What a task's runtime does with it; implemented by the runtime's `Shared` and by the
+/// blocking pool.
+pub(crate) trait Schedule: Send + Sync + 'static {
+    /// A wake: run `task` at some point.
+    fn schedule(&self, task: Notified);
+    /// `task` was woken during its own poll, which just returned: requeue it.
+    fn yield_now(&self, task: Notified);
+    /// `task` completed: take it out of the registry, returning the registry's reference.
+    fn release(&self, task: &Header) -> Option<Task>;
+}
+
+/// Wait-reason codes kept in `Header::wait` (see `runtime::WaitReason`).
+pub(crate) const WAIT_OTHER: u8 = 0;
+pub(crate) const WAIT_IO_READ: u8 = 1;
+pub(crate) const WAIT_IO_WRITE: u8 = 2;
+pub(crate) const WAIT_SLEEP: u8 = 3;
+pub(crate) const WAIT_JOIN: u8 = 4;
+pub(crate) const WAIT_YIELD: u8 = 5;
+
+/// The id of the task being polled.
+///
+/// # Panics
+/// Outside a task (for example in `block_on`'s own future, which is not a task).
+///
+/// # Examples
+/// ```
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let handle = rt.spawn(async { gosched_executor::task::id() });
+/// let id = handle.id();
+/// assert_eq!(rt.block_on(handle).unwrap(), id);
+/// ```
+#[track_caller]
+pub fn id() -> Id {
+    try_id().expect("gosched::task::id() called outside a task; use task::try_id() where there may be none")
+}
+
+/// The id of the task being polled, or `None` outside a task.
+pub fn try_id() -> Option<Id> {
+    current_header(|h| h.map(|h| h.id))
+}
+
+/// Gives the P to other tasks, like Go's `runtime.Gosched`: the task goes to the tail of the
+/// global queue and runs again after what is queued.
+///
+/// # Examples
+/// ```
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// rt.block_on(rt.spawn(async {
+///     for _ in 0..3 {
+///         gosched_executor::task::yield_now().await;
+///     }
+/// }))
+/// .unwrap();
+/// ```
+pub async fn yield_now() {
+    YieldNow { yielded: false }.await
+}
+
+struct YieldNow {
+    yielded: bool,
+}
+
+impl Future for YieldNow {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.yielded {
+            return Poll::Ready(());
+        }
+        self.yielded = true;
+        crate::sched::request_yield_to_global();
+        set_current_wait(WAIT_YIELD);
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Spends one unit of the task's cooperative budget (128 per poll); once it is spent, or when
+/// sysmon asked the task to yield, this returns `Pending` once and the task is requeued.
+///
+/// Call it in loops that never touch a gosched resource, so they cannot hold their P forever.
+///
+/// # Examples
+/// ```
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let sum = rt.block_on(rt.spawn(async {
+///     let mut sum = 0u64;
+///     for i in 0..10_000u64 {
+///         sum += i;
+///         gosched_executor::task::consume_budget().await;
+///     }
+///     sum
+/// }));
+/// assert_eq!(sum.unwrap(), 49_995_000);
+/// ```
+pub async fn consume_budget() {
+    std::future::poll_fn(|cx| crate::coop::poll_proceed(cx)).await
+}
+
+pub use crate::{block_in_place, spawn, spawn_blocking};

@@ -1,0 +1,1 @@
+//! Internal tests (loom models, raw-task tests under miri).

@@ -1,0 +1,1 @@
+//! gosched-net: placeholder until the netpoller issue.
