@@ -74,7 +74,7 @@ where
 /// # Examples
 /// ```
 /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
-/// let v = rt.block_on(gosched_executor::spawn_blocking(|| 2 + 2));
+/// let v = rt.block_on(async { gosched_executor::spawn_blocking(|| 2 + 2).await });
 /// assert_eq!(v.unwrap(), 4);
 /// ```
 #[track_caller]

@@ -91,7 +91,7 @@ fn spawn_inside_a_task_sees_the_runtime() {
 #[test]
 fn spawn_outside_a_runtime_panics_with_the_fix() {
     let err = std::panic::catch_unwind(|| {
-        let _ = gosched_executor::spawn(async {});
+        drop(gosched_executor::spawn(async {}));
     })
     .unwrap_err();
     let msg = err.downcast_ref::<String>().expect("a formatted message");

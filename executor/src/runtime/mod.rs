@@ -3,7 +3,7 @@
 
 mod block_on;
 mod builder;
-mod dump;
+pub(crate) mod dump;
 mod handle;
 mod metrics;
 mod rt;

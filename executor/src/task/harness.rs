@@ -112,7 +112,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                 // SAFETY: we hold RUNNING, so the stage is ours; the future is never moved
                 // out of the cell while `Running`, so pinning it in place is sound.
                 match unsafe { &mut *ptr } {
-                    Stage::Running(future) => unsafe { Pin::new_unchecked(future) }.poll(&mut cx),
+                    Stage::Running(future) => {
+                        // SAFETY: as above, the future stays in the cell until it is dropped.
+                        unsafe { Pin::new_unchecked(future) }.poll(&mut cx)
+                    }
                     _ => unreachable!("polled a task that is not running"),
                 }
             })
@@ -153,27 +156,10 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     /// Consumes the reference the caller ran with.
     fn complete(self) {
         let snapshot = self.header().state.transition_to_complete();
-        let _ = panic::catch_unwind(AssertUnwindSafe(|| {
-            if !snapshot.is_join_interested() {
-                // Nobody will read the output: drop it here.
-                // SAFETY: COMPLETE without JOIN_INTEREST: the handle is gone, the stage is ours.
-                unsafe { self.set_stage(Stage::Consumed) };
-            } else if snapshot.is_join_waker_set() {
-                self.header().join_waker.with(|ptr| {
-                    // SAFETY: JOIN_WAKER is set, so the handle does not write the slot.
-                    if let Some(waker) = unsafe { &*ptr } {
-                        waker.wake_by_ref();
-                    }
-                });
-                let after = self.header().state.unset_join_waker_after_complete();
-                if !after.is_join_interested() {
-                    // The handle was dropped meanwhile and left the waker to us.
-                    // SAFETY: JOIN_WAKER was ours and the handle is gone.
-                    self.header().join_waker.with_mut(|ptr| unsafe { (*ptr).take() });
-                }
-            }
-        }));
+        // Leave the registry before telling the joiner, so a task that was joined is no longer
+        // counted as live (`live_tasks`, leak checks).
         let released = self.cell().scheduler.release(self.header());
+        let _ = panic::catch_unwind(AssertUnwindSafe(|| self.notify_join(snapshot)));
         let last = match released {
             Some(task) => {
                 let _ = task.into_raw();
@@ -184,6 +170,30 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         if last {
             // SAFETY: that was the last reference.
             unsafe { dealloc::<F, S>(self.cell.cast()) };
+        }
+    }
+
+    /// After `COMPLETE`: drop the output if nobody wants it, else wake the `JoinHandle`.
+    fn notify_join(&self, snapshot: super::state::Snapshot) {
+        if !snapshot.is_join_interested() {
+            // SAFETY: COMPLETE without JOIN_INTEREST: the handle is gone, the stage is ours.
+            unsafe { self.set_stage(Stage::Consumed) };
+            return;
+        }
+        if !snapshot.is_join_waker_set() {
+            return;
+        }
+        self.header().join_waker.with(|ptr| {
+            // SAFETY: JOIN_WAKER is set, so the handle does not write the slot.
+            if let Some(waker) = unsafe { &*ptr } {
+                waker.wake_by_ref();
+            }
+        });
+        let after = self.header().state.unset_join_waker_after_complete();
+        if !after.is_join_interested() {
+            // The handle was dropped meanwhile and left the waker to us.
+            // SAFETY: JOIN_WAKER was ours and the handle is gone.
+            self.header().join_waker.with_mut(|ptr| unsafe { (*ptr).take() });
         }
     }
 

@@ -123,7 +123,7 @@ impl Future for YieldNow {
 /// assert_eq!(sum.unwrap(), 49_995_000);
 /// ```
 pub async fn consume_budget() {
-    std::future::poll_fn(|cx| crate::coop::poll_proceed(cx)).await
+    std::future::poll_fn(crate::coop::poll_proceed).await
 }
 
 pub use crate::{block_in_place, spawn, spawn_blocking};

@@ -27,8 +27,11 @@ struct Shard {
 // are Send + Sync (see `RawTask`).
 unsafe impl Send for Shard {}
 
+/// One shard: its list under a lock, and its length readable without the lock.
+type ShardSlot = Padded<(Mutex<Shard>, AtomicUsize)>;
+
 pub(crate) struct Registry {
-    shards: Box<[Padded<(Mutex<Shard>, AtomicUsize)>]>,
+    shards: Box<[ShardSlot]>,
     mask: usize,
 }
 
@@ -124,6 +127,7 @@ impl Registry {
             while let Some(ptr) = shard.head {
                 // SAFETY: listed tasks are alive and we hold the lock.
                 let header = unsafe { ptr.as_ref() };
+                // SAFETY: the links are only touched under this shard's lock, which we hold.
                 shard.head = header.links.with_mut(|l| unsafe {
                     let l = &mut *l;
                     l.in_list = false;

@@ -11,6 +11,9 @@ pub(crate) fn schedtrace(shared: &Shared, now: Instant) {
     let m = Metrics::read(shared);
     let mut line = sched_line(&m, now.duration_since(shared.started).as_millis());
     line.push('\n');
+    if shared.config.scheddetail {
+        detail_lines(shared, &mut line);
+    }
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
@@ -29,6 +32,60 @@ pub(crate) fn sched_line(m: &Metrics, ms: u128) -> String {
     }
     s.push(']');
     s
+}
+
+/// Go's `scheddetail` lines: one per P, per M and per task.
+fn detail_lines(shared: &Shared, out: &mut String) {
+    use crate::loom::atomic::Ordering;
+    use crate::sched::p::PStatus;
+    for p in shared.ps.iter() {
+        // Go's status numbers: _Pidle 0, _Prunning 1, _Psyscall 2.
+        let status = match p.status() {
+            PStatus::Idle => 0,
+            PStatus::Owned | PStatus::InPoll(_) => 1,
+        };
+        let m = p.m().map_or(-1, |m| m.id as i64);
+        let _ = writeln!(
+            out,
+            "  P{}: status={status} schedtick={} syscalltick=0 m={m} runqsize={} gfreecnt=0 timerslen=0",
+            p.id,
+            p.schedtick(),
+            p.runq.len()
+        );
+    }
+    for m in shared.all_ms().iter() {
+        let p = m.p.load(Ordering::Relaxed);
+        let p = if p == crate::sched::m::NO_P { -1 } else { p as i64 };
+        let curg = m.curg.load(Ordering::Relaxed);
+        let curg = if curg == 0 { -1 } else { curg as i64 };
+        let _ = writeln!(
+            out,
+            "  M{}: p={p} curg={curg} spinning={} blocked={}",
+            m.id,
+            m.spinning.load(Ordering::Relaxed),
+            m.blocked.load(Ordering::Relaxed)
+        );
+    }
+    for t in crate::runtime::dump::dump(shared) {
+        let (code, words) = go_status(&t);
+        let reason = t.wait_reason.map(|r| r.to_string()).unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  G{}: status={code}({words}) m=-1 waitreason={reason}",
+            t.id
+        );
+    }
+}
+
+/// Go's goroutine status number and word for a task.
+fn go_status(t: &crate::runtime::TaskInfo) -> (u32, String) {
+    use crate::runtime::TaskState;
+    match t.state {
+        TaskState::Runnable | TaskState::Preempted => (1, "runnable".into()),
+        TaskState::Running => (2, "running".into()),
+        TaskState::Syscall => (3, "syscall".into()),
+        TaskState::Waiting => (4, t.wait_reason.map_or("waiting".into(), |r| r.to_string())),
+    }
 }
 
 #[cfg(test)]
