@@ -27,10 +27,12 @@
 mod blocking;
 pub mod coop;
 mod loom;
+pub mod netpoll;
 pub mod runtime;
 pub(crate) mod sched;
 mod sysmon;
 pub mod task;
+pub mod time;
 mod trace;
 
 #[cfg(test)]

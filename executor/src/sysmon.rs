@@ -81,7 +81,8 @@ fn run(shared: &Shared, stop: &(Mutex<bool>, Condvar)) {
             }
         }
         let now = Instant::now();
-        let acted = shared.config.sysmon && retake(shared, &mut watch, now);
+        let acted = shared.config.sysmon
+            && (retake(shared, &mut watch, now) | crate::sched::netpoll::sysmon_poll(shared));
         if let Some(at) = next_trace.filter(|at| now >= *at) {
             crate::trace::schedtrace(shared, now);
             next_trace = shared.config.schedtrace.map(|d| at.max(now - d) + d);

@@ -48,7 +48,7 @@ impl Runtime {
     }
 
     pub(crate) fn from_config(config: Config) -> io::Result<Runtime> {
-        let shared = Shared::new(config);
+        let shared = Shared::new(config)?;
         let sysmon = if shared.config.sysmon || shared.config.schedtrace.is_some() {
             Some(Sysmon::start(shared.clone())?)
         } else {
@@ -130,6 +130,8 @@ impl Runtime {
         for m in shared.all_ms() {
             m.exit();
         }
+        // Wakes the M blocked in the poller, and every task waiting on a socket.
+        shared.poller.shutdown();
         if let Some(sysmon) = self.sysmon.take() {
             sysmon.stop();
         }

@@ -22,6 +22,9 @@ pub(crate) enum Mode {
     Owning,
     /// Inside a poll: must not touch the P (step 2).
     Polling,
+    /// Running the netpoller or timers: wakes are collected into `WorkerCx::collected` and
+    /// injected as one batch (Go's `injectglist`).
+    Collecting,
 }
 
 /// The thread-local half of an M. Lives on the M thread's stack for the thread's lifetime.
@@ -41,6 +44,8 @@ pub(crate) struct WorkerCx {
     pub(crate) spinning: Cell<bool>,
     /// xorshift state for the steal order.
     pub(crate) rng: Cell<u64>,
+    /// Tasks made runnable while in `Mode::Collecting`.
+    pub(crate) collected: RefCell<Vec<Notified>>,
 }
 
 thread_local! {
@@ -74,6 +79,14 @@ pub(crate) fn enter(shared: Arc<Shared>) -> impl Drop {
     let prev = ENTERED.with(|e| e.replace(Some(shared)));
     let mut prev = Some(prev);
     Reset(move || ENTERED.with(|e| *e.borrow_mut() = prev.take().flatten()))
+}
+
+/// The P this thread's M holds in `shared`, if it is one of its Ms and holds one.
+pub(crate) fn current_p(shared: &Arc<Shared>) -> Option<usize> {
+    with_worker(|cx| {
+        cx.filter(|cx| Arc::ptr_eq(&cx.shared, shared))
+            .and_then(|cx| cx.p.get())
+    })
 }
 
 /// Calls `f` with the runtime this thread is inside: its M's, or the one it entered.

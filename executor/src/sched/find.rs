@@ -2,6 +2,7 @@
 //! its P when there is none (protocol B in sched/mod.rs).
 
 use super::context::WorkerCx;
+use super::netpoll;
 use super::p::PStatus;
 use super::runq::RunQueue;
 use super::worker::{acquirep, releasep};
@@ -17,7 +18,7 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 const STEAL_TRIES: usize = 4;
 
 /// Finds a task for the M's P: `(task, inherits the time slice)`. Returns `None` after giving
-/// the P up (the M then parks).
+/// the P up (the M then parks), having blocked in the poller first if no other M was.
 pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
     let shared = &cx.shared;
     let nprocs = shared.ps.len();
@@ -27,6 +28,10 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         if shared.is_shutdown() {
             release_p(cx);
             return None;
+        }
+        // 0. Go's `checkTimers`: this P's due timers.
+        if let Some(t) = netpoll::check_timers(cx, pid, pid, false) {
+            return Some((t, false));
         }
         // 1. Fairness: now and then the global queue first.
         if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
@@ -45,6 +50,10 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
             return Some((t, false));
         }
+        // 4. The network, without blocking.
+        if let Some(t) = netpoll::poll_nonblocking(cx, pid) {
+            return Some((t, false));
+        }
         // 5. Steal, if not too many Ms spin already (at most half the busy Ps).
         let busy = nprocs - shared.npidle.load(Ordering::SeqCst);
         if cx.is_spinning() || 2 * shared.nmspinning.load(Ordering::SeqCst) < busy {
@@ -61,7 +70,11 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
             return Some((t, false));
         }
         let was_spinning = release_p(cx);
-        if !recheck_and_acquire(cx, was_spinning) {
+        if recheck_and_acquire(cx, was_spinning) {
+            continue;
+        }
+        // 7. Block in the poller, unless another M does.
+        if !netpoll::block_in_poller(cx) {
             return None;
         }
     }
@@ -130,6 +143,12 @@ fn steal_work(cx: &WorkerCx, pid: usize) -> Option<Notified> {
                 continue;
             }
             let victim = &shared.ps[v];
+            // Go's `stealWork`: in the last round, run the victim's due timers too.
+            if last {
+                if let Some(t) = netpoll::check_timers(cx, pid, v, true) {
+                    return Some(t);
+                }
+            }
             let status = victim.status();
             if status == PStatus::Idle {
                 continue;

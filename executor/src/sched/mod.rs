@@ -69,6 +69,7 @@ mod find;
 pub(crate) mod global;
 pub(crate) mod idle;
 pub(crate) mod m;
+pub(crate) mod netpoll;
 pub(crate) mod p;
 pub(crate) mod runq;
 pub(crate) mod shared;

@@ -32,6 +32,7 @@ pub(crate) enum PStatus {
 /// - `runq`: see `runq.rs` for who may call what.
 /// - `schedtick`, `seq`: written by the owner only, read by sysmon and schedtrace.
 /// - `preempt`: set by sysmon when the time slice expired, cleared by the owner.
+/// - `timers`: the P's timer heap, under its own lock (time/heap.rs).
 /// - `m`: the owning M (null while idle); written by the owner, read by thieves to find the
 ///   M's spawn buffer. Ms are never freed before the runtime, so the pointer stays valid.
 pub(crate) struct P {
@@ -42,6 +43,7 @@ pub(crate) struct P {
     seq: AtomicU64,
     pub(crate) preempt: AtomicBool,
     m: AtomicPtr<M>,
+    pub(crate) timers: crate::time::heap::Timers,
 }
 
 impl P {
@@ -54,6 +56,7 @@ impl P {
             seq: AtomicU64::new(0),
             preempt: AtomicBool::new(false),
             m: AtomicPtr::new(ptr::null_mut()),
+            timers: crate::time::heap::Timers::new(),
         }
     }
 

@@ -30,6 +30,7 @@ pub(crate) struct Synced {
 /// - `ms`, `threads`: every M ever started and its join handle; Ms are never freed before the
 ///   runtime (their `Arc` stays here), so `P::m` pointers stay valid.
 /// - `registry`: every live task.
+/// - `poller`: the netpoller (netpoll/mod.rs); the M side is in `netpoll.rs` here.
 /// - counters for rare events are shared atomics; hot counters are per M (m.rs).
 pub(crate) struct Shared {
     pub(crate) ps: Box<[P]>,
@@ -47,13 +48,15 @@ pub(crate) struct Shared {
     pub(crate) preemptions: AtomicU64,
     pub(crate) netpoll_wakeups: AtomicU64,
     pub(crate) blocking: BlockingPool,
+    pub(crate) poller: crate::netpoll::Poller,
     pub(crate) started: Instant,
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config) -> Arc<Shared> {
+    pub(crate) fn new(config: Config) -> std::io::Result<Arc<Shared>> {
         let n = config.maxprocs;
-        Arc::new(Shared {
+        let poller = crate::netpoll::Poller::new()?;
+        Ok(Arc::new(Shared {
             ps: (0..n).map(P::new).collect(),
             global: GlobalQueue::new(),
             // Idle stack: P0 on top, so a lone runtime keeps using P0.
@@ -73,8 +76,9 @@ impl Shared {
             handoffs: AtomicU64::new(0),
             preemptions: AtomicU64::new(0),
             netpoll_wakeups: AtomicU64::new(0),
+            poller,
             started: Instant::now(),
-        })
+        }))
     }
 
     pub(crate) fn is_shutdown(&self) -> bool {
@@ -122,27 +126,37 @@ impl Shared {
     pub(crate) fn schedule_task(self: &Arc<Self>, task: Notified) {
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => self.schedule_local(cx, task),
-            _ => Some(task),
+            _ => Err(task),
         });
-        if let Some(task) = rest {
-            self.global.push(task);
+        match rest {
+            Ok(true) => self.wakep(),
+            // Collected: the poller injects the whole batch and wakes Ps once.
+            Ok(false) => {}
+            Err(task) => {
+                self.global.push(task);
+                self.wakep();
+            }
         }
-        self.wakep();
     }
 
-    /// Returns the task if it must go to the global queue after all.
-    fn schedule_local(&self, cx: &WorkerCx, task: Notified) -> Option<Notified> {
+    /// `Ok(wake a P)` if the task landed on this M, `Err(task)` if it must go to the global
+    /// queue after all.
+    fn schedule_local(&self, cx: &WorkerCx, task: Notified) -> Result<bool, Notified> {
         match cx.mode.get() {
             Mode::Polling => {
                 cx.buffer.push(task);
-                None
+                Ok(true)
             }
             Mode::Owning => {
                 let p = cx.p.get().expect("an owning M has a P");
                 self.ps[p].runq.put(task, true, &self.global);
-                None
+                Ok(true)
             }
-            Mode::NoP => Some(task),
+            Mode::Collecting => {
+                cx.collected.borrow_mut().push(task);
+                Ok(false)
+            }
+            Mode::NoP => Err(task),
         }
     }
 

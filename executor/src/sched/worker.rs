@@ -27,6 +27,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
         requeue: Cell::new(None),
         yield_to_global: Cell::new(false),
         spinning: Cell::new(false),
+        collected: std::cell::RefCell::new(Vec::new()),
     };
     let _worker = context::set_worker(&cx);
     if let Some(f) = &shared.config.on_thread_start {

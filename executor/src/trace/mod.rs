@@ -47,10 +47,11 @@ fn detail_lines(shared: &Shared, out: &mut String) {
         let m = p.m().map_or(-1, |m| m.id as i64);
         let _ = writeln!(
             out,
-            "  P{}: status={status} schedtick={} syscalltick=0 m={m} runqsize={} gfreecnt=0 timerslen=0",
+            "  P{}: status={status} schedtick={} syscalltick=0 m={m} runqsize={} gfreecnt=0 timerslen={}",
             p.id,
             p.schedtick(),
-            p.runq.len()
+            p.runq.len(),
+            p.timers.len()
         );
     }
     for m in shared.all_ms().iter() {

@@ -1,0 +1,234 @@
+//! The M side of the netpoller and of timers (DESIGN.md "Netpoller", "Timers"): Go's
+//! `checkTimers` at the top of `findRunnable`, the non-blocking poll (step 4), the one M that
+//! blocks in the poller until the nearest timer (step 7), and `injectglist`.
+//!
+//! Wakes made by the poller or by timers are collected (`Mode::Collecting`) and injected as one
+//! batch: the first task runs on this M, the rest go to its P's queue (or the global queue when
+//! it has no P), and one `wakep` lets a spinning M steal them.
+//!
+//! Timer hand-off to the blocking poller is a Dekker pair: the poller publishes `poll_until`
+//! (SeqCst) and then reads every P's earliest deadline; `timer_added` publishes the deadline
+//! (under the heap lock, then a SeqCst fence) and then reads `poll_until`. Either the poller
+//! sees the new timer, or the adder sees the poller and breaks its poll.
+
+use super::context::{Mode, WorkerCx};
+use super::shared::Shared;
+use super::worker::acquirep;
+use crate::loom::Arc;
+use crate::loom::atomic::{Ordering, fence};
+use crate::netpoll::NOT_POLLING;
+use crate::task::Notified;
+use crate::time::heap::NO_TIMER;
+use std::task::Waker;
+use std::time::{Duration, Instant};
+
+/// sysmon polls the network if nobody did for this long (Go's 10 ms).
+const SYSMON_POLL_AFTER: u64 = 10_000_000;
+/// sysmon runs a P's timers if they are overdue by this much (nobody ran them).
+const SYSMON_TIMER_SLACK: u64 = 1_000_000;
+
+impl Shared {
+    /// Nanoseconds since the runtime started: the clock of timer deadlines.
+    pub(crate) fn now_ns(&self) -> u64 {
+        self.instant_to_ns(Instant::now())
+    }
+
+    pub(crate) fn instant_to_ns(&self, t: Instant) -> u64 {
+        u64::try_from(t.saturating_duration_since(self.started).as_nanos()).unwrap_or(u64::MAX - 1)
+    }
+
+    /// The earliest timer over all Ps, or `NO_TIMER`.
+    pub(crate) fn next_timer(&self) -> u64 {
+        self.ps
+            .iter()
+            .map(|p| p.timers.next_when())
+            .min()
+            .unwrap_or(NO_TIMER)
+    }
+
+    /// Go's `wakeNetPoller`: a timer at `when` became some P's earliest. Break the blocking poll
+    /// if it would sleep past it; with nobody in the poller, make sure an M looks.
+    pub(crate) fn timer_added(self: &Arc<Self>, when: u64) {
+        fence(Ordering::SeqCst);
+        let until = self.poller.poll_until.load(Ordering::SeqCst);
+        if until == NOT_POLLING {
+            self.wakep();
+        } else if when < until {
+            self.poller.break_poll();
+        }
+    }
+}
+
+/// Runs `f` with this M's wakes collected, and returns what they made runnable.
+fn collect(cx: &WorkerCx, f: impl FnOnce()) -> Vec<Notified> {
+    let prev = cx.mode.replace(Mode::Collecting);
+    f();
+    cx.mode.set(prev);
+    std::mem::take(&mut *cx.collected.borrow_mut())
+}
+
+fn wake_all(wake: Vec<Waker>) {
+    wake.into_iter().for_each(Waker::wake);
+}
+
+/// Go's `injectglist` for an M with P `pid`: returns the first task to run now; the rest go
+/// to the P's queue and one idle P is woken to steal them.
+fn inject_local(cx: &WorkerCx, pid: usize, list: Vec<Notified>) -> Option<Notified> {
+    let shared = &cx.shared;
+    let mut list = list.into_iter();
+    let first = list.next()?;
+    let mut more = false;
+    for t in list {
+        shared.ps[pid].runq.put(t, false, &shared.global);
+        more = true;
+    }
+    if more {
+        shared.wakep();
+    }
+    Some(first)
+}
+
+/// Go's `checkTimers`: runs P `pid`'s due timers (or, when stealing, a victim's: `try_only`
+/// skips a heap whose lock is busy). Returns the first task they woke; the rest are queued.
+pub(super) fn check_timers(cx: &WorkerCx, pid: usize, victim: usize, try_only: bool) -> Option<Notified> {
+    let shared = &cx.shared;
+    let timers = &shared.ps[victim].timers;
+    let next = timers.next_when();
+    if next == NO_TIMER {
+        return None;
+    }
+    let now = shared.now_ns();
+    if now < next {
+        return None;
+    }
+    let mut wake = Vec::new();
+    timers.run(now, &mut wake, try_only);
+    if wake.is_empty() {
+        return None;
+    }
+    let list = collect(cx, || wake_all(wake));
+    inject_local(cx, pid, list)
+}
+
+/// Step 4: a non-blocking poll, if anything is registered and nobody is blocked in the poller.
+pub(super) fn poll_nonblocking(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+    let shared = &cx.shared;
+    let poller = &shared.poller;
+    if !poller.has_sources() || poller.blocking.load(Ordering::Relaxed) {
+        return None;
+    }
+    let now = shared.now_ns();
+    let list = collect(cx, || {
+        poller.poll(Some(Duration::ZERO), false, now);
+    });
+    if list.is_empty() {
+        return None;
+    }
+    shared
+        .netpoll_wakeups
+        .fetch_add(list.len() as u64, Ordering::Relaxed);
+    inject_local(cx, pid, list)
+}
+
+/// Step 7: the M holds no P and found no work. If no other M is blocked in the poller, this
+/// one blocks there until an event, the nearest timer, or a break; then it runs every due timer
+/// and takes an idle P for what it found. True: the M holds a P again (look for work); false:
+/// park (another M is the poller, or no P is idle and the work went to the global queue).
+pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
+    let shared = &cx.shared;
+    let poller = &shared.poller;
+    if poller.blocking.swap(true, Ordering::SeqCst) {
+        return false;
+    }
+    // "Polling, until unknown": any timer added from here on breaks the poll.
+    poller.poll_until.store(u64::MAX, Ordering::SeqCst);
+    fence(Ordering::SeqCst);
+    if shared.is_shutdown() {
+        poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
+        poller.blocking.store(false, Ordering::SeqCst);
+        return false;
+    }
+    let next = shared.next_timer();
+    let now = shared.now_ns();
+    let timeout = match next {
+        NO_TIMER => None,
+        w if w <= now => Some(Duration::ZERO),
+        w => Some(Duration::from_nanos(w - now)),
+    };
+    poller.poll_until.store(next, Ordering::SeqCst);
+    cx.m.blocked.store(true, Ordering::Relaxed);
+    let mut list = collect(cx, || {
+        poller.poll(timeout, true, now);
+    });
+    cx.m.blocked.store(false, Ordering::Relaxed);
+    poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
+    poller.blocking.store(false, Ordering::SeqCst);
+    let io = list.len();
+    let now = shared.now_ns();
+    let mut wake = Vec::new();
+    for p in shared.ps.iter() {
+        p.timers.run(now, &mut wake, false);
+    }
+    if !wake.is_empty() {
+        list.extend(collect(cx, || wake_all(wake)));
+    }
+    if io > 0 {
+        shared.netpoll_wakeups.fetch_add(io as u64, Ordering::Relaxed);
+    }
+    if shared.is_shutdown() {
+        return false;
+    }
+    let p = {
+        let mut synced = shared.lock_sched();
+        shared.pidleget(&mut synced)
+    };
+    match p {
+        Some(p) => {
+            acquirep(cx, p);
+            let more = list.len() > 1;
+            for t in list {
+                shared.ps[p].runq.put(t, false, &shared.global);
+            }
+            if more {
+                shared.wakep();
+            }
+            true
+        }
+        None => {
+            if !list.is_empty() {
+                use super::runq::Overflow;
+                shared.global.push_batch(list);
+                shared.wakep();
+            }
+            false
+        }
+    }
+}
+
+/// sysmon's share: poll the network if nobody did for 10 ms, and run timers that are overdue
+/// because every M is busy or stuck. Wakes go to the global queue (sysmon has no P). Returns
+/// whether it made anything runnable.
+pub(crate) fn sysmon_poll(shared: &Shared) -> bool {
+    let poller = &shared.poller;
+    if poller.blocking.load(Ordering::SeqCst) {
+        return false;
+    }
+    let now = shared.now_ns();
+    let mut acted = false;
+    let last = poller.last_poll.load(Ordering::Relaxed);
+    if poller.has_sources() && now.saturating_sub(last) > SYSMON_POLL_AFTER {
+        if let Some(n) = poller.poll(Some(Duration::ZERO), false, now) {
+            shared.netpoll_wakeups.fetch_add(n as u64, Ordering::Relaxed);
+            acted |= n > 0;
+        }
+    }
+    let mut wake = Vec::new();
+    for p in shared.ps.iter() {
+        if p.timers.next_when().saturating_add(SYSMON_TIMER_SLACK) <= now {
+            p.timers.run(now, &mut wake, true);
+        }
+    }
+    acted |= !wake.is_empty();
+    wake_all(wake);
+    acted
+}

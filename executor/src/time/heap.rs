@@ -1,0 +1,237 @@
+//! A P's timers (Go's `p.timers`): a 4-ary min-heap of deadlines under the P's timer lock.
+//!
+//! A timer is an `Arc<Entry>` shared by its `Sleep` and the heap. Dropping a `Sleep` only marks
+//! its entry cancelled (a "zombie", Go's word); zombies are skipped when they reach the top and
+//! swept out when they are more than a quarter of the heap, so a million short-lived timeouts
+//! do not grow memory.
+
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::Waker;
+
+/// Arity of the heap (Go's).
+const ARITY: usize = 4;
+/// Sweep zombies once they are more than 1/`ZOMBIE_FRACTION` of a heap at least this big.
+const ZOMBIE_MIN_HEAP: usize = 64;
+const ZOMBIE_FRACTION: usize = 4;
+/// `Timers::next_when` when the heap is empty.
+pub(crate) const NO_TIMER: u64 = u64::MAX;
+
+const WAITING: u8 = 0;
+const FIRED: u8 = 1;
+const CANCELLED: u8 = 2;
+
+/// One armed timer.
+pub(crate) struct Entry {
+    state: AtomicU8,
+    waker: futures_util::task::AtomicWaker,
+}
+
+impl Entry {
+    pub(crate) fn new() -> Entry {
+        Entry {
+            state: AtomicU8::new(WAITING),
+            waker: futures_util::task::AtomicWaker::new(),
+        }
+    }
+
+    pub(crate) fn is_fired(&self) -> bool {
+        // Acquire: pairs with the Release in `fire`.
+        self.state.load(Ordering::Acquire) == FIRED
+    }
+
+    pub(crate) fn register(&self, waker: &Waker) {
+        self.waker.register(waker);
+    }
+
+    /// Marks the entry cancelled; true if it was still waiting (so it is now a zombie).
+    pub(crate) fn cancel(&self) -> bool {
+        self.state
+            .compare_exchange(WAITING, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Fires the entry; its waker goes to `wake`. False if it had been cancelled.
+    fn fire(&self, wake: &mut Vec<Waker>) -> bool {
+        if self
+            .state
+            .compare_exchange(WAITING, FIRED, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return false;
+        }
+        wake.extend(self.waker.take());
+        true
+    }
+}
+
+/// # Fields
+/// - `heap`: under the lock; the owner P's M adds and runs, any M may run (stealing, the
+///   blocking poller, sysmon).
+/// - `next_when`: the top's deadline (ns since the runtime started), read without the lock to
+///   decide whether to take it (Go's `timer0When`).
+/// - `zombies`: cancelled entries still in the heap.
+pub(crate) struct Timers {
+    heap: Mutex<Vec<(u64, Arc<Entry>)>>,
+    next_when: AtomicU64,
+    zombies: AtomicUsize,
+}
+
+impl Timers {
+    pub(crate) fn new() -> Timers {
+        Timers {
+            heap: Mutex::new(Vec::new()),
+            next_when: AtomicU64::new(NO_TIMER),
+            zombies: AtomicUsize::new(0),
+        }
+    }
+
+    /// The earliest deadline, or `NO_TIMER`.
+    pub(crate) fn next_when(&self) -> u64 {
+        self.next_when.load(Ordering::Acquire)
+    }
+
+    /// Number of entries (zombies included), for scheddetail's `timerslen`.
+    pub(crate) fn len(&self) -> usize {
+        self.heap.lock().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Adds a timer firing at `when`; true if it is now the earliest.
+    pub(crate) fn add(&self, when: u64, entry: Arc<Entry>) -> bool {
+        let mut heap = self.heap.lock().unwrap_or_else(|e| e.into_inner());
+        let zombies = self.zombies.load(Ordering::Relaxed);
+        if heap.len() >= ZOMBIE_MIN_HEAP && zombies * ZOMBIE_FRACTION > heap.len() {
+            self.sweep(&mut heap);
+        }
+        heap.push((when, entry));
+        let i = heap.len() - 1;
+        sift_up(&mut heap, i);
+        let earliest = heap[0].0 == when;
+        self.next_when.store(heap[0].0, Ordering::Release);
+        earliest
+    }
+
+    /// A `Sleep` cancelled its entry: one more zombie.
+    pub(crate) fn note_cancelled(&self) {
+        self.zombies.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Pops every timer due at `now` and collects their wakers. `try_only`: give up if another
+    /// thread holds the lock (a thief or sysmon need not wait for the owner).
+    pub(crate) fn run(&self, now: u64, wake: &mut Vec<Waker>, try_only: bool) {
+        if self.next_when() > now {
+            return;
+        }
+        let mut heap = if try_only {
+            match self.heap.try_lock() {
+                Ok(h) => h,
+                Err(std::sync::TryLockError::WouldBlock) => return,
+                Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            }
+        } else {
+            self.heap.lock().unwrap_or_else(|e| e.into_inner())
+        };
+        while let Some(&(when, _)) = heap.first() {
+            if when > now {
+                break;
+            }
+            let (_, entry) = pop(&mut heap);
+            if !entry.fire(wake) {
+                self.zombies.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        self.next_when
+            .store(heap.first().map_or(NO_TIMER, |t| t.0), Ordering::Release);
+    }
+
+    /// Drops every zombie and rebuilds the heap (Go's `cleantimers`/`adjusttimers`).
+    fn sweep(&self, heap: &mut Vec<(u64, Arc<Entry>)>) {
+        let before = heap.len();
+        heap.retain(|(_, e)| e.state.load(Ordering::Acquire) != CANCELLED);
+        self.zombies.fetch_sub(before - heap.len(), Ordering::Relaxed);
+        for i in (0..heap.len()).rev() {
+            sift_down(heap, i);
+        }
+    }
+}
+
+fn pop(heap: &mut Vec<(u64, Arc<Entry>)>) -> (u64, Arc<Entry>) {
+    let top = heap.swap_remove(0);
+    if !heap.is_empty() {
+        sift_down(heap, 0);
+    }
+    top
+}
+
+fn sift_up(heap: &mut [(u64, Arc<Entry>)], mut i: usize) {
+    while i > 0 {
+        let parent = (i - 1) / ARITY;
+        if heap[parent].0 <= heap[i].0 {
+            break;
+        }
+        heap.swap(parent, i);
+        i = parent;
+    }
+}
+
+fn sift_down(heap: &mut [(u64, Arc<Entry>)], mut i: usize) {
+    loop {
+        let first = i * ARITY + 1;
+        if first >= heap.len() {
+            break;
+        }
+        let last = (first + ARITY).min(heap.len());
+        let min = (first..last).min_by_key(|&c| heap[c].0).expect("a child exists");
+        if heap[i].0 <= heap[min].0 {
+            break;
+        }
+        heap.swap(i, min);
+        i = min;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pops_in_deadline_order_and_skips_cancelled() {
+        let timers = Timers::new();
+        let whens = [50u64, 10, 40, 30, 20, 60, 5, 70, 15, 25];
+        let entries: Vec<_> = whens.iter().map(|_| Arc::new(Entry::new())).collect();
+        for (w, e) in whens.iter().zip(&entries) {
+            timers.add(*w, e.clone());
+        }
+        assert_eq!(timers.next_when(), 5);
+        assert!(entries[2].cancel()); // 40
+        timers.note_cancelled();
+        let mut wake = Vec::new();
+        timers.run(30, &mut wake, false);
+        let fired: Vec<u64> = whens
+            .iter()
+            .zip(&entries)
+            .filter(|(_, e)| e.is_fired())
+            .map(|(w, _)| *w)
+            .collect();
+        let mut fired = fired;
+        fired.sort_unstable();
+        assert_eq!(fired, vec![5, 10, 15, 20, 25, 30]);
+        assert_eq!(timers.next_when(), 40);
+        timers.run(100, &mut wake, false);
+        assert!(!entries[2].is_fired());
+        assert_eq!(timers.next_when(), NO_TIMER);
+        assert_eq!(timers.zombies.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn zombies_are_swept() {
+        let timers = Timers::new();
+        for i in 0..10_000u64 {
+            let e = Arc::new(Entry::new());
+            timers.add(1_000_000 + i, e.clone());
+            assert!(e.cancel());
+            timers.note_cancelled();
+        }
+        assert!(timers.len() < 200, "heap kept {} zombies", timers.len());
+    }
+}
