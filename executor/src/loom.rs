@@ -7,7 +7,7 @@
 #[cfg(not(loom))]
 mod imp {
     pub(crate) use std::sync::atomic;
-    pub(crate) use std::sync::{Arc, Condvar, Mutex};
+    pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
     /// `std::cell::UnsafeCell` with loom's closure-based accessors.
     #[derive(Debug)]
@@ -40,7 +40,10 @@ mod imp {
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic;
-    pub(crate) use loom::sync::{Arc, Condvar, Mutex};
+    pub(crate) use loom::sync::{Condvar, Mutex, MutexGuard};
+    // std's `Arc` even under loom: `self: &Arc<Self>` methods need a receiver type, which
+    // loom's `Arc` is not, and no model shares a runtime's `Shared` through an `Arc`.
+    pub(crate) use std::sync::Arc;
 
     pub(crate) fn spin_loop() {
         loom::thread::yield_now();

@@ -5,11 +5,10 @@ use super::context::WorkerCx;
 use super::m::{M, Wakeup};
 use super::shared::{Shared, Synced};
 use super::worker;
-use crate::loom::Arc;
+use crate::loom::{Arc, MutexGuard};
 use crate::loom::atomic::{Ordering, fence};
 use crossbeam_deque::Worker;
 use std::io;
-use std::sync::MutexGuard;
 
 /// Go's `maxmcount`: more Ms than this is a runaway (Ms blocked in user code, each retaken).
 pub(crate) const MAX_THREADS: usize = 10_000;
