@@ -224,13 +224,11 @@ pub fn block_in_place<R>(f: impl FnOnce() -> R) -> R {
         let crate::sched::p::PStatus::InPoll(seq) = p.status() else {
             return None;
         };
-        if !p.try_retake(seq) {
+        // The rest of this poll runs without the P (step 4 at its end).
+        if !cx.shared.retake_and_handoff(pid, seq, &cx.m) {
             return None;
         }
-        // The P is ours to give: the rest of this poll runs without it (step 4 at its end).
-        cx.shared.handoffs.fetch_add(1, Ordering::Relaxed);
         cx.m.blocked.store(true, Ordering::Relaxed);
-        cx.shared.handoffp(pid);
         Some(cx.m.clone())
     });
     let _syscall = task::current_header(|h| h.map(|h| h.wait.swap(task::WAIT_SYSCALL, Ordering::Relaxed)));

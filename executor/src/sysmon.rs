@@ -1,88 +1,170 @@
-//! sysmon: the monitor thread, without a P (Go's `sysmon`).
+//! sysmon: the monitor thread, without a P (Go's `sysmon`; DESIGN.md "sysmon").
 //!
-//! Each round it looks at every P: a P whose `schedtick` has not moved for `preempt_slice` is
-//! running one time slice too long (a task that never yields, or a ping-pong pair inheriting the
-//! slice through `runnext`), so sysmon sets the P's `preempt` flag (the worker then skips
-//! `runnext` once) and the M's (the task's budget reads zero). It also prints the schedtrace
-//! line when asked.
+//! Each round:
+//! - **preempt**: a P whose `schedtick` has not moved for `preempt_slice` is running one time
+//!   slice too long (a task that never yields, or a ping-pong pair inheriting the slice through
+//!   `runnext`): sysmon sets the P's `preempt` flag (the worker then skips `runnext` once) and
+//!   the M's (the task's budget reads zero, so it yields to the global queue at its next
+//!   gosched resource).
+//! - **retake**: a P whose M is stuck in one poll is taken from that M and handed to another
+//!   (`Shared::retake_and_handoff`), so its queue keeps running. sysmon tells a *blocked* M from
+//!   a *busy* one the way Go tells a syscall from running code, by the stuck thread's CPU clock:
+//!   not advancing = blocked in the kernel (a `std::thread::sleep`, a sync lock, blocking
+//!   I/O): retaken once stuck ≥ 1 ms if the P has other work; advancing = computing: asked to
+//!   yield at `preempt_slice`, retaken if the same poll still runs one round later.
+//! - **netpoll / timers**: polls the network if nobody did for 10 ms, and runs timers that
+//!   are overdue because every M is busy or stuck (`sched/netpoll.rs`).
+//! - prints the schedtrace line when asked.
 //!
-//! Sleep: 20 µs, doubling after 50 rounds without anything to do, up to 10 ms (Go's values).
+//! Sleep: 20 µs, doubling after 50 rounds without anything to do (Go's values), up to 10 ms
+//! while every P is idle and 1 ms while any P runs: Go's 10 ms cap would let a thread that
+//! blocks right after sysmon fell asleep hold its P's queue for 10 ms. An idle runtime that
+//! becomes busy again wakes sysmon at once (`SysmonNote::kick`, from `startm`).
 
 use crate::loom::Arc;
 use crate::loom::atomic::Ordering;
 use crate::sched::Shared;
 use crate::sched::p::PStatus;
 use std::io;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 /// Go's sysmon: first sleep.
 const MIN_DELAY: Duration = Duration::from_micros(20);
-/// Go's sysmon: longest sleep.
-const MAX_DELAY: Duration = Duration::from_millis(10);
+/// Longest sleep while every P is idle (Go's 10 ms).
+const MAX_DELAY_IDLE: Duration = Duration::from_millis(10);
+/// Longest sleep while some P is running.
+const MAX_DELAY_BUSY: Duration = Duration::from_millis(1);
 /// Go's sysmon: idle rounds before the sleep starts doubling.
 const IDLE_ROUNDS_BEFORE_BACKOFF: u32 = 50;
+/// A poll blocked in the kernel this long, with work queued behind it, loses its P (Go
+/// retakes a P in a syscall after one 20 µs sysmon tick; we wait a little longer so that a
+/// short blocking call, a page fault or a contended lock does not cost a thread switch).
+const BLOCKED_RETAKE_AFTER: Duration = Duration::from_millis(1);
+/// Shortest window over which the stuck thread's CPU clock is compared with the wall clock.
+const CPU_SAMPLE: Duration = Duration::from_micros(200);
+
+/// Wakes and stops sysmon; lives in `Shared` so the scheduler can kick it.
+pub(crate) struct SysmonNote {
+    state: Mutex<NoteState>,
+    cv: Condvar,
+    /// sysmon is in a long sleep (more than `MAX_DELAY_BUSY`): `kick` must wake it.
+    deep: AtomicBool,
+}
+
+#[derive(Default)]
+struct NoteState {
+    stop: bool,
+    kicked: bool,
+}
+
+impl SysmonNote {
+    pub(crate) fn new() -> SysmonNote {
+        SysmonNote {
+            state: Mutex::new(NoteState::default()),
+            cv: Condvar::new(),
+            deep: AtomicBool::new(false),
+        }
+    }
+
+    /// A P started running: if sysmon sleeps long, wake it (Go's `sysmonwake`).
+    pub(crate) fn kick(&self) {
+        if self.deep.load(std::sync::atomic::Ordering::Relaxed) {
+            let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+            s.kicked = true;
+            drop(s);
+            self.cv.notify_one();
+        }
+    }
+
+    /// Sleeps `delay` or until kicked; false once stopped.
+    fn sleep(&self, delay: Duration) -> bool {
+        let deep = delay > MAX_DELAY_BUSY;
+        self.deep.store(deep, std::sync::atomic::Ordering::Relaxed);
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if !s.stop && !s.kicked {
+            s = self.cv.wait_timeout(s, delay).unwrap_or_else(|e| e.into_inner()).0;
+        }
+        s.kicked = false;
+        self.deep.store(false, std::sync::atomic::Ordering::Relaxed);
+        !s.stop
+    }
+
+    fn stop(&self) {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+        self.cv.notify_one();
+    }
+}
 
 /// The running monitor; `stop` ends and joins it.
 pub(crate) struct Sysmon {
-    stop: std::sync::Arc<(Mutex<bool>, Condvar)>,
+    shared: Arc<Shared>,
     thread: thread::JoinHandle<()>,
 }
 
 /// What sysmon remembers of one P between rounds (Go's `sysmontick`).
 #[derive(Clone, Copy)]
 struct PWatch {
+    /// Slice accounting: the `schedtick` seen and since when.
     schedtick: u32,
     since: Instant,
+    /// The poll being watched (its sequence number) and when it was first seen.
+    seq: Option<u64>,
+    poll_since: Instant,
+    /// Last CPU-clock sample of the polling M, and when it was taken.
+    cpu: Option<u64>,
+    cpu_at: Instant,
+    /// The last sample said the M is blocked (its CPU clock stood still).
+    blocked: bool,
+    /// A preemption was requested for this poll.
+    preempt_sent: bool,
+}
+
+impl PWatch {
+    fn new(now: Instant) -> PWatch {
+        PWatch {
+            schedtick: 0,
+            since: now,
+            seq: None,
+            poll_since: now,
+            cpu: None,
+            cpu_at: now,
+            blocked: false,
+            preempt_sent: false,
+        }
+    }
 }
 
 impl Sysmon {
     pub(crate) fn start(shared: Arc<Shared>) -> io::Result<Sysmon> {
-        let stop = std::sync::Arc::new((Mutex::new(false), Condvar::new()));
-        let stop2 = stop.clone();
+        let shared2 = shared.clone();
         let thread = thread::Builder::new()
             .name("gosched-sysmon".into())
-            .spawn(move || run(&shared, &stop2))?;
-        Ok(Sysmon { stop, thread })
+            .spawn(move || run(&shared2))?;
+        Ok(Sysmon { shared, thread })
     }
 
     pub(crate) fn stop(self) {
-        *self.stop.0.lock().unwrap_or_else(|e| e.into_inner()) = true;
-        self.stop.1.notify_one();
+        self.shared.sysmon_note.stop();
         let _ = self.thread.join();
     }
 }
 
-fn run(shared: &Shared, stop: &(Mutex<bool>, Condvar)) {
+fn run(shared: &Arc<Shared>) {
     let now = Instant::now();
-    let mut watch = vec![
-        PWatch {
-            schedtick: 0,
-            since: now
-        };
-        shared.ps.len()
-    ];
+    let mut watch = vec![PWatch::new(now); shared.ps.len()];
     let mut delay = MIN_DELAY;
     let mut idle_rounds = 0u32;
     let mut next_trace = shared.config.schedtrace.map(|d| now + d);
-    loop {
-        {
-            let stopped = stop.0.lock().unwrap_or_else(|e| e.into_inner());
-            if *stopped {
-                return;
-            }
-            let (stopped, _) = stop
-                .1
-                .wait_timeout(stopped, delay)
-                .unwrap_or_else(|e| e.into_inner());
-            if *stopped {
-                return;
-            }
-        }
+    while shared.sysmon_note.sleep(delay) {
         let now = Instant::now();
-        let acted = shared.config.sysmon
-            && (retake(shared, &mut watch, now) | crate::sched::netpoll::sysmon_poll(shared));
+        let mut acted = false;
+        if shared.config.sysmon {
+            acted |= retake(shared, &mut watch, now);
+            acted |= crate::sched::netpoll::sysmon_poll(shared);
+        }
         if let Some(at) = next_trace.filter(|at| now >= *at) {
             crate::trace::schedtrace(shared, now);
             next_trace = shared.config.schedtrace.map(|d| at.max(now - d) + d);
@@ -93,7 +175,9 @@ fn run(shared: &Shared, stop: &(Mutex<bool>, Condvar)) {
         } else {
             idle_rounds += 1;
             if idle_rounds > IDLE_ROUNDS_BEFORE_BACKOFF {
-                delay = (delay * 2).min(MAX_DELAY);
+                let all_idle = shared.npidle.load(Ordering::Relaxed) == shared.ps.len();
+                let cap = if all_idle { MAX_DELAY_IDLE } else { MAX_DELAY_BUSY };
+                delay = (delay * 2).min(cap);
             }
         }
         if let Some(at) = next_trace {
@@ -102,33 +186,77 @@ fn run(shared: &Shared, stop: &(Mutex<bool>, Condvar)) {
     }
 }
 
-/// Go's `retake`, the preemption half: flags Ps whose slice ran out. Returns whether it did.
-fn retake(shared: &Shared, watch: &mut [PWatch], now: Instant) -> bool {
+/// Go's `retake`: preempts Ps whose slice ran out and takes Ps from Ms stuck in one poll.
+/// Returns whether it did anything.
+fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
     let slice = shared.config.preempt_slice;
     let mut acted = false;
-    for (p, w) in shared.ps.iter().zip(watch.iter_mut()) {
+    for (pid, (p, w)) in shared.ps.iter().zip(watch.iter_mut()).enumerate() {
         let status = p.status();
-        if status == PStatus::Idle {
-            continue;
+        let seq = match status {
+            PStatus::Idle => {
+                w.seq = None;
+                continue;
+            }
+            PStatus::InPoll(seq) => Some(seq),
+            PStatus::Owned => None,
+        };
+        let m = p.m();
+        // The poll watch: a new poll starts a new record.
+        if seq != w.seq {
+            w.seq = seq;
+            w.poll_since = now;
+            w.cpu = m.and_then(|m| m.cpu_time());
+            w.cpu_at = now;
+            w.blocked = false;
+            w.preempt_sent = false;
+        } else if let (Some(seq), Some(m)) = (seq, m) {
+            if now.duration_since(w.cpu_at) >= CPU_SAMPLE {
+                let cpu = m.cpu_time();
+                let wall = now.duration_since(w.cpu_at).as_nanos() as u64;
+                // Blocked: the thread ran less than a quarter of the wall time since the last
+                // sample. Without a CPU clock it counts as computing.
+                w.blocked = matches!((w.cpu, cpu), (Some(a), Some(b)) if b.saturating_sub(a) * 4 < wall);
+                w.cpu = cpu;
+                w.cpu_at = now;
+            }
+            let stuck = now.duration_since(w.poll_since);
+            let retake_now = if w.blocked {
+                stuck >= BLOCKED_RETAKE_AFTER
+            } else {
+                // Computing: asked to yield in an earlier round and still in the same poll.
+                w.preempt_sent
+            };
+            if retake_now && has_work(shared, pid, m) && shared.retake_and_handoff(pid, seq, m) {
+                m.preempt.store(true, Ordering::Relaxed);
+                w.seq = None;
+                acted = true;
+                continue;
+            }
         }
+        // Slice accounting (Go's `preemptone` when `schedtick` stood still for a slice).
         let tick = p.schedtick();
         if tick != w.schedtick {
-            *w = PWatch {
-                schedtick: tick,
-                since: now,
-            };
+            w.schedtick = tick;
+            w.since = now;
             continue;
         }
         if now.duration_since(w.since) < slice {
             continue;
         }
-        // One slice is over: ask for a new one (Go's `preemptone`).
         p.preempt.store(true, Ordering::Relaxed);
-        if let (PStatus::InPoll(_), Some(m)) = (status, p.m()) {
+        if let (Some(_), Some(m)) = (seq, m) {
             m.preempt.store(true, Ordering::Relaxed);
+            w.preempt_sent = true;
         }
         w.since = now;
         acted = true;
     }
     acted
+}
+
+/// Whether a P has work that its stuck M is holding up: its queue, the M's spawn buffer, or
+/// the global queue (which no other M may be draining).
+fn has_work(shared: &Shared, pid: usize, m: &crate::sched::m::M) -> bool {
+    !shared.ps[pid].runq.is_empty() || !m.buffer.is_empty() || !shared.global.is_empty()
 }

@@ -65,6 +65,7 @@ impl Shared {
 
     /// Go's `startm`: runs P `p` on an idle M, or a new one.
     pub(crate) fn startm(self: &Arc<Self>, p: usize, spinning: bool) {
+        self.sysmon_note.kick();
         let idle = self.lock_sched().idle_ms.pop();
         match idle {
             Some(m) => m.start(p, spinning),
@@ -115,6 +116,26 @@ impl Shared {
             return Wakeup::Exit;
         }
         cx.m.park()
+    }
+
+    /// Takes P `pid` from the M `m` stuck in poll `seq` (sysmon's retake, or `block_in_place`
+    /// on its own M) and hands it to another M. Tasks the poll spawned so far move from the M's
+    /// buffer into the P. False if the poll had ended meanwhile.
+    pub(crate) fn retake_and_handoff(self: &Arc<Self>, pid: usize, seq: u64, m: &M) -> bool {
+        let p = &self.ps[pid];
+        if !p.try_retake(seq) {
+            return false;
+        }
+        loop {
+            match m.buffer.steal() {
+                crossbeam_deque::Steal::Success(t) => p.runq.put(t, false, &self.global),
+                crossbeam_deque::Steal::Empty => break,
+                crossbeam_deque::Steal::Retry => crate::loom::spin_loop(),
+            }
+        }
+        self.handoffs.fetch_add(1, Ordering::Relaxed);
+        self.handoffp(pid);
+        true
     }
 
     /// Go's `handoffp`: a P whose M cannot run it (retaken, or entering `block_in_place`) goes

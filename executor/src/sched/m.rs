@@ -43,7 +43,13 @@ pub(crate) struct M {
     pub(crate) polls: AtomicU64,
     pub(crate) spawned: AtomicU64,
     pub(crate) steals: AtomicU64,
+    /// The thread's CPU-time clock (`pthread_getcpuclockid`), tagged with `CLOCK_SET`; 0 until
+    /// the thread has started.
+    cpu_clock: AtomicU64,
 }
+
+/// Tag bit of `M::cpu_clock`: clock ids are negative numbers, so "set" needs its own bit.
+const CLOCK_SET: u64 = 1 << 63;
 
 impl M {
     pub(crate) fn new(id: usize, buffer: Stealer<Notified>) -> M {
@@ -63,7 +69,34 @@ impl M {
             polls: AtomicU64::new(0),
             spawned: AtomicU64::new(0),
             steals: AtomicU64::new(0),
+            cpu_clock: AtomicU64::new(0),
         }
+    }
+
+    /// Called on the M's own thread at start: publishes its CPU clock for sysmon.
+    pub(crate) fn publish_cpu_clock(&self) {
+        let mut clock: libc::clockid_t = 0;
+        // SAFETY: `pthread_self()` is this live thread; `clock` is a valid out pointer.
+        let rc = unsafe { libc::pthread_getcpuclockid(libc::pthread_self(), &mut clock) };
+        if rc == 0 {
+            self.cpu_clock
+                .store(CLOCK_SET | u64::from(clock as u32), Ordering::Release);
+        }
+    }
+
+    /// CPU time this M's thread has used, in ns; `None` if it has no CPU clock (then sysmon
+    /// treats a stuck poll as computing, Go's running case).
+    pub(crate) fn cpu_time(&self) -> Option<u64> {
+        let tagged = self.cpu_clock.load(Ordering::Acquire);
+        if tagged & CLOCK_SET == 0 {
+            return None;
+        }
+        let clock = tagged as u32 as libc::clockid_t;
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: `ts` is a valid out pointer; the clock id names a thread that lives as long as
+        // the runtime (Ms never exit before it), and a bad id is only an error return.
+        let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
+        (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
     }
 
     /// Go's `notesleep(&mp.park)`: blocks until `start` or `exit`.

@@ -78,6 +78,11 @@ impl P {
         self.status.store(IDLE, Ordering::Release);
     }
 
+    /// Whether `m` still owns this P (false once sysmon or `block_in_place` took it).
+    pub(crate) fn is_owned_by(&self, m: &M) -> bool {
+        ptr::eq(self.m.load(Ordering::Acquire), m)
+    }
+
     /// The owning M, if any.
     pub(crate) fn m(&self) -> Option<&M> {
         // SAFETY: Ms live as long as the runtime's `Shared`, which owns this P.

@@ -49,6 +49,7 @@ pub(crate) struct Shared {
     pub(crate) netpoll_wakeups: AtomicU64,
     pub(crate) blocking: BlockingPool,
     pub(crate) poller: crate::netpoll::Poller,
+    pub(crate) sysmon_note: crate::sysmon::SysmonNote,
     pub(crate) started: Instant,
 }
 
@@ -77,6 +78,7 @@ impl Shared {
             preemptions: AtomicU64::new(0),
             netpoll_wakeups: AtomicU64::new(0),
             poller,
+            sysmon_note: crate::sysmon::SysmonNote::new(),
             started: Instant::now(),
         }))
     }
@@ -144,6 +146,11 @@ impl Shared {
     fn schedule_local(&self, cx: &WorkerCx, task: Notified) -> Result<bool, Notified> {
         match cx.mode.get() {
             Mode::Polling => {
+                let p = cx.p.get().expect("a polling M has a P");
+                if !self.ps[p].is_owned_by(&cx.m) {
+                    // The P was taken from this M during the poll: never hand it more work.
+                    return Err(task);
+                }
                 cx.buffer.push(task);
                 Ok(true)
             }

@@ -30,6 +30,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
         collected: std::cell::RefCell::new(Vec::new()),
     };
     let _worker = context::set_worker(&cx);
+    cx.m.publish_cpu_clock();
     if let Some(f) = &shared.config.on_thread_start {
         f();
     }
