@@ -1,0 +1,205 @@
+//! `TcpStream`: a TCP connection.
+
+use crate::ToSocketAddrs;
+use crate::addr::each_addr;
+use crate::poll_io::{PollIo, futures_stream_impls};
+use gosched_executor::netpoll::Direction;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr};
+
+/// A TCP connection.
+///
+/// Reads and writes go through `futures::io::{AsyncRead, AsyncWrite}`, implemented for
+/// `TcpStream` and for `&TcpStream`, so one task can read while another writes through a
+/// shared reference (or one task can do both with `futures::join!`). `poll_close` shuts the
+/// write half down; the socket is closed when the value is dropped.
+///
+/// # Examples
+/// An echo over loopback:
+/// ```
+/// use futures::io::{AsyncReadExt, AsyncWriteExt};
+/// use gosched_net::{TcpListener, TcpStream};
+///
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     let server = gosched_executor::spawn(async move {
+///         let (conn, _) = listener.accept().await.unwrap();
+///         futures::io::copy(&conn, &mut &conn).await.unwrap();
+///     });
+///     let mut s = TcpStream::connect(addr).await.unwrap();
+///     s.write_all(b"hello").await.unwrap();
+///     s.close().await.unwrap(); // shutdown(Write): the server's copy ends
+///     let mut back = Vec::new();
+///     s.read_to_end(&mut back).await.unwrap();
+///     assert_eq!(back, b"hello");
+///     server.await.unwrap();
+/// });
+/// ```
+pub struct TcpStream {
+    pub(crate) io: PollIo<mio::net::TcpStream>,
+}
+
+impl TcpStream {
+    /// Connects to `addr`, trying each address it resolves to in turn; returns the first
+    /// connection made, or the last error.
+    ///
+    /// # Errors
+    /// The OS's error: `ConnectionRefused` for a closed port, `TimedOut`, ...
+    ///
+    /// # Panics
+    /// When polled outside a gosched runtime.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     // Nothing listens on a port that was just released.
+    ///     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    ///     let err = gosched_net::TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// });
+    /// ```
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        each_addr(&addr, |addr| async move {
+            TcpStream::connecting(mio::net::TcpStream::connect(addr)?).await
+        })
+        .await
+    }
+
+    /// Registers a stream whose non-blocking connect has started and waits for it to finish.
+    pub(super) async fn connecting(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let stream = TcpStream::new(stream)?;
+        stream
+            .io
+            .finish_connect(|s| s.take_error(), |s| s.peer_addr().map(drop))
+            .await?;
+        Ok(stream)
+    }
+
+    #[track_caller]
+    pub(super) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        Ok(TcpStream {
+            io: PollIo::new(stream, interest)?,
+        })
+    }
+
+    /// Wraps a connected stream from std (made non-blocking here).
+    ///
+    /// # Panics
+    /// Outside a gosched runtime.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let std = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    ///     let s = gosched_net::TcpStream::from_std(std).unwrap();
+    ///     assert_eq!(s.peer_addr().unwrap(), l.local_addr().unwrap());
+    /// });
+    /// ```
+    #[track_caller]
+    pub fn from_std(s: std::net::TcpStream) -> io::Result<TcpStream> {
+        s.set_nonblocking(true)?;
+        TcpStream::new(mio::net::TcpStream::from_std(s))
+    }
+
+    /// The remote address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get().peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.get().local_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (no Nagle: small writes go out at once).
+    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
+        self.io.get().set_nodelay(on)
+    }
+
+    /// Reads `TCP_NODELAY`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.io.get().nodelay()
+    }
+
+    /// Shuts down the read half, the write half, or both. A task waiting to read on a stream
+    /// whose read half is shut down wakes up and reads `Ok(0)`.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.get().shutdown(how)
+    }
+
+    /// Waits until the stream is readable (data, end of stream, or an error to report).
+    /// The readiness may be stale: [`try_read`](TcpStream::try_read) can still say `WouldBlock`.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let (b, _) = l.accept().await.unwrap();
+    ///     a.writable().await.unwrap();
+    ///     assert_eq!(a.try_write(b"x").unwrap(), 1);
+    ///     let mut buf = [0; 8];
+    ///     loop {
+    ///         b.readable().await.unwrap();
+    ///         match b.try_read(&mut buf) {
+    ///             Ok(n) => break assert_eq!(&buf[..n], b"x"),
+    ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///             Err(e) => panic!("{e}"),
+    ///         }
+    ///     }
+    /// });
+    /// ```
+    pub async fn readable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Read).await.map(drop)
+    }
+
+    /// Waits until the stream is writable (see [`readable`](TcpStream::readable)).
+    pub async fn writable(&self) -> io::Result<()> {
+        self.io.ready(Direction::Write).await.map(drop)
+    }
+
+    /// Reads what is there now without waiting; `WouldBlock` when nothing is.
+    pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Read, |mut s| s.read(buf))
+    }
+
+    /// Writes what fits now without waiting; `WouldBlock` when nothing does.
+    pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        self.io.try_io(Direction::Write, |mut s| s.write(buf))
+    }
+
+    /// Reads the next bytes without taking them off the socket, waiting until there are some.
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.io.io(Direction::Read, |s| s.peek(buf)).await
+    }
+}
+
+futures_stream_impls!(TcpStream);
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TcpStream").field(&self.io).finish()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsFd for TcpStream {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.io.get().as_fd()
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.io.get().as_raw_fd()
+    }
+}
