@@ -85,7 +85,11 @@ impl SysmonNote {
         self.deep.store(deep, std::sync::atomic::Ordering::Relaxed);
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if !s.stop && !s.kicked {
-            s = self.cv.wait_timeout(s, delay).unwrap_or_else(|e| e.into_inner()).0;
+            s = self
+                .cv
+                .wait_timeout(s, delay)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
         }
         s.kicked = false;
         self.deep.store(false, std::sync::atomic::Ordering::Relaxed);

@@ -29,6 +29,8 @@ pub(crate) struct Config {
     pub(crate) sysmon: bool,
     pub(crate) schedtrace: Option<Duration>,
     pub(crate) scheddetail: bool,
+    /// Where to write the trace (`GOSCHED_TRACE`, `Builder::trace_path`).
+    pub(crate) trace: Option<std::path::PathBuf>,
     pub(crate) on_thread_start: Option<Hook>,
     pub(crate) on_thread_stop: Option<Hook>,
 }
@@ -66,6 +68,7 @@ pub struct Builder {
     preempt_slice: Option<Duration>,
     sysmon: Option<bool>,
     schedtrace: Option<Duration>,
+    trace: Option<std::path::PathBuf>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
 }
@@ -139,6 +142,14 @@ impl Builder {
         self
     }
 
+    /// Records a Chrome trace-event JSON of the run (poll spans per M; steal, handoff,
+    /// preempt and netpoll events) and writes it to `path` when the runtime is dropped. Open it
+    /// in Perfetto (<https://ui.perfetto.dev>). Same as `GOSCHED_TRACE=path`.
+    pub fn trace_path(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.trace = Some(path.into());
+        self
+    }
+
     /// Checks the settings and starts the runtime.
     pub fn build(self) -> io::Result<Runtime> {
         Runtime::from_config(self.config()?)
@@ -172,6 +183,7 @@ impl Builder {
             sysmon: self.sysmon.unwrap_or(true),
             schedtrace: self.schedtrace.or(env.schedtrace),
             scheddetail: env.scheddetail,
+            trace: self.trace.or(env.trace),
             on_thread_start: self.on_thread_start,
             on_thread_stop: self.on_thread_stop,
         })
@@ -184,6 +196,7 @@ struct EnvSettings {
     maxprocs: Option<usize>,
     schedtrace: Option<Duration>,
     scheddetail: bool,
+    trace: Option<std::path::PathBuf>,
 }
 
 impl EnvSettings {
@@ -191,6 +204,9 @@ impl EnvSettings {
         let mut env = EnvSettings::default();
         if let Some(v) = var("GOSCHED_MAXPROCS")? {
             env.maxprocs = Some(parse_maxprocs(&v)?);
+        }
+        if let Some(v) = var("GOSCHED_TRACE")? {
+            env.trace = Some(v.into());
         }
         if let Some(v) = var("GOSCHED_DEBUG")? {
             (env.schedtrace, env.scheddetail) = parse_debug(&v)?;

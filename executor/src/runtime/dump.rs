@@ -107,7 +107,11 @@ impl TaskInfo {
                 TaskState::Running
             }
         } else if snap.is_notified() {
-            TaskState::Runnable
+            if code == crate::task::WAIT_PREEMPTED {
+                TaskState::Preempted
+            } else {
+                TaskState::Runnable
+            }
         } else {
             TaskState::Waiting
         };
@@ -141,6 +145,74 @@ pub(crate) fn dump(shared: &Shared) -> Vec<TaskInfo> {
     shared.registry.for_each(|h| out.push(TaskInfo::of(h)));
     out.sort_by_key(|t| t.id);
     out
+}
+
+/// Formats a dump like Go's goroutine dump: tasks grouped by spawn location, the biggest
+/// group first, each task with its state, wait reason, age and poll count.
+///
+/// # Examples
+/// ```
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// for _ in 0..3 {
+///     rt.spawn(std::future::pending::<()>());
+/// }
+/// let text = gosched_executor::runtime::format_dump(&rt.dump()).to_string();
+/// assert!(text.starts_with("3 tasks"), "{text}");
+/// assert!(text.contains("3 tasks spawned at "), "{text}");
+/// ```
+pub fn format_dump(tasks: &[TaskInfo]) -> DumpDisplay<'_> {
+    DumpDisplay(tasks)
+}
+
+/// The `Display` of a dump; see [`format_dump`].
+#[derive(Debug, Clone, Copy)]
+pub struct DumpDisplay<'a>(&'a [TaskInfo]);
+
+/// Tasks listed per group before "... and N more".
+const DUMP_PER_GROUP: usize = 20;
+
+impl fmt::Display for DumpDisplay<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tasks = self.0;
+        writeln!(f, "{} task{}", tasks.len(), plural(tasks.len()))?;
+        let mut groups: Vec<(&'static Location<'static>, Vec<&TaskInfo>)> = Vec::new();
+        for t in tasks {
+            match groups.iter_mut().find(|(at, _)| *at == t.spawned_at) {
+                Some((_, g)) => g.push(t),
+                None => groups.push((t.spawned_at, vec![t])),
+            }
+        }
+        groups.sort_by(|a, b| {
+            b.1.len()
+                .cmp(&a.1.len())
+                .then(a.0.to_string().cmp(&b.0.to_string()))
+        });
+        for (at, group) in groups {
+            writeln!(
+                f,
+                "\n{} task{} spawned at {at}:",
+                group.len(),
+                plural(group.len())
+            )?;
+            for t in group.iter().take(DUMP_PER_GROUP) {
+                write!(
+                    f,
+                    "  task {} [{}",
+                    t.id,
+                    t.wait_reason.map_or(t.state.to_string(), |r| r.to_string())
+                )?;
+                writeln!(f, ", {:.1?}, {} polls]", t.age, t.polls)?;
+            }
+            if group.len() > DUMP_PER_GROUP {
+                writeln!(f, "  ... and {} more", group.len() - DUMP_PER_GROUP)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 /// Tasks still alive after a leak check's grace period.

@@ -9,7 +9,7 @@ mod metrics;
 mod rt;
 
 pub use builder::Builder;
-pub use dump::{LeakError, TaskInfo, TaskState, WaitReason, verify_no_leaks};
+pub use dump::{DumpDisplay, LeakError, TaskInfo, TaskState, WaitReason, format_dump, verify_no_leaks};
 pub use handle::Handle;
 pub use metrics::Metrics;
 pub use rt::Runtime;

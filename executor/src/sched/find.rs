@@ -8,6 +8,7 @@ use super::runq::RunQueue;
 use super::worker::{acquirep, releasep};
 use crate::loom::atomic::{Ordering, fence};
 use crate::task::Notified;
+use crate::trace::export::Kind;
 use crossbeam_deque::Steal;
 
 /// Every this many ticks a P takes one task from the global queue first (Go's 61: a prime, so
@@ -160,7 +161,9 @@ fn steal_work(cx: &WorkerCx, pid: usize) -> Option<Notified> {
                 steal_buffer(&m.buffer, mine, last, &shared.global)
             });
             if let Some(t) = got {
-                super::m::M::bump(&cx.m.steals, (mine.len() - before + 1) as u64);
+                let n = (mine.len() - before + 1) as u64;
+                super::m::M::bump(&cx.m.steals, n);
+                shared.trace_instant(&cx.m, Kind::Steal, n);
                 return Some(t);
             }
         }

@@ -5,8 +5,8 @@ use super::context::WorkerCx;
 use super::m::{M, Wakeup};
 use super::shared::{Shared, Synced};
 use super::worker;
-use crate::loom::{Arc, MutexGuard};
 use crate::loom::atomic::{Ordering, fence};
+use crate::loom::{Arc, MutexGuard};
 use crossbeam_deque::Worker;
 use std::io;
 
@@ -92,7 +92,7 @@ impl Shared {
             )));
         }
         let buffer = Worker::new_fifo();
-        let m = Arc::new(M::new(ms.len(), buffer.stealer()));
+        let m = Arc::new(M::new(ms.len(), buffer.stealer(), self.config.trace.is_some()));
         let mut builder = std::thread::Builder::new().name(self.config.thread_name.clone());
         if let Some(size) = self.config.stack_size {
             builder = builder.stack_size(size);
@@ -118,6 +118,13 @@ impl Shared {
         cx.m.park()
     }
 
+    /// Records an instant trace event on `m`'s track (one branch when tracing is off).
+    pub(crate) fn trace_instant(&self, m: &M, kind: crate::trace::export::Kind, n: u64) {
+        if let Some(ring) = &m.trace {
+            ring.instant(kind, self.now_ns(), n);
+        }
+    }
+
     /// Takes P `pid` from the M `m` stuck in poll `seq` (sysmon's retake, or `block_in_place`
     /// on its own M) and hands it to another M. Tasks the poll spawned so far move from the M's
     /// buffer into the P. False if the poll had ended meanwhile.
@@ -134,6 +141,7 @@ impl Shared {
             }
         }
         self.handoffs.fetch_add(1, Ordering::Relaxed);
+        self.trace_instant(m, crate::trace::export::Kind::Handoff, pid as u64);
         self.handoffp(pid);
         true
     }

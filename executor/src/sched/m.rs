@@ -46,13 +46,15 @@ pub(crate) struct M {
     /// The thread's CPU-time clock (`pthread_getcpuclockid`), tagged with `CLOCK_SET`; 0 until
     /// the thread has started.
     cpu_clock: AtomicU64,
+    /// This M's trace events, when the runtime records a trace.
+    pub(crate) trace: Option<crate::trace::export::Ring>,
 }
 
 /// Tag bit of `M::cpu_clock`: clock ids are negative numbers, so "set" needs its own bit.
 const CLOCK_SET: u64 = 1 << 63;
 
 impl M {
-    pub(crate) fn new(id: usize, buffer: Stealer<Notified>) -> M {
+    pub(crate) fn new(id: usize, buffer: Stealer<Notified>, trace: bool) -> M {
         M {
             id,
             park: Mutex::new(Park {
@@ -70,6 +72,7 @@ impl M {
             spawned: AtomicU64::new(0),
             steals: AtomicU64::new(0),
             cpu_clock: AtomicU64::new(0),
+            trace: trace.then(crate::trace::export::Ring::new),
         }
     }
 
@@ -92,7 +95,10 @@ impl M {
             return None;
         }
         let clock = tagged as u32 as libc::clockid_t;
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
         // SAFETY: `ts` is a valid out pointer; the clock id names a thread that lives as long as
         // the runtime (Ms never exit before it), and a bad id is only an error return.
         let rc = unsafe { libc::clock_gettime(clock, &mut ts) };

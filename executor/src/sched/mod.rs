@@ -94,6 +94,9 @@ pub(crate) fn note_preempted() {
             cx.shared
                 .preemptions
                 .fetch_add(1, crate::loom::atomic::Ordering::Relaxed);
+            cx.shared
+                .trace_instant(&cx.m, crate::trace::export::Kind::Preempt, 1);
+            crate::task::set_current_wait(crate::task::WAIT_PREEMPTED);
         }
     });
 }

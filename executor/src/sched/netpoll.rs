@@ -19,6 +19,7 @@ use crate::loom::atomic::{Ordering, fence};
 use crate::netpoll::NOT_POLLING;
 use crate::task::Notified;
 use crate::time::heap::NO_TIMER;
+use crate::trace::export::Kind;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
@@ -127,6 +128,7 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, pid: usize) -> Option<Notified> {
     shared
         .netpoll_wakeups
         .fetch_add(list.len() as u64, Ordering::Relaxed);
+    shared.trace_instant(&cx.m, Kind::Netpoll, list.len() as u64);
     inject_local(cx, pid, list)
 }
 
@@ -174,6 +176,7 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
     }
     if io > 0 {
         shared.netpoll_wakeups.fetch_add(io as u64, Ordering::Relaxed);
+        shared.trace_instant(&cx.m, Kind::Netpoll, io as u64);
     }
     if shared.is_shutdown() {
         return false;

@@ -101,12 +101,20 @@ fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
     let pid = cx.p.get().expect("execute without a P");
     let p = &shared.ps[pid];
     M::bump(&cx.m.polls, 1);
-    cx.m.curg.store(task.header().id.as_u64(), Ordering::Relaxed);
+    let id = task.header().id.as_u64();
+    cx.m.curg.store(id, Ordering::Relaxed);
+    let traced =
+        cx.m.trace
+            .as_ref()
+            .map(|_| (shared.now_ns(), task.header().spawned_at));
     // Step 1.
     let seq = p.begin_poll(inherit);
     cx.mode.set(Mode::Polling);
     coop::reset(&cx.m.preempt);
     task.run();
+    if let (Some(ring), Some((start, at))) = (&cx.m.trace, traced) {
+        ring.poll(start, shared.now_ns(), id, at);
+    }
     cx.mode.set(Mode::Owning);
     cx.m.curg.store(0, Ordering::Relaxed);
     // Step 3.

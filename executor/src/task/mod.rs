@@ -45,6 +45,8 @@ pub(crate) const WAIT_IO_WRITE: u8 = 2;
 pub(crate) const WAIT_SLEEP: u8 = 3;
 pub(crate) const WAIT_JOIN: u8 = 4;
 pub(crate) const WAIT_YIELD: u8 = 5;
+/// Yielded at a preemption request (shown as `TaskState::Preempted` while runnable).
+pub(crate) const WAIT_PREEMPTED: u8 = 6;
 
 /// The id of the task being polled.
 ///

@@ -1,4 +1,6 @@
-//! Observability: the schedtrace line (Go's `schedtrace`).
+//! Observability: the schedtrace line (Go's `schedtrace`), and the trace export (`export.rs`).
+
+pub(crate) mod export;
 
 use crate::runtime::Metrics;
 use crate::sched::Shared;
@@ -54,7 +56,8 @@ fn detail_lines(shared: &Shared, out: &mut String) {
             p.timers.len()
         );
     }
-    for m in shared.all_ms().iter() {
+    let ms = shared.all_ms();
+    for m in ms.iter() {
         let p = m.p.load(Ordering::Relaxed);
         let p = if p == crate::sched::m::NO_P { -1 } else { p as i64 };
         let curg = m.curg.load(Ordering::Relaxed);
@@ -70,9 +73,13 @@ fn detail_lines(shared: &Shared, out: &mut String) {
     for t in crate::runtime::dump::dump(shared) {
         let (code, words) = go_status(&t);
         let reason = t.wait_reason.map(|r| r.to_string()).unwrap_or_default();
+        let m = ms
+            .iter()
+            .find(|m| m.curg.load(Ordering::Relaxed) == t.id.as_u64())
+            .map_or(-1, |m| m.id as i64);
         let _ = writeln!(
             out,
-            "  G{}: status={code}({words}) m=-1 waitreason={reason}",
+            "  G{}: status={code}({words}) m={m} waitreason={reason}",
             t.id
         );
     }
