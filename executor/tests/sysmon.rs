@@ -47,7 +47,10 @@ fn a_task_sleeping_in_its_poll_does_not_stop_a_ticker() {
     let ticks = ticks_during(&rt, async {
         std::thread::sleep(Duration::from_millis(500));
     });
-    assert!(ticks >= 10, "the ticker ticked {ticks} times during a 500 ms blocking poll");
+    assert!(
+        ticks >= 10,
+        "the ticker ticked {ticks} times during a 500 ms blocking poll"
+    );
     assert!(rt.metrics().handoffs_total >= 1);
 }
 
@@ -62,7 +65,10 @@ fn a_task_spinning_in_its_poll_does_not_stop_a_ticker() {
             x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(7));
         }
     });
-    assert!(ticks >= 10, "the ticker ticked {ticks} times during a 500 ms busy poll");
+    assert!(
+        ticks >= 10,
+        "the ticker ticked {ticks} times during a 500 ms busy poll"
+    );
     assert!(rt.metrics().handoffs_total >= 1);
 }
 
@@ -74,7 +80,10 @@ fn block_in_place_does_not_stop_a_ticker() {
     let ticks = ticks_during(&rt, async {
         gosched_executor::block_in_place(|| std::thread::sleep(Duration::from_millis(500)));
     });
-    assert!(ticks >= 10, "the ticker ticked {ticks} times during block_in_place");
+    assert!(
+        ticks >= 10,
+        "the ticker ticked {ticks} times during block_in_place"
+    );
     assert!(rt.metrics().handoffs_total > before);
 }
 
@@ -88,7 +97,10 @@ fn a_consume_budget_loop_does_not_starve_a_ticker() {
             gosched_executor::task::consume_budget().await;
         }
     });
-    assert!(ticks >= 5, "the ticker ticked {ticks} times next to a consume_budget loop");
+    assert!(
+        ticks >= 5,
+        "the ticker ticked {ticks} times next to a consume_budget loop"
+    );
 }
 
 #[test]
@@ -129,7 +141,11 @@ fn dropping_a_runtime_does_not_wait_for_a_sleeping_blocking_closure() {
     }
     let t = Instant::now();
     drop(rt);
-    assert!(t.elapsed() < Duration::from_secs(1), "drop waited {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(1),
+        "drop waited {:?}",
+        t.elapsed()
+    );
 }
 
 #[test]

@@ -100,7 +100,10 @@ fn interval_first_tick_is_immediate_and_skips_missed_ticks() {
         assert_eq!((t2 - t0).as_nanos() % period.as_nanos(), 0);
         assert_eq!((t3 - t0).as_nanos() % period.as_nanos(), 0);
         assert!(t3 - t2 >= period);
-        assert!(t3 - t0 >= Duration::from_millis(40), "missed ticks came as a burst");
+        assert!(
+            t3 - t0 >= Duration::from_millis(40),
+            "missed ticks came as a burst"
+        );
     }))
     .unwrap();
 }
