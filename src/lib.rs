@@ -23,6 +23,5 @@ pub use gosched_macros::{main, test};
 
 /// Sockets driven by gosched's netpoller.
 pub mod net {
-    #[allow(unused_imports)] // until gosched-net has its types (the netpoller issue)
     pub use gosched_net::*;
 }

@@ -10,7 +10,9 @@
 //!   (`Shared::retake_and_handoff`), so its queue keeps running. sysmon tells a *blocked* M from
 //!   a *busy* one the way Go tells a syscall from running code, by the stuck thread's CPU clock:
 //!   not advancing = blocked in the kernel (a `std::thread::sleep`, a sync lock, blocking
-//!   I/O): retaken once stuck ≥ 1 ms if the P has other work; advancing = computing: asked to
+//!   I/O): retaken once stuck ≥ 1 ms if the P has other work. A clock that stands still
+//!   because the thread waits for a CPU (more Ms than cores) is not a block: where
+//!   `/proc/self/task/<tid>/stat` says the thread is runnable (`R`), it counts as computing; advancing = computing: asked to
 //!   yield at `preempt_slice`, retaken if the same poll still runs one round later.
 //! - **netpoll / timers**: polls the network if nobody did for 10 ms, and runs timers that
 //!   are overdue because every M is busy or stuck (`sched/netpoll.rs`).
@@ -220,7 +222,8 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
                 let wall = now.duration_since(w.cpu_at).as_nanos() as u64;
                 // Blocked: the thread ran less than a quarter of the wall time since the last
                 // sample. Without a CPU clock it counts as computing.
-                w.blocked = matches!((w.cpu, cpu), (Some(a), Some(b)) if b.saturating_sub(a) * 4 < wall);
+                w.blocked = matches!((w.cpu, cpu), (Some(a), Some(b)) if b.saturating_sub(a) * 4 < wall)
+                    && m.kernel_runnable() != Some(true);
                 w.cpu = cpu;
                 w.cpu_at = now;
             }

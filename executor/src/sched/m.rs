@@ -46,6 +46,8 @@ pub(crate) struct M {
     /// The thread's CPU-time clock (`pthread_getcpuclockid`), tagged with `CLOCK_SET`; 0 until
     /// the thread has started.
     cpu_clock: AtomicU64,
+    /// The thread's kernel id (`gettid`), 0 until the thread has started.
+    tid: AtomicU64,
     /// This M's trace events, when the runtime records a trace.
     pub(crate) trace: Option<crate::trace::export::Ring>,
 }
@@ -72,6 +74,7 @@ impl M {
             spawned: AtomicU64::new(0),
             steals: AtomicU64::new(0),
             cpu_clock: AtomicU64::new(0),
+            tid: AtomicU64::new(0),
             trace: trace.then(crate::trace::export::Ring::new),
         }
     }
@@ -85,6 +88,26 @@ impl M {
             self.cpu_clock
                 .store(CLOCK_SET | u64::from(clock as u32), Ordering::Release);
         }
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: `gettid` takes no arguments and cannot fail.
+            let tid = unsafe { libc::syscall(libc::SYS_gettid) };
+            self.tid.store(tid as u64, Ordering::Release);
+        }
+    }
+
+    /// Whether the kernel says the thread is running or waiting for a CPU (state `R` in
+    /// `/proc/self/task/<tid>/stat`); `None` where that cannot be read. A thread whose CPU
+    /// clock stands still because the machine is oversubscribed is runnable, not blocked.
+    pub(crate) fn kernel_runnable(&self) -> Option<bool> {
+        let tid = self.tid.load(Ordering::Acquire);
+        if tid == 0 {
+            return None;
+        }
+        let stat = std::fs::read_to_string(format!("/proc/self/task/{tid}/stat")).ok()?;
+        // "tid (comm) S ...": the state follows the last ')' (comm may contain one).
+        let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
+        Some(state == 'R')
     }
 
     /// CPU time this M's thread has used, in ns; `None` if it has no CPU clock (then sysmon

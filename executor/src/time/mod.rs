@@ -165,11 +165,15 @@ impl fmt::Debug for Sleep {
 
 /// Runs `future` for at most `duration`: `Err(Elapsed)` if it has not finished by then.
 ///
-/// The inner future is polled first, so a future that is ready does not even start a timer.
+/// The inner future is polled first, and the clock is read only when it first returns
+/// `Pending`: the deadline is `duration` after that first poll (for the usual
+/// `timeout(d, f).await`, the same instant as the call), so a future that is ready at once
+/// costs neither a clock read nor a timer.
 pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     Timeout {
         future,
-        sleep: sleep(duration),
+        duration,
+        sleep: None,
     }
 }
 
@@ -177,7 +181,8 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
     Timeout {
         future,
-        sleep: sleep_until(deadline),
+        duration: Duration::ZERO,
+        sleep: Some(sleep_until(deadline)),
     }
 }
 
@@ -186,7 +191,9 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 #[derive(Debug)]
 pub struct Timeout<F> {
     future: F,
-    sleep: Sleep,
+    /// Used to make `sleep` at the first `Pending` (for `timeout`).
+    duration: Duration,
+    sleep: Option<Sleep>,
 }
 
 impl<F> Timeout<F> {
@@ -221,7 +228,9 @@ impl<F: Future> Future for Timeout<F> {
         }
         // The inner future spent the budget if it touched a gosched resource; the deadline is
         // checked regardless, or a busy inner future could never time out.
-        this.sleep.poll_unbudgeted(cx).map(|()| Err(Elapsed))
+        let duration = this.duration;
+        let sleep = this.sleep.get_or_insert_with(|| sleep(duration));
+        sleep.poll_unbudgeted(cx).map(|()| Err(Elapsed))
     }
 }
 
