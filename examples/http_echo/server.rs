@@ -11,6 +11,9 @@
 //!   `Transfer-Encoding` (chunked bodies): `501` and close;
 //! - no bytes from the client for [`Limits::idle`] (30 s): the connection is closed.
 //!
+//! After a refusal the server shuts its write half and drains the client for up to
+//! [`LINGER`] before closing, so the client reads the error instead of a reset.
+//!
 //! Responses to all the complete requests found in one read are written with one
 //! `write_all` (a pipelining client gets one segment back, not one per request). The idle
 //! timer is armed once per connection and moved only when it fires early (it compares with
@@ -21,7 +24,7 @@
 #![allow(dead_code)] // each includer uses a different part
 
 use crate::rt::{IdleTimer, Rt};
-use futures::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use std::future::poll_fn;
 use std::io::{self, Write};
 use std::pin::Pin;
@@ -36,6 +39,10 @@ pub const MAX_HEADERS: usize = 64;
 pub const READ_CHUNK: usize = 16 * 1024;
 /// After a large request, a buffer bigger than this is given back once it is empty.
 const SHRINK_ABOVE: usize = 64 * 1024;
+/// After refusing a request, the server shuts its write half and reads (and drops) what the
+/// client still sends for this long, so that its close does not reset the connection before
+/// the client has read the error (Go's `rstAvoidanceDelay`, also 500 ms).
+const LINGER: Duration = Duration::from_millis(500);
 /// Wait after an `accept` error (EMFILE, ...) before trying again, as Go's `net/http` does
 /// (it starts at 5 ms and doubles; one fixed step is enough here).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
@@ -191,6 +198,7 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
     loop {
         let mut need = 0;
         let mut close = false;
+        let mut refused = false;
         while !buf.filled().is_empty() && !close {
             match handle(buf.filled(), limits, &mut out) {
                 Parsed::Done { len, close: c } => {
@@ -203,13 +211,16 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
                 }
                 Parsed::Reject(status) => {
                     error_response(&mut out, status);
-                    close = true;
+                    (close, refused) = (true, true);
                 }
             }
         }
         if !out.is_empty() {
             io.write_all(&out).await?;
             out.clear();
+        }
+        if refused {
+            return linger(&mut io, &mut buf, &mut timer).await;
         }
         if close {
             return io.close().await;
@@ -220,6 +231,26 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
             Some(_) => last_active = Instant::now(),
         }
     }
+}
+
+/// Shuts the write half, then drops what the client sends until it closes too or
+/// [`LINGER`] passes.
+async fn linger<T: AsyncRead + AsyncWrite + Unpin>(
+    io: &mut T,
+    buf: &mut InBuf,
+    timer: &mut impl IdleTimer,
+) -> io::Result<()> {
+    io.close().await?;
+    let deadline = Instant::now() + LINGER;
+    timer.reset(deadline);
+    while let Some(n) = buf.read_idle(io, 0, timer, deadline).await? {
+        if n == 0 {
+            break;
+        }
+        let len = buf.filled().len();
+        buf.consume(len);
+    }
+    Ok(())
 }
 
 /// Parses the request at the front of `input` and, when it is whole, appends its response.
