@@ -139,10 +139,7 @@ impl Runtime {
         cancel_all(shared);
         if let Some(path) = &shared.config.trace {
             let ms = shared.all_ms();
-            let rings: Vec<_> = ms
-                .iter()
-                .filter_map(|m| m.trace.as_ref().map(|r| (m.id, r)))
-                .collect();
+            let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
             if let Err(e) = crate::trace::export::write(path, &rings) {
                 eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
             }

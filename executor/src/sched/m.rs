@@ -48,8 +48,8 @@ pub(crate) struct M {
     cpu_clock: AtomicU64,
     /// The thread's kernel id (`gettid`), 0 until the thread has started.
     tid: AtomicU64,
-    /// This M's trace events, when the runtime records a trace.
-    pub(crate) trace: Option<crate::trace::export::Ring>,
+    /// This M's trace events, when the runtime records a trace (read through `trace()`).
+    trace: Option<crate::trace::export::Ring>,
 }
 
 /// Tag bit of `M::cpu_clock`: clock ids are negative numbers, so "set" needs its own bit.
@@ -76,6 +76,18 @@ impl M {
             cpu_clock: AtomicU64::new(0),
             tid: AtomicU64::new(0),
             trace: trace.then(crate::trace::export::Ring::new),
+        }
+    }
+
+    /// This M's trace ring, if the runtime records a trace. Built with
+    /// `RUSTFLAGS="--cfg gosched_no_trace"`, always `None`, so every recording site compiles
+    /// away (to measure what tracing costs when it is off).
+    #[inline]
+    pub(crate) fn trace(&self) -> Option<&crate::trace::export::Ring> {
+        if cfg!(gosched_no_trace) {
+            None
+        } else {
+            self.trace.as_ref()
         }
     }
 

@@ -103,16 +103,13 @@ fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
     M::bump(&cx.m.polls, 1);
     let id = task.header().id.as_u64();
     cx.m.curg.store(id, Ordering::Relaxed);
-    let traced =
-        cx.m.trace
-            .as_ref()
-            .map(|_| (shared.now_ns(), task.header().spawned_at));
+    let traced = cx.m.trace().map(|_| (shared.now_ns(), task.header().spawned_at));
     // Step 1.
     let seq = p.begin_poll(inherit);
     cx.mode.set(Mode::Polling);
     coop::reset(&cx.m.preempt);
     task.run();
-    if let (Some(ring), Some((start, at))) = (&cx.m.trace, traced) {
+    if let (Some(ring), Some((start, at))) = (cx.m.trace(), traced) {
         ring.poll(start, shared.now_ns(), id, at);
     }
     cx.mode.set(Mode::Owning);
