@@ -1,1 +1,4 @@
 //! Internal tests (loom models, raw-task tests under miri).
+
+#[cfg(loom)]
+mod loom_handoff;
