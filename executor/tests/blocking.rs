@@ -217,6 +217,6 @@ fn many_block_in_place_calls_in_parallel() {
         }
         s
     });
-    assert_eq!(total, (0..50).sum());
+    assert_eq!(total, (0..50u64).sum::<u64>());
     assert!(rt.metrics().handoffs_total >= 1);
 }

@@ -1,4 +1,16 @@
 //! Internal tests (loom models, raw-task tests under miri).
+//!
+//! - `loom_state.rs`, `loom_runq.rs`: loom models, built only with `--cfg loom`;
+//!   `RUSTFLAGS="--cfg loom" cargo test -p gosched-executor --lib --release -- loom`.
+//! - `task_raw.rs`: the raw task's unsafe paths, for miri;
+//!   `cargo +nightly miri test -p gosched-executor --lib -- task_raw`.
+//! - `support.rs`: the test scheduler and counting futures both use.
+
+mod support;
 
 #[cfg(loom)]
-mod loom_handoff;
+mod loom_runq;
+#[cfg(loom)]
+mod loom_state;
+#[cfg(not(loom))]
+mod task_raw;
