@@ -1,13 +1,15 @@
 //! Internal tests (loom models, raw-task tests under miri).
 //!
-//! - `loom_state.rs`, `loom_runq.rs`: loom models, built only with `--cfg loom`;
-//!   `RUSTFLAGS="--cfg loom" cargo test -p gosched-executor --lib --release -- loom`.
+//! - `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`: loom models, built only with
+//!   `--cfg loom`; `RUSTFLAGS="--cfg loom" cargo test -p gosched-executor --lib --release -- loom`.
 //! - `task_raw.rs`: the raw task's unsafe paths, for miri;
 //!   `cargo +nightly miri test -p gosched-executor --lib -- task_raw`.
 //! - `support.rs`: the test scheduler and counting futures both use.
 
 mod support;
 
+#[cfg(loom)]
+mod loom_handoff;
 #[cfg(loom)]
 mod loom_runq;
 #[cfg(loom)]
