@@ -1,0 +1,194 @@
+//! Every example of this issue runs in a short mode and says what it should.
+//!
+//! `cargo test` builds the examples before it runs integration tests, into
+//! `target/<profile>/examples/`, next to this test's `deps/` folder. Each run has a watchdog:
+//! a child still running after [`WATCHDOG`] is killed and the test fails with its output.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest an example may run (a debug build on 2 busy cores; they take a few seconds).
+const WATCHDOG: Duration = Duration::from_secs(60);
+
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe.parent().and_then(|d| d.parent()).expect("target/<profile>");
+    let path = dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} not built: `cargo test` builds the examples, `cargo test --test examples` alone does not (run `cargo build --examples` first)",
+        path.display()
+    );
+    path
+}
+
+fn spawn(name: &str, args: &[&str]) -> Child {
+    Command::new(example(name))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the example")
+}
+
+/// Runs an example to its end (or kills it after [`WATCHDOG`]) and returns its stdout;
+/// fails unless it exits with 0.
+fn run(name: &str, args: &[&str]) -> String {
+    let mut child = spawn(name, args);
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        s
+    });
+    let err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stderr.read_to_string(&mut s);
+        s
+    });
+    let status = wait_or_kill(&mut child);
+    let (out, err) = (out.join().unwrap(), err.join().unwrap());
+    match status {
+        Some(s) if s.success() => out,
+        Some(s) => panic!("{name} {args:?} exited with {s}\nstdout:\n{out}\nstderr:\n{err}"),
+        None => {
+            panic!("{name} {args:?} still running after {WATCHDOG:?}: killed\nstdout:\n{out}\nstderr:\n{err}")
+        }
+    }
+}
+
+/// The exit status, or `None` if the child had to be killed.
+fn wait_or_kill(child: &mut Child) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    while start.elapsed() < WATCHDOG {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+/// The first line of `out` that starts with `prefix`, without the prefix.
+fn line<'a>(out: &'a str, prefix: &str) -> &'a str {
+    out.lines()
+        .find_map(|l| l.strip_prefix(prefix))
+        .unwrap_or_else(|| panic!("no line starting with {prefix:?} in:\n{out}"))
+}
+
+#[test]
+fn hello() {
+    let out = run("hello", &[]);
+    assert!(out.contains("computed by 1000 tasks = 500500"), "{out}");
+}
+
+#[test]
+fn http_echo_short_run_has_no_errors() {
+    let out = run(
+        "http_echo",
+        &["--requests", "1000", "--connections", "8", "--maxprocs", "2"],
+    );
+    assert_eq!(line(&out, "errors: "), "0", "{out}");
+    assert!(line(&out, "requests: ").starts_with("8000 in "), "{out}");
+    assert!(line(&out, "latency: ").contains("p99"), "{out}");
+    assert!(line(&out, "metrics: ").contains("netpoll_wakeups="), "{out}");
+    assert!(line(&out, "requests/s: ").parse::<f64>().unwrap() > 0.0, "{out}");
+}
+
+#[test]
+fn http_echo_on_tokio() {
+    let out = run(
+        "http_echo",
+        &["--runtime", "tokio", "--requests", "200", "--connections", "4"],
+    );
+    assert_eq!(line(&out, "errors: "), "0", "{out}");
+    assert!(out.contains("runtime: tokio"), "{out}");
+}
+
+#[test]
+fn http_echo_server_only_and_client_only() {
+    let mut server = spawn("http_echo", &["--server-only", "--addr", "127.0.0.1:0"]);
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let addr = first
+        .trim()
+        .split("http://")
+        .nth(1)
+        .and_then(|a| a.strip_suffix('/'))
+        .unwrap_or_else(|| panic!("no address in {first:?}"))
+        .to_owned();
+    let result = std::panic::catch_unwind(|| {
+        run(
+            "http_echo",
+            &[
+                "--client-only",
+                "--addr",
+                &addr,
+                "--requests",
+                "300",
+                "--connections",
+                "4",
+                "--body-size",
+                "5000",
+            ],
+        )
+    });
+    let _ = server.kill();
+    let _ = server.wait();
+    let out = result.unwrap_or_else(|e| std::panic::resume_unwind(e));
+    assert_eq!(line(&out, "errors: "), "0", "{out}");
+    assert!(line(&out, "requests: ").starts_with("1200 in "), "{out}");
+}
+
+#[test]
+fn tcp_echo_checksums_match() {
+    let out = run("tcp_echo", &["--connections", "4", "--messages", "500"]);
+    assert_eq!(line(&out, "checksum mismatches: "), "0", "{out}");
+    assert!(out.contains("4 connections x 500 messages x 1024 B"), "{out}");
+}
+
+#[test]
+fn worker_pool_results_are_right() {
+    let out = run("worker_pool", &["--workers", "4", "--jobs", "1000"]);
+    assert_eq!(line(&out, "results: "), "ok", "{out}");
+    assert!(out.contains("1000 jobs done by 4 workers"), "{out}");
+}
+
+#[test]
+fn blocking_ticker_survives_with_sysmon_and_stalls_without() {
+    let out = run("blocking", &["--block-ms", "300"]);
+    let on = line(&out, "std::thread::sleep, sysmon on : ");
+    let off = line(&out, "std::thread::sleep, sysmon off: ");
+    let in_place = line(&out, "block_in_place,     sysmon on : ");
+    let field = |l: &str, key: &str| -> f64 {
+        l.split(',')
+            .find_map(|p| p.trim().strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches(" ms").parse().ok())
+            .unwrap_or_else(|| panic!("no {key:?} in {l:?}"))
+    };
+    // ~30 ticks are due; on a loaded CI machine a good part of them is enough to show it.
+    assert!(field(on, "ticks during the block:") >= 5.0, "{out}");
+    assert!(field(on, "handoffs:") >= 1.0, "{out}");
+    assert!(field(in_place, "ticks during the block:") >= 5.0, "{out}");
+    assert!(field(in_place, "handoffs:") >= 1.0, "{out}");
+    // Without sysmon nothing takes the P from the blocked thread.
+    assert_eq!(field(off, "ticks during the block:"), 0.0, "{out}");
+    assert!(field(off, "longest gap:") >= 250.0, "{out}");
+}
+
+#[test]
+fn hyper_hello_answers() {
+    let out = run("hyper_hello", &["--requests", "50"]);
+    assert_eq!(line(&out, "responses ok: "), "50/50", "{out}");
+    assert!(
+        out.contains("GET /gopher0 -> 200 OK \"Hello, gopher0!\""),
+        "{out}"
+    );
+}
