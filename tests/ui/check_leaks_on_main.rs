@@ -1,0 +1,2 @@
+#[gosched::main(check_leaks)]
+async fn main() {}

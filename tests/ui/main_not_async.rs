@@ -1,0 +1,2 @@
+#[gosched::main]
+fn main() {}

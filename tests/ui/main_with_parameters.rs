@@ -1,0 +1,4 @@
+#[gosched::main]
+async fn main(args: Vec<String>) {
+    drop(args);
+}

@@ -1,0 +1,4 @@
+#[gosched::test(maxprocs = "x")]
+async fn maxprocs_not_a_number() {}
+
+fn main() {}

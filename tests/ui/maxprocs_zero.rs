@@ -1,0 +1,2 @@
+#[gosched::main(maxprocs = 0)]
+async fn main() {}

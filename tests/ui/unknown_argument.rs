@@ -1,0 +1,4 @@
+#[gosched::test(workers = 2)]
+async fn unknown_argument() {}
+
+fn main() {}
