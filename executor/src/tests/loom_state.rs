@@ -132,6 +132,59 @@ fn loom_join_handle_poll_vs_complete() {
 }
 
 #[test]
+fn loom_join_waker_replaced_vs_complete() {
+    model(|| {
+        let probe = Probe::new();
+        let (sched, mut join) = spawn(probe.future(0, 4));
+        let (cw1, w1) = CountingWaker::new();
+        // The join waker is set before the race; the joiner then replaces it (JOIN_WAKER unset,
+        // slot rewritten, set again) while the task completes and reads the slot.
+        assert!(poll_join(&mut join, &w1).is_pending());
+        let s = sched.clone();
+        let runner = thread::spawn(move || s.run_all());
+        let joiner = thread::spawn(move || {
+            let (cw2, w2) = CountingWaker::new();
+            let ready = poll_join(&mut join, &w2).is_ready();
+            (join, cw2, w2, ready)
+        });
+        runner.join().unwrap();
+        let (mut join, cw2, w2, ready) = joiner.join().unwrap();
+        if !ready {
+            assert_eq!(cw2.wakes(), 1, "the replacing waker is the one woken");
+            assert!(poll_join(&mut join, &w2).is_ready());
+        }
+        assert!(cw1.wakes() + cw2.wakes() <= 1, "one completion, at most one wake");
+        drop((join, w1, w2));
+        assert_eq!(Arc::strong_count(&cw1), 1, "no join waker leaked");
+        assert_eq!(Arc::strong_count(&cw2), 1, "no join waker leaked");
+        assert_eq!(probe.output_drops.get(), 1);
+        assert_eq!(Arc::strong_count(&sched), 1);
+    });
+}
+
+#[test]
+fn loom_join_handle_with_waker_dropped_vs_complete() {
+    model(|| {
+        let probe = Probe::new();
+        let (sched, mut join) = spawn(probe.future(0, 4));
+        let (cw, w) = CountingWaker::new();
+        assert!(poll_join(&mut join, &w).is_pending());
+        let s = sched.clone();
+        let runner = thread::spawn(move || s.run_all());
+        // Dropping the handle while the runtime may be reading (and waking) its waker: whoever
+        // is last drops the waker, exactly once.
+        let dropper = thread::spawn(move || drop(join));
+        runner.join().unwrap();
+        dropper.join().unwrap();
+        drop(w);
+        assert!(cw.wakes() <= 1);
+        assert_eq!(Arc::strong_count(&cw), 1, "the join waker was dropped");
+        assert_eq!(probe.output_drops.get(), 1);
+        assert_eq!(Arc::strong_count(&sched), 1);
+    });
+}
+
+#[test]
 fn loom_abort_vs_poll() {
     model(|| {
         let probe = Probe::new();
