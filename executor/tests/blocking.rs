@@ -186,6 +186,10 @@ fn block_in_place_hands_the_p_to_another_m() {
 
 #[test]
 fn block_in_place_outside_a_worker_just_runs_the_closure() {
+    let _w = watchdog(
+        "block_in_place_outside_a_worker_just_runs_the_closure",
+        Duration::from_secs(30),
+    );
     assert_eq!(gosched_executor::block_in_place(|| 7), 7);
     let rt = Builder::new().maxprocs(1).build().unwrap();
     let v = rt.block_on(async { gosched_executor::block_in_place(|| 8) });

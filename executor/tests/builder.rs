@@ -21,6 +21,10 @@ fn build_err(b: Builder) -> io::Error {
 
 #[test]
 fn zero_settings_are_invalid_input_naming_the_setting() {
+    let _w = watchdog(
+        "zero_settings_are_invalid_input_naming_the_setting",
+        Duration::from_secs(30),
+    );
     let cases = [
         (Builder::new().maxprocs(0), "maxprocs"),
         (Builder::new().max_blocking_threads(0), "max_blocking_threads"),
@@ -104,6 +108,7 @@ const PROBE: &str = "GOSCHED_TEST_ENV_PROBE";
 /// what happened. In a normal test run it does nothing.
 #[test]
 fn env_probe() {
+    let _w = watchdog("env_probe", Duration::from_secs(30));
     let Ok(mode) = std::env::var(PROBE) else {
         return;
     };
@@ -191,6 +196,10 @@ fn panic_message(err: Box<dyn std::any::Any + Send>) -> String {
 
 #[test]
 fn spawn_blocking_outside_a_runtime_panics_with_the_fix() {
+    let _w = watchdog(
+        "spawn_blocking_outside_a_runtime_panics_with_the_fix",
+        Duration::from_secs(30),
+    );
     let err = std::panic::catch_unwind(|| {
         drop(gosched_executor::spawn_blocking(|| ()));
     })
@@ -205,6 +214,7 @@ fn spawn_blocking_outside_a_runtime_panics_with_the_fix() {
 
 #[test]
 fn handle_current_outside_names_the_fix() {
+    let _w = watchdog("handle_current_outside_names_the_fix", Duration::from_secs(30));
     let msg =
         panic_message(std::panic::catch_unwind(gosched_executor::runtime::Handle::current).unwrap_err());
     assert!(msg.contains("no runtime here"), "{msg}");
@@ -216,6 +226,7 @@ fn handle_current_outside_names_the_fix() {
 
 #[test]
 fn task_id_outside_a_task_panics_clearly() {
+    let _w = watchdog("task_id_outside_a_task_panics_clearly", Duration::from_secs(30));
     let msg = panic_message(std::panic::catch_unwind(gosched_executor::task::id).unwrap_err());
     assert!(msg.contains("outside a task") && msg.contains("try_id"), "{msg}");
 }

@@ -182,6 +182,7 @@ fn a_task_awaiting_a_join_handle_waits_for_join() {
 
 #[test]
 fn state_and_reason_display_as_in_go() {
+    let _w = watchdog("state_and_reason_display_as_in_go", Duration::from_secs(30));
     let states = [
         (TaskState::Runnable, "runnable"),
         (TaskState::Running, "running"),
