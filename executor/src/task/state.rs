@@ -265,10 +265,13 @@ impl State {
     /// Clears `JOIN_WAKER` so the handle may replace the waker. Fails if complete.
     pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.fetch_update(|curr| {
-            debug_assert!(curr.is_join_interested() && curr.is_join_waker_set());
+            // Complete first: a retry of this CAS may see the task completed and JOIN_WAKER
+            // already given back by `unset_join_waker_after_complete` (found by loom_state's
+            // `loom_join_waker_replaced_vs_complete` with debug assertions on).
             if curr.is_complete() {
                 return None;
             }
+            debug_assert!(curr.is_join_interested() && curr.is_join_waker_set());
             Some(Snapshot(curr.0 & !JOIN_WAKER))
         })
     }
