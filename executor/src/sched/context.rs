@@ -46,6 +46,11 @@ pub(crate) struct WorkerCx {
     pub(crate) rng: Cell<u64>,
     /// Tasks made runnable while in `Mode::Collecting`.
     pub(crate) collected: RefCell<Vec<Notified>>,
+    /// Tasks that yielded (`yield_now`, preemption) since this M last looked at the global
+    /// queue: appended to its tail in one batch just before the M next reads it (every 61st
+    /// tick, or when its local queue is empty) or gives up its P. To this M's order that is
+    /// Go's `Gosched` (behind every runnable task); it costs one lock per batch, not per yield.
+    pub(crate) yielded: RefCell<Vec<Notified>>,
 }
 
 thread_local! {
@@ -110,6 +115,19 @@ impl<F: FnMut()> Drop for Reset<F> {
 }
 
 impl WorkerCx {
+    /// Appends the yielded tasks to the global queue's tail (see `yielded`).
+    pub(crate) fn flush_yielded(&self) {
+        let mut yielded = self.yielded.borrow_mut();
+        if yielded.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut *yielded);
+        drop(yielded);
+        use super::runq::Overflow;
+        self.shared.global.push_batch(batch);
+        self.shared.wakep();
+    }
+
     /// Next pseudo-random number (xorshift64*), for the steal order.
     pub(crate) fn rand(&self) -> u64 {
         let mut x = self.rng.get();

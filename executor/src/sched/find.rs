@@ -36,6 +36,7 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         }
         // 1. Fairness: now and then the global queue first.
         if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
+            cx.flush_yielded();
             if let Some(t) = shared.global.pop_batch(nprocs, 1, &p.runq) {
                 return Some((t, false));
             }
@@ -47,7 +48,8 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         if let Some(found) = p.runq.get() {
             return Some(found);
         }
-        // 3. Global queue, a batch.
+        // 3. Global queue, a batch (behind this M's yielded tasks).
+        cx.flush_yielded();
         if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
             return Some((t, false));
         }
@@ -84,6 +86,7 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
 /// Protocol B steps 1–2: the P goes idle, then the M stops spinning. Returns whether it was.
 fn release_p(cx: &WorkerCx) -> bool {
     let shared = &cx.shared;
+    cx.flush_yielded();
     let pid = cx.p.get().expect("release_p without a P");
     {
         let mut synced = shared.lock_sched();

@@ -28,6 +28,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
         yield_to_global: Cell::new(false),
         spinning: Cell::new(false),
         collected: std::cell::RefCell::new(Vec::new()),
+        yielded: std::cell::RefCell::new(Vec::new()),
     };
     let _worker = context::set_worker(&cx);
     cx.m.publish_cpu_clock();
@@ -135,9 +136,8 @@ fn flush_into_p(cx: &WorkerCx, pid: usize) {
     }
     if let Some(t) = cx.requeue.take() {
         if cx.yield_to_global.replace(false) {
-            // Go's `Gosched`: to the global queue tail.
-            shared.global.push(t);
-            shared.wakep();
+            // Go's `Gosched`: to the global queue tail, batched (context.rs, `yielded`).
+            cx.yielded.borrow_mut().push(t);
         } else {
             runq.put(t, false, &shared.global);
         }
@@ -148,6 +148,7 @@ fn flush_into_p(cx: &WorkerCx, pid: usize) {
 fn flush_to_global(cx: &WorkerCx) {
     let shared = &cx.shared;
     cx.yield_to_global.set(false);
+    cx.flush_yielded();
     let mut batch: Vec<Notified> = std::iter::from_fn(|| cx.buffer.pop()).collect();
     batch.extend(cx.requeue.take());
     if !batch.is_empty() {
