@@ -25,6 +25,7 @@
 )]
 
 mod blocking;
+mod clock;
 pub mod coop;
 mod loom;
 pub mod netpoll;

@@ -31,7 +31,15 @@ use syn::{Expr, ExprLit, ItemFn, Lit, Meta, Token};
 #[proc_macro_attribute]
 pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
     expand(Kind::Main, args.into(), item.into())
-        .unwrap_or_else(|e| e.to_compile_error())
+        .unwrap_or_else(|e| {
+            // A stub `main` next to the error, so rustc does not add "`main` function not
+            // found" to the one message that matters.
+            let err = e.to_compile_error();
+            quote! {
+                #err
+                fn main() {}
+            }
+        })
         .into()
 }
 

@@ -42,7 +42,8 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
             }
         }
         // 2. Local: runnext (inheriting the slice) unless the slice expired, then the ring.
-        if p.preempt.swap(false, Ordering::Relaxed) {
+        // A load first: the flag is almost always clear, and a swap would write the line.
+        if p.preempt.load(Ordering::Relaxed) && p.preempt.swap(false, Ordering::Relaxed) {
             p.runq.take_runnext_to_tail(&shared.global);
         }
         if let Some(found) = p.runq.get() {

@@ -86,6 +86,10 @@ impl Shared {
     fn new_m(self: &Arc<Self>, p: usize, spinning: bool) -> io::Result<()> {
         let shared = self.clone();
         let mut ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
+        if self.is_shutdown() {
+            // Shutdown has told every M to exit and is joining them: a new one would be missed.
+            return Err(io::Error::other("the runtime is shutting down"));
+        }
         if ms.len() >= MAX_THREADS {
             return Err(io::Error::other(format!(
                 "thread limit reached ({MAX_THREADS} Ms, like Go's maxmcount)"
@@ -100,11 +104,13 @@ impl Shared {
         let m2 = m.clone();
         let handle = builder.spawn(move || worker::m_main(shared, m2, buffer, p, spinning))?;
         ms.push(m);
-        drop(ms);
+        // Under the `ms` lock, so shutdown (which sets its flag, then reads `ms`, then takes
+        // `threads`) joins every M it told to exit.
         self.threads
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(handle);
+        drop(ms);
         Ok(())
     }
 

@@ -91,13 +91,19 @@ fn inject_local(cx: &WorkerCx, pid: usize, list: Vec<Notified>) -> Option<Notifi
 
 /// Go's `checkTimers`: runs P `pid`'s due timers (or, when stealing, a victim's: `try_only`
 /// skips a heap whose lock is busy). Returns the first task they woke; the rest are queued.
+#[inline]
 pub(super) fn check_timers(cx: &WorkerCx, pid: usize, victim: usize, try_only: bool) -> Option<Notified> {
-    let shared = &cx.shared;
-    let timers = &shared.ps[victim].timers;
-    let next = timers.next_when();
+    let next = cx.shared.ps[victim].timers.next_when();
     if next == NO_TIMER {
         return None;
     }
+    run_due_timers(cx, pid, victim, next, try_only)
+}
+
+/// `check_timers`' slow path: the P has a timer; run those that are due.
+fn run_due_timers(cx: &WorkerCx, pid: usize, victim: usize, next: u64, try_only: bool) -> Option<Notified> {
+    let shared = &cx.shared;
+    let timers = &shared.ps[victim].timers;
     let now = shared.now_ns();
     if now < next {
         return None;

@@ -15,7 +15,6 @@ use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
 use std::task::Waker;
-use std::time::Instant;
 
 /// The type-independent part of a task, at offset 0 of its allocation.
 ///
@@ -34,7 +33,8 @@ pub(crate) struct Header {
     pub(super) links: UnsafeCell<Links>,
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
     pub(crate) spawned_at: &'static Location<'static>,
-    pub(crate) created: Instant,
+    /// `clock::coarse_now_ns()` at spawn (for the dump's age).
+    pub(crate) created: u64,
     pub(crate) polls: AtomicU32,
     /// The [`WaitReason`](crate::runtime::WaitReason) code set when the task last parked, or
     /// [`WAIT_SYSCALL`] while it is inside `block_in_place`.
@@ -122,7 +122,7 @@ impl RawTask {
                 }),
                 join_waker: UnsafeCell::new(None),
                 spawned_at: meta.spawned_at,
-                created: Instant::now(),
+                created: crate::clock::coarse_now_ns(),
                 polls: AtomicU32::new(0),
                 wait: AtomicU8::new(0),
             },
