@@ -107,8 +107,8 @@ fn release_p(cx: &WorkerCx) -> bool {
 /// take an idle P back (spinning again if we were). True: the M holds a P again.
 fn recheck_and_acquire(cx: &WorkerCx, was_spinning: bool) -> bool {
     let shared = &cx.shared;
-    // SeqCst fence: pairs with the one in `wakep`: either the submitter sees our P idle, or we
-    // see its task here.
+    // SeqCst fence: pairs with the global queue's SeqCst length store and `wakep`'s SeqCst
+    // loads: either the submitter sees our P idle, or we see its task here.
     fence(Ordering::SeqCst);
     if shared.is_shutdown() {
         return false;

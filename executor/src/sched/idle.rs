@@ -5,7 +5,7 @@ use super::context::WorkerCx;
 use super::m::{M, Wakeup};
 use super::shared::{Shared, Synced};
 use super::worker;
-use crate::loom::atomic::{Ordering, fence};
+use crate::loom::atomic::Ordering;
 use crate::loom::{Arc, MutexGuard};
 use crossbeam_deque::Worker;
 use std::io;
@@ -37,9 +37,10 @@ impl Shared {
     /// Go's `wakep`: if a P is idle and no M is spinning, start one spinning M for it.
     /// Protocol A step 3: called after a task was made runnable.
     pub(crate) fn wakep(self: &Arc<Self>) {
-        // SeqCst fence: the queue store that published the task must not be ordered after
-        // these loads (pairs with the fence in `find::release_p`).
-        fence(Ordering::SeqCst);
+        // No fence here (protocol A step 2 in sched/mod.rs): a global-queue push publishes
+        // with a SeqCst store, which the SeqCst loads below cannot pass; a task put on this
+        // M's own buffer or P is run by this M anyway, so a stale read costs parallelism,
+        // never the task.
         if self.npidle.load(Ordering::SeqCst) == 0 {
             return;
         }

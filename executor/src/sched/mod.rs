@@ -40,7 +40,11 @@
 //! **A. Submitting a task** (`Shared::schedule_task`, `Shared::spawn`):
 //! 1. Push the task to a queue (a P's queue, an M's buffer, or the global queue, whose length
 //!    is stored with SeqCst).
-//! 2. `wakep`: SeqCst fence (pairs with B.3's fence), then load `npidle`: zero → done.
+//! 2. `wakep`: SeqCst load of `npidle`: zero → done. For the global queue, step 1's SeqCst
+//!    store and this SeqCst load are ordered (they pair with B.3's fence). For a task put on
+//!    the submitting M's own buffer or P there is no fence (Go has none in `ready` either): a
+//!    stale load may skip a wake, which costs parallelism but never the task, since that M
+//!    runs its own queue (or sysmon hands it to another M if the M is stuck).
 //! 3. Load `nmspinning`; if zero, CAS it 0 → 1, take an idle P under the sched lock and
 //!    `startm` an M for it, spinning. (If no P is left, undo the CAS.)
 //!
