@@ -330,3 +330,26 @@ fn the_same_server_runs_on_tokio() {
     assert_eq!(read_to_close(&mut s), "");
     assert!(start.elapsed() >= IDLE - Duration::from_millis(20));
 }
+
+#[test]
+fn a_waiting_connection_shows_as_io_wait_in_the_dump() {
+    // The default 30 s idle timeout: the connection stays while the dump is looked at.
+    let (rt, addr) = start(server::Limits::default());
+    let mut s = connect(addr);
+    s.write_all(b"GET /x HTTP/1.1\r\n\r\n").unwrap();
+    assert!(read_response(&mut s).ends_with("/x"));
+    // The connection task (spawned in rt.rs) is parked on its read, not on its idle timer.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let conn_tasks: Vec<_> = rt
+            .dump()
+            .into_iter()
+            .filter(|t| t.spawned_at.file().ends_with("rt.rs"))
+            .collect();
+        if conn_tasks.len() == 1 && conn_tasks[0].wait_reason == Some(gosched::runtime::WaitReason::IoRead) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{conn_tasks:?}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}

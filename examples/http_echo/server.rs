@@ -147,9 +147,8 @@ impl InBuf {
         Ok(n)
     }
 
-    /// Reads once from `io` unless nothing arrives by `last_active + idle`: `Ok(None)` then.
-    /// `timer` is polled only while the read is pending, and moved only when it fires before
-    /// the idle deadline.
+    /// Reads once from `io` unless nothing arrives by `deadline`: `Ok(None)` then. `timer`
+    /// is moved only when it fires before the deadline.
     async fn read_idle<T: AsyncRead + Unpin>(
         &mut self,
         io: &mut T,
@@ -159,16 +158,15 @@ impl InBuf {
     ) -> io::Result<Option<usize>> {
         let spare = self.spare(need);
         let n = poll_fn(|cx| {
-            if let Poll::Ready(r) = Pin::new(&mut *io).poll_read(cx, spare) {
-                return Poll::Ready(r.map(Some));
-            }
+            // The timer first, so that a task waiting here is parked on the read last (its
+            // wait reason in a gosched task dump is "IO wait", not "sleep").
             while Pin::new(&mut *timer).poll(cx).is_ready() {
                 if Instant::now() >= deadline {
                     return Poll::Ready(Ok(None));
                 }
                 timer.reset(deadline);
             }
-            Poll::Pending
+            Pin::new(&mut *io).poll_read(cx, spare).map(|r| r.map(Some))
         })
         .await?;
         if let Some(n) = n {
