@@ -44,6 +44,11 @@ pub(crate) struct WorkerCx {
     pub(crate) spinning: Cell<bool>,
     /// xorshift state for the steal order.
     pub(crate) rng: Cell<u64>,
+    /// The task the last poll made runnable last, when `runnext` was free: it *is* this P's
+    /// `runnext`, held here for the few instructions until `find_runnable` runs it, which
+    /// saves the slot's two atomic operations per hand-off (a ping-pong pair pays them on every
+    /// message). Only set after a successful `end_poll`, taken at the top of `find_runnable`.
+    pub(crate) next: Cell<Option<Notified>>,
     /// Tasks made runnable while in `Mode::Collecting`.
     pub(crate) collected: RefCell<Vec<Notified>>,
     /// Tasks that yielded (`yield_now`, preemption) since this M last looked at the global

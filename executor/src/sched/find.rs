@@ -23,6 +23,24 @@ const STEAL_TRIES: usize = 4;
 pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
     let shared = &cx.shared;
     let nprocs = shared.ps.len();
+    if let Some(t) = cx.next.take() {
+        let pid = cx.p.get().expect("find_runnable without a P");
+        let p = &shared.ps[pid];
+        // The hand-off slot is `runnext`: run it now unless something that comes before
+        // `runnext` in Go's order is due (timers, the 61st tick, an expired slice, shutdown).
+        let timers_due = match p.timers.next_when() {
+            crate::time::heap::NO_TIMER => false,
+            when => shared.now_ns() >= when,
+        };
+        if !timers_due
+            && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
+            && !p.preempt.load(Ordering::Relaxed)
+            && !shared.is_shutdown()
+        {
+            return Some((t, true));
+        }
+        p.runq.put(t, true, &shared.global);
+    }
     loop {
         let pid = cx.p.get().expect("find_runnable without a P");
         let p = &shared.ps[pid];

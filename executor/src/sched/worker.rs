@@ -27,6 +27,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
         requeue: Cell::new(None),
         yield_to_global: Cell::new(false),
         spinning: Cell::new(false),
+        next: Cell::new(None),
         collected: std::cell::RefCell::new(Vec::new()),
         yielded: std::cell::RefCell::new(Vec::new()),
     };
@@ -131,8 +132,19 @@ fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
 fn flush_into_p(cx: &WorkerCx, pid: usize) {
     let shared = &cx.shared;
     let runq = &shared.ps[pid].runq;
+    let mut last = None;
     while let Some(t) = cx.buffer.pop() {
-        runq.put(t, true, &shared.global);
+        if let Some(prev) = last.replace(t) {
+            runq.put(prev, true, &shared.global);
+        }
+    }
+    if let Some(t) = last {
+        if runq.has_runnext() {
+            runq.put(t, true, &shared.global);
+        } else {
+            // Where `put(t, true)` would have left it, minus the slot's atomics (context.rs).
+            cx.next.set(Some(t));
+        }
     }
     if let Some(t) = cx.requeue.take() {
         if cx.yield_to_global.replace(false) {
