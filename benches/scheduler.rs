@@ -31,8 +31,11 @@ const ROUND_TRIPS: usize = 100;
 const CHAIN_DEPTH: usize = 1_000;
 
 fn gosched_rt() -> gosched::runtime::Runtime {
+    // `BENCH_SYSMON=0` turns sysmon off, to measure what it costs (benches/overhead.sh).
+    let sysmon = std::env::var("BENCH_SYSMON").map_or(true, |v| v != "0");
     gosched::runtime::Builder::new()
         .maxprocs(THREADS)
+        .sysmon(sysmon)
         .build()
         .unwrap()
 }
