@@ -44,50 +44,61 @@ fn hog_block(kind: Hog) {
 /// Lateness samples in µs.
 type Samples = Arc<Mutex<Vec<u64>>>;
 
+/// One lateness run on a runtime `$rt` (built before), with its `sleep_until` and `sleep`;
+/// returns the lateness samples. A macro, because the two runtimes share no trait.
+macro_rules! lateness_run {
+    ($rt:expr, $sleep_until:expr, $sleep:path, $kind:expr, $secs:expr) => {{
+        let rt = $rt;
+        let (kind, secs): (Hog, f64) = ($kind, $secs);
+        let samples: Samples = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for _ in 0..TICKERS {
+            let (samples, stop) = (samples.clone(), stop.clone());
+            tasks.push(rt.spawn(async move {
+                let mut local = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let deadline = Instant::now() + TICK;
+                    $sleep_until(deadline).await;
+                    local.push(Instant::now().duration_since(deadline).as_micros() as u64);
+                }
+                samples.lock().unwrap().extend(local);
+            }));
+        }
+        if kind != Hog::None {
+            for _ in 0..HOGS {
+                let stop = stop.clone();
+                tasks.push(rt.spawn(async move {
+                    while !stop.load(Ordering::Relaxed) {
+                        hog_block(kind);
+                        $sleep(HOG_BLOCK).await;
+                    }
+                }));
+            }
+        }
+        std::thread::sleep(Duration::from_secs_f64(secs));
+        stop.store(true, Ordering::Relaxed);
+        rt.block_on(async {
+            for t in tasks {
+                t.await.unwrap();
+            }
+        });
+        (rt, Arc::try_unwrap(samples).unwrap().into_inner().unwrap())
+    }};
+}
+
 fn run_gosched(kind: Hog, secs: f64) -> Vec<u64> {
     let rt = gosched::runtime::Builder::new()
         .maxprocs(WORKERS)
         .build()
         .unwrap();
-    let samples: Samples = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut tasks = Vec::new();
-    for _ in 0..TICKERS {
-        let (samples, stop) = (samples.clone(), stop.clone());
-        tasks.push(rt.spawn(async move {
-            let mut local = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                let deadline = Instant::now() + TICK;
-                gosched::time::sleep_until(deadline).await;
-                local.push(Instant::now().duration_since(deadline).as_micros() as u64);
-            }
-            samples.lock().unwrap().extend(local);
-        }));
-    }
-    if kind != Hog::None {
-        for _ in 0..HOGS {
-            let stop = stop.clone();
-            tasks.push(rt.spawn(async move {
-                while !stop.load(Ordering::Relaxed) {
-                    hog_block(kind);
-                    gosched::time::sleep(HOG_BLOCK).await;
-                }
-            }));
-        }
-    }
-    std::thread::sleep(Duration::from_secs_f64(secs));
-    stop.store(true, Ordering::Relaxed);
-    rt.block_on(async {
-        for t in tasks {
-            t.await.unwrap();
-        }
-    });
+    let (rt, samples) = lateness_run!(rt, gosched::time::sleep_until, gosched::time::sleep, kind, secs);
     let m = rt.metrics();
     eprintln!(
         "  gosched metrics: handoffs={} preemptions={} threads={}",
         m.handoffs_total, m.preemptions_total, m.threads
     );
-    Arc::try_unwrap(samples).unwrap().into_inner().unwrap()
+    samples
 }
 
 fn run_tokio(kind: Hog, secs: f64) -> Vec<u64> {
@@ -96,40 +107,8 @@ fn run_tokio(kind: Hog, secs: f64) -> Vec<u64> {
         .enable_all()
         .build()
         .unwrap();
-    let samples: Samples = Arc::default();
-    let stop = Arc::new(AtomicBool::new(false));
-    let mut tasks = Vec::new();
-    for _ in 0..TICKERS {
-        let (samples, stop) = (samples.clone(), stop.clone());
-        tasks.push(rt.spawn(async move {
-            let mut local = Vec::new();
-            while !stop.load(Ordering::Relaxed) {
-                let deadline = Instant::now() + TICK;
-                tokio::time::sleep_until(deadline.into()).await;
-                local.push(Instant::now().duration_since(deadline).as_micros() as u64);
-            }
-            samples.lock().unwrap().extend(local);
-        }));
-    }
-    if kind != Hog::None {
-        for _ in 0..HOGS {
-            let stop = stop.clone();
-            tasks.push(rt.spawn(async move {
-                while !stop.load(Ordering::Relaxed) {
-                    hog_block(kind);
-                    tokio::time::sleep(HOG_BLOCK).await;
-                }
-            }));
-        }
-    }
-    std::thread::sleep(Duration::from_secs_f64(secs));
-    stop.store(true, Ordering::Relaxed);
-    rt.block_on(async {
-        for t in tasks {
-            t.await.unwrap();
-        }
-    });
-    Arc::try_unwrap(samples).unwrap().into_inner().unwrap()
+    let until = |d: Instant| tokio::time::sleep_until(d.into());
+    lateness_run!(rt, until, tokio::time::sleep, kind, secs).1
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {
