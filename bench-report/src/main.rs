@@ -3,8 +3,9 @@
 //! (when installed) and with the example's own client, and writes `BENCHMARKS.md` (tables of
 //! gosched vs tokio with their ratio, the machine and the date) and `bench-report/ratios.png`.
 //!
-//! Criterion's results are read from `target/criterion/**/new/{estimates,benchmark}.json`,
-//! keeping those written while each bench ran; markdown tables a bench prints on stdout (the
+//! Each bench runs with its own `CRITERION_HOME` (`target/bench-report/criterion/<bench>/`,
+//! emptied first, so a concurrent `cargo bench` cannot mix in), and its results are read from
+//! `**/new/{estimates,benchmark}.json` there (`mean.point_estimate`); markdown tables a bench prints on stdout (the
 //! blocking bench's lateness table) are copied as they are.
 
 mod plot;
@@ -17,7 +18,6 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, SystemTime};
 use wrk::HttpRun;
 
 #[derive(Parser, Debug)]
@@ -108,16 +108,18 @@ struct BenchRun {
 /// copy in target/bench-report/<name>.log; then reads what criterion wrote meanwhile.
 fn run_bench(name: &str, skip: bool) -> BenchRun {
     let dir = target_dir().join("bench-report");
-    let _ = std::fs::create_dir_all(&dir);
     let log = dir.join(format!("{name}.log"));
-    let window_file = dir.join(format!("{name}.window"));
+    // Criterion writes here (CRITERION_HOME), apart from any other `cargo bench` running.
+    let home = dir.join("criterion").join(name);
     let mut failed = None;
     if !skip {
-        let start = unix_ms(SystemTime::now());
+        let _ = std::fs::remove_dir_all(&home);
+        let _ = std::fs::create_dir_all(&home);
         eprintln!("== cargo bench --bench {name} -- --quick");
         let mut child = cargo()
             .args(["bench", "--bench", name, "--", "--quick"])
             .env("BLOCKING_BENCH_SECS", "1")
+            .env("CRITERION_HOME", &home)
             .stdout(Stdio::piped())
             .spawn()
             .expect("run cargo");
@@ -130,30 +132,17 @@ fn run_bench(name: &str, skip: bool) -> BenchRun {
         }
         let status = child.wait().expect("wait for cargo");
         let _ = std::fs::write(&log, &text);
-        let _ = std::fs::write(&window_file, format!("{start} {}", unix_ms(SystemTime::now())));
         if !status.success() {
             failed = Some(format!("`cargo bench --bench {name}` failed ({status})"));
         }
     }
-    // The results criterion wrote while this bench ran.
-    let window = std::fs::read_to_string(&window_file).unwrap_or_default();
-    let mut ms = window.split_whitespace().filter_map(|v| v.parse::<u64>().ok());
-    let (from, to) = (ms.next().unwrap_or(u64::MAX), ms.next().unwrap_or(0));
-    let at = |ms: u64| SystemTime::UNIX_EPOCH + Duration::from_millis(ms);
-    let estimates = results::collect(&target_dir().join("criterion"), at(from), at(to));
     let text = std::fs::read_to_string(&log).unwrap_or_default();
     BenchRun {
         name: name.to_owned(),
-        pairs: results::pair(name, estimates),
+        pairs: results::pair(name, results::collect(&home)),
         tables: tables(&text),
         failed,
     }
-}
-
-fn unix_ms(t: SystemTime) -> u64 {
-    t.duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64
 }
 
 /// The markdown tables in `text`, each with the non-empty line before it.

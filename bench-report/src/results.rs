@@ -1,10 +1,9 @@
-//! Reading criterion's results: `target/criterion/<group>/<function>[/<value>]/new/`
+//! Reading criterion's results: `<CRITERION_HOME>/<group>/<function>[/<value>]/new/`
 //! holds `estimates.json` (`mean.point_estimate`, ns per iteration) and `benchmark.json`
 //! (the ids, and the throughput when the bench set one).
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::SystemTime;
 
 /// One criterion benchmark's result.
 #[derive(Clone, Debug)]
@@ -19,21 +18,13 @@ pub struct Estimate {
     pub per_iter: Option<(f64, &'static str)>,
 }
 
-/// Every `new/estimates.json` under `root` written between `from` and `to`.
-pub fn collect(root: &Path, from: SystemTime, to: SystemTime) -> Vec<Estimate> {
+/// Every `new/estimates.json` under `root` (a bench's own `CRITERION_HOME`).
+pub fn collect(root: &Path) -> Vec<Estimate> {
     let mut dirs = Vec::new();
     find_new_dirs(root, &mut dirs);
-    let mut out: Vec<Estimate> = dirs
-        .into_iter()
-        .filter(|d| modified(&d.join("estimates.json")).is_some_and(|m| m >= from && m <= to))
-        .filter_map(|d| read(&d))
-        .collect();
+    let mut out: Vec<Estimate> = dirs.into_iter().filter_map(|d| read(&d)).collect();
     out.sort_by(|a, b| a.key.cmp(&b.key).then(a.runtime.cmp(&b.runtime)));
     out
-}
-
-fn modified(p: &Path) -> Option<SystemTime> {
-    std::fs::metadata(p).ok()?.modified().ok()
 }
 
 /// Directories named `new` that hold an `estimates.json` (criterion's `base` and `change`
