@@ -126,11 +126,29 @@ impl WorkerCx {
         if yielded.is_empty() {
             return;
         }
-        let batch = std::mem::take(&mut *yielded);
-        drop(yielded);
         use super::runq::Overflow;
-        self.shared.global.push_batch(batch);
+        self.shared.global.push_batch(yielded.drain(..));
+        drop(yielded);
         self.shared.wakep();
+    }
+
+    /// The global queue is empty: its tail is its head, so the yielded tasks would come
+    /// straight back to this M. They go to the local ring instead (in order), and the first
+    /// is returned to run.
+    pub(crate) fn take_yielded(&self, pid: usize) -> Option<Notified> {
+        let mut yielded = self.yielded.borrow_mut();
+        let mut batch = yielded.drain(..);
+        let first = batch.next()?;
+        let runq = &self.shared.ps[pid].runq;
+        let more = batch.len() > 0;
+        for t in batch {
+            runq.put(t, false, &self.shared.global);
+        }
+        drop(yielded);
+        if more {
+            self.shared.wakep();
+        }
+        Some(first)
     }
 
     /// Next pseudo-random number (xorshift64*), for the steal order.

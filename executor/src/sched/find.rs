@@ -68,6 +68,11 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
             return Some(found);
         }
         // 3. Global queue, a batch (behind this M's yielded tasks).
+        if shared.global.is_empty() {
+            if let Some(t) = cx.take_yielded(pid) {
+                return Some((t, false));
+            }
+        }
         cx.flush_yielded();
         if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
             return Some((t, false));

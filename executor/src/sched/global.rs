@@ -54,17 +54,16 @@ impl<T: Link> GlobalQueue<T> {
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         let n = (q.len() / nprocs + 1).min(q.len()).min(max).min(MAX_BATCH);
         let first = q.pop_front();
-        let mut rest = Vec::with_capacity(n.saturating_sub(1));
         for _ in 1..n {
-            rest.extend(q.pop_front());
+            let Some(t) = q.pop_front() else { break };
+            // Straight into the ring under our lock (the ring never takes this lock); a full
+            // ring, which the callers' empty local queue rules out, leaves the rest here.
+            if let Err(t) = local.try_put_tail(t) {
+                q.push_front(t);
+                break;
+            }
         }
         self.len.store(q.len(), Ordering::SeqCst);
-        drop(q);
-        for t in rest {
-            // Cannot overflow: the local queue was empty or had room for a half batch; if it
-            // ever did, the overflow comes straight back here.
-            local.put(t, false, self);
-        }
         first
     }
 
@@ -77,7 +76,7 @@ impl<T: Link> GlobalQueue<T> {
 }
 
 impl<T: Link> Overflow<T> for GlobalQueue<T> {
-    fn push_batch(&self, batch: Vec<T>) {
+    fn push_batch(&self, batch: impl IntoIterator<Item = T>) {
         let mut q = self.queue.lock().unwrap_or_else(|e| e.into_inner());
         q.extend(batch);
         self.len.store(q.len(), Ordering::SeqCst);

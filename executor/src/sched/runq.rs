@@ -40,7 +40,7 @@ pub(crate) trait Link: Sized {
 /// Where overflow goes (the global queue).
 pub(crate) trait Overflow<T> {
     /// Appends a batch in order, under one lock.
-    fn push_batch(&self, batch: Vec<T>);
+    fn push_batch(&self, batch: impl IntoIterator<Item = T>);
 }
 
 /// Go's `p.runq` + `p.runnext`.
@@ -95,6 +95,20 @@ impl<T: Link> RunQueue<T> {
             }
         }
         self.put_tail(t, overflow);
+    }
+
+    /// Appends `t` to the ring if it has room; gives it back if full (no overflow).
+    pub(crate) fn try_put_tail(&self, t: T) -> Result<(), T> {
+        // Acquire: as in `put_tail`.
+        let head = self.head.load(Ordering::Acquire);
+        let tail = self.tail.load(Ordering::Relaxed);
+        if tail.wrapping_sub(head) >= LOCAL_QUEUE_CAPACITY as u32 {
+            return Err(t);
+        }
+        self.slot(tail).store(t.into_ptr().as_ptr(), Ordering::Relaxed);
+        // Release: as in `put_tail`.
+        self.tail.store(tail.wrapping_add(1), Ordering::Release);
+        Ok(())
     }
 
     fn put_tail(&self, t: T, overflow: &impl Overflow<T>) {

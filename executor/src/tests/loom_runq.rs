@@ -30,7 +30,7 @@ impl Link for Item {
 struct Global(Mutex<Vec<Item>>);
 
 impl Overflow<Item> for Global {
-    fn push_batch(&self, batch: Vec<Item>) {
+    fn push_batch(&self, batch: impl IntoIterator<Item = Item>) {
         self.0.lock().unwrap().extend(batch);
     }
 }
