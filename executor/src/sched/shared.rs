@@ -151,8 +151,12 @@ impl Shared {
                     // The P was taken from this M during the poll: never hand it more work.
                     return Err(task);
                 }
+                // The poll's first new task will run next on this M (the hand-off slot or
+                // `runnext`): waking another M for it would only make it spin (tokio's LIFO
+                // slot rule). From the second on, there is work to steal.
+                let first = cx.buffer.is_empty();
                 cx.buffer.push(task);
-                Ok(true)
+                Ok(!first)
             }
             Mode::Owning => {
                 let p = cx.p.get().expect("an owning M has a P");

@@ -140,7 +140,9 @@ fn flush_into_p(cx: &WorkerCx, pid: usize) {
     }
     if let Some(t) = last {
         if runq.has_runnext() {
+            // The old `runnext` goes to the ring, where another M may take it.
             runq.put(t, true, &shared.global);
+            shared.wakep();
         } else {
             // Where `put(t, true)` would have left it, minus the slot's atomics (context.rs).
             cx.next.set(Some(t));
