@@ -265,6 +265,7 @@ fn main() {
             load_before,
             load_after,
             labelled,
+            reused: args.skip_benches,
         },
         &runs,
         http.as_ref(),
@@ -280,6 +281,8 @@ struct Meta {
     load_after: String,
     /// `None`: no plot; `Some(false)`: a plot without text.
     labelled: Option<bool>,
+    /// The criterion results come from an earlier run.
+    reused: bool,
 }
 
 fn markdown(meta: &Meta, runs: &[BenchRun], http: Option<&Http>, bars: &[(String, f64)]) -> String {
@@ -318,12 +321,17 @@ fn markdown(meta: &Meta, runs: &[BenchRun], http: Option<&Http>, bars: &[(String
     if let Some(h) = http {
         http_section(&mut md, h);
     }
-    criterion_section(&mut md, runs);
+    criterion_section(&mut md, runs, meta.reused);
     for r in runs.iter().filter(|r| !r.tables.is_empty()) {
         let _ = writeln!(md, "## Tables printed by benches/{}.rs\n", r.name);
         for t in &r.tables {
             let _ = writeln!(md, "{t}\n");
         }
+    }
+    // Hand-written findings kept next to the generator, so a regeneration keeps them.
+    if let Ok(notes) = std::fs::read_to_string(root().join("bench-report/notes.md")) {
+        md += &notes;
+        md.push('\n');
     }
     md += "## Reproduce\n\n```sh\n\
             cargo run --release -p gosched-bench-report        # everything above (~10 min on 2 cores)\n\
@@ -376,8 +384,12 @@ fn http_section(md: &mut String, h: &Http) {
     }
 }
 
-fn criterion_section(md: &mut String, runs: &[BenchRun]) {
-    md.push_str("## Criterion benchmarks\n\nMean time per iteration (and the rate, where the bench declares a throughput).\n\n");
+fn criterion_section(md: &mut String, runs: &[BenchRun], reused: bool) {
+    md.push_str("## Criterion benchmarks\n\nMean time per iteration (and the rate, where the bench declares a throughput).");
+    if reused {
+        md.push_str(" Reused from the previous run (`--skip-benches`): not measured at the date above.");
+    }
+    md.push_str("\n\n");
     md.push_str("| bench | benchmark | gosched | tokio | ratio |\n|---|---|---|---|---|\n");
     for r in runs {
         if let Some(e) = &r.failed {
