@@ -17,8 +17,18 @@ args=(--bench scheduler -- gosched --warm-up-time 1 --measurement-time 4 --noplo
 run() { # name, then env assignments
   local name=$1; shift
   echo "== $name" >&2
-  env "$@" cargo bench "${args[@]}" 2>/dev/null |
-    awk '/^[a-z_]+\/gosched/ {g=$1} /time:/ && g {print g, $5, $6; g=""}' >"$out/$name.txt"
+  env "$@" cargo bench "${args[@]}" 2>/dev/null | python3 -c '
+import re, sys
+name = None
+for line in sys.stdin:
+    m = re.match(r"^([a-z_]+/gosched)", line)
+    if m:
+        name = m.group(1)
+    t = re.search(r"time:\s+\[\S+ \S+ (\S+) (\S+)", line)
+    if t and name:
+        print(name, t.group(1), t.group(2))
+        name = None
+' >"$out/$name.txt"
 }
 
 run base
