@@ -1,9 +1,12 @@
 //! `PollIo<T>`: a mio source plus its [`Registration`] with the runtime's poller. Every socket
 //! type of this crate is a thin wrapper around one.
 //!
-//! The poller is edge-triggered: readiness is cleared only when an operation returns
-//! `WouldBlock`, which `Registration::poll_io` / `try_io` do for us. A short read is **not** a
-//! reason to clear it (the next read may still find data that arrived meanwhile).
+//! The poller is edge-triggered: readiness is cleared when an operation returns `WouldBlock`,
+//! which `Registration::poll_io` / `try_io` do for us, and, for byte streams, after a short
+//! read or write (`Registration::poll_io_drained`): the kernel buffer was emptied or filled,
+//! and data or space that comes later raises a new edge with a newer tick, which the clear
+//! cannot erase. That saves the `WouldBlock` system call after every read. Datagram sockets
+//! clear only on `WouldBlock` (a short read there is one datagram of several).
 
 use gosched_executor::netpoll::{Direction, ReadyEvent, Registration};
 use mio::Interest;
@@ -109,11 +112,22 @@ where
     for<'a> &'a T: Read + Write,
 {
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Read, |mut io| io.read(buf))
+        let len = buf.len();
+        let io = self.get();
+        // A read of 0 is end of stream (or an empty buffer): keep the readiness.
+        self.reg.poll_io_drained(
+            cx,
+            Direction::Read,
+            || (&mut &*io).read(buf),
+            |&n| n > 0 && n < len,
+        )
     }
 
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |mut io| io.write(buf))
+        let len = buf.len();
+        let io = self.get();
+        self.reg
+            .poll_io_drained(cx, Direction::Write, || (&mut &*io).write(buf), |&n| n < len)
     }
 
     pub(crate) fn poll_write_vectored(
@@ -121,7 +135,14 @@ where
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_io(cx, Direction::Write, |mut io| io.write_vectored(bufs))
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        let io = self.get();
+        self.reg.poll_io_drained(
+            cx,
+            Direction::Write,
+            || (&mut &*io).write_vectored(bufs),
+            |&n| n < len,
+        )
     }
 }
 

@@ -57,7 +57,7 @@ struct PollState {
 /// - `blocking`: an M is in the blocking poll (Go's `sched.lastpoll == 0`). Taken by CAS.
 /// - `poll_until`: when that poll times out by itself, in ns since the runtime started
 ///   (`u64::MAX`: never); a timer added before it breaks the poll.
-/// - `last_poll`: when the poller last ran (ns since start), for sysmon.
+/// - `last_poll`: when the poller last ran (`clock::coarse_now_ns`), for sysmon.
 pub(crate) struct Poller {
     state: Mutex<PollState>,
     registry: mio::Registry,
@@ -156,7 +156,7 @@ impl Poller {
     /// break. Wakes every task whose source became ready (the caller chooses where the wakes
     /// land by its thread's routing mode). Returns the number of tasks woken, or `None` if
     /// another thread holds the poller (only when `block` is false).
-    pub(crate) fn poll(&self, timeout: Option<Duration>, block: bool, now_ns: u64) -> Option<usize> {
+    pub(crate) fn poll(&self, timeout: Option<Duration>, block: bool) -> Option<usize> {
         let mut state = if block {
             self.state.lock().unwrap_or_else(|e| e.into_inner())
         } else {
@@ -172,7 +172,8 @@ impl Poller {
                 eprintln!("gosched: netpoll failed: {e}");
             }
         }
-        self.last_poll.store(now_ns, Ordering::Relaxed);
+        self.last_poll
+            .store(crate::clock::coarse_now_ns(), Ordering::Relaxed);
         let mut wake = Vec::new();
         {
             let slab = self.slab.lock().unwrap_or_else(|e| e.into_inner());

@@ -108,7 +108,24 @@ impl Registration {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_io_drained(cx, dir, op, |_| false)
+    }
+
+    /// [`poll_io`](Registration::poll_io) for byte streams: `drained(&result)` says the
+    /// operation emptied the socket's receive buffer (a short read) or filled its send buffer
+    /// (a short write). On an edge-triggered poller that is as good as `WouldBlock`: any later
+    /// data or space raises a new edge, whose newer tick the clear cannot erase. So the
+    /// readiness is cleared now, and the next operation waits instead of making a system call
+    /// only to hear `WouldBlock` (tokio does the same). Not for datagram sockets, where a
+    /// short read is one datagram of many.
+    pub fn poll_io_drained<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
         mut op: impl FnMut() -> io::Result<R>,
+        drained: impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let mut ev = ready!(self.poll_ready(cx, dir))?;
         loop {
@@ -117,7 +134,13 @@ impl Registration {
                     self.record.clear(ev);
                     ev = ready!(self.poll_ready_unbudgeted(cx, dir))?;
                 }
-                res => return Poll::Ready(res),
+                Ok(r) => {
+                    if drained(&r) && !ev.is_closed() {
+                        self.record.clear(ev);
+                    }
+                    return Poll::Ready(Ok(r));
+                }
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
     }

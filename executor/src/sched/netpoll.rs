@@ -124,9 +124,8 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, pid: usize) -> Option<Notified> {
     if !poller.has_sources() || poller.blocking.load(Ordering::Relaxed) {
         return None;
     }
-    let now = shared.now_ns();
     let list = collect(cx, || {
-        poller.poll(Some(Duration::ZERO), false, now);
+        poller.poll(Some(Duration::ZERO), false);
     });
     if list.is_empty() {
         return None;
@@ -157,25 +156,25 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
         return false;
     }
     let next = shared.next_timer();
-    let now = shared.now_ns();
     let timeout = match next {
         NO_TIMER => None,
-        w if w <= now => Some(Duration::ZERO),
-        w => Some(Duration::from_nanos(w - now)),
+        w => Some(Duration::from_nanos(w.saturating_sub(shared.now_ns()))),
     };
     poller.poll_until.store(next, Ordering::SeqCst);
     cx.m.blocked.store(true, Ordering::Relaxed);
     let mut list = collect(cx, || {
-        poller.poll(timeout, true, now);
+        poller.poll(timeout, true);
     });
     cx.m.blocked.store(false, Ordering::Relaxed);
     poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
     poller.blocking.store(false, Ordering::SeqCst);
     let io = list.len();
-    let now = shared.now_ns();
     let mut wake = Vec::new();
-    for p in shared.ps.iter() {
-        p.timers.run(now, &mut wake, false);
+    if shared.next_timer() != NO_TIMER {
+        let now = shared.now_ns();
+        for p in shared.ps.iter() {
+            p.timers.run(now, &mut wake, false);
+        }
     }
     if !wake.is_empty() {
         list.extend(collect(cx, || wake_all(wake)));
@@ -222,15 +221,15 @@ pub(crate) fn sysmon_poll(shared: &Shared) -> bool {
     if poller.blocking.load(Ordering::SeqCst) {
         return false;
     }
-    let now = shared.now_ns();
     let mut acted = false;
     let last = poller.last_poll.load(Ordering::Relaxed);
-    if poller.has_sources() && now.saturating_sub(last) > SYSMON_POLL_AFTER {
-        if let Some(n) = poller.poll(Some(Duration::ZERO), false, now) {
+    if poller.has_sources() && crate::clock::coarse_now_ns().saturating_sub(last) > SYSMON_POLL_AFTER {
+        if let Some(n) = poller.poll(Some(Duration::ZERO), false) {
             shared.netpoll_wakeups.fetch_add(n as u64, Ordering::Relaxed);
             acted |= n > 0;
         }
     }
+    let now = shared.now_ns();
     let mut wake = Vec::new();
     for p in shared.ps.iter() {
         if p.timers.next_when().saturating_add(SYSMON_TIMER_SLACK) <= now {
