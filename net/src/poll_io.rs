@@ -189,13 +189,14 @@ macro_rules! futures_stream_impls {
             }
         }
 
+        /// The owned stream writes as its shared reference does.
         impl futures_io::AsyncWrite for $ty {
             fn poll_write(
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.io.poll_write(cx, buf)
+                std::pin::Pin::new(&mut &*self).poll_write(cx, buf)
             }
 
             fn poll_write_vectored(
@@ -203,21 +204,21 @@ macro_rules! futures_stream_impls {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                self.io.poll_write_vectored(cx, bufs)
+                std::pin::Pin::new(&mut &*self).poll_write_vectored(cx, bufs)
             }
 
             fn poll_flush(
                 self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
+                cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
+                std::pin::Pin::new(&mut &*self).poll_flush(cx)
             }
 
             fn poll_close(
                 self: std::pin::Pin<&mut Self>,
-                _cx: &mut std::task::Context<'_>,
+                cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
+                std::pin::Pin::new(&mut &*self).poll_close(cx)
             }
         }
 
