@@ -25,6 +25,15 @@ pub(crate) fn coarse_now_ns() -> u64 {
     }
 }
 
+/// Nanoseconds on the precise monotonic clock (only differences are meaningful).
+#[inline]
+pub(crate) fn precise_now_ns() -> u64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -57,7 +57,7 @@ struct PollState {
 /// - `blocking`: an M is in the blocking poll (Go's `sched.lastpoll == 0`). Taken by CAS.
 /// - `poll_until`: when that poll times out by itself, in ns since the runtime started
 ///   (`u64::MAX`: never); a timer added before it breaks the poll.
-/// - `last_poll`: when the poller last ran (`clock::coarse_now_ns`), for sysmon.
+/// - `last_poll`: when the poller last ran (`clock::precise_now_ns`), for sysmon.
 pub(crate) struct Poller {
     state: Mutex<PollState>,
     registry: mio::Registry,
@@ -173,7 +173,7 @@ impl Poller {
             }
         }
         self.last_poll
-            .store(crate::clock::coarse_now_ns(), Ordering::Relaxed);
+            .store(crate::clock::precise_now_ns(), Ordering::Relaxed);
         let mut wake = Vec::new();
         {
             let slab = self.slab.lock().unwrap_or_else(|e| e.into_inner());

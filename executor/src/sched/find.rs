@@ -53,9 +53,14 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
             return Some((t, false));
         }
         // 1. Fairness: now and then the global queue first.
+        // Also the network: while some P runs, no M blocks in the poller (netpoll.rs, step 7),
+        // so busy Ms look at it too (tokio's `event_interval`).
         if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
             cx.flush_yielded();
             if let Some(t) = shared.global.pop_batch(nprocs, 1, &p.runq) {
+                return Some((t, false));
+            }
+            if let Some(t) = netpoll::poll_nonblocking(cx, pid) {
                 return Some((t, false));
             }
         }

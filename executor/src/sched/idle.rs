@@ -125,6 +125,31 @@ impl Shared {
         cx.m.park()
     }
 
+    /// `stopm` for at most `timeout`. `None`: it ran out and this M is off the idle list
+    /// again (no one can hand it a P any more), still without a P.
+    pub(crate) fn stopm_timeout(&self, cx: &WorkerCx, timeout: std::time::Duration) -> Option<Wakeup> {
+        debug_assert!(cx.p.get().is_none() && !cx.is_spinning());
+        self.lock_sched().idle_ms.push(cx.m.clone());
+        if self.is_shutdown() {
+            return Some(Wakeup::Exit);
+        }
+        if let Some(w) = cx.m.park_timeout(timeout) {
+            return Some(w);
+        }
+        let mut synced = self.lock_sched();
+        match synced.idle_ms.iter().position(|m| Arc::ptr_eq(m, &cx.m)) {
+            Some(i) => {
+                synced.idle_ms.swap_remove(i);
+                None
+            }
+            // `startm` took this M off the list just now: its P is on the way.
+            None => {
+                drop(synced);
+                Some(cx.m.park())
+            }
+        }
+    }
+
     /// Records an instant trace event on `m`'s track (one branch when tracing is off).
     pub(crate) fn trace_instant(&self, m: &M, kind: crate::trace::export::Kind, n: u64) {
         if let Some(ring) = m.trace() {

@@ -154,6 +154,29 @@ impl M {
         }
     }
 
+    /// `park` for at most `timeout`; `None` if it ran out first.
+    pub(crate) fn park_timeout(&self, timeout: std::time::Duration) -> Option<Wakeup> {
+        let deadline = std::time::Instant::now() + timeout;
+        let mut park = self.park.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some((p, spinning)) = park.next.take() {
+                return Some(Wakeup::Run { p, spinning });
+            }
+            if park.exit {
+                return Some(Wakeup::Exit);
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return None;
+            }
+            park = self
+                .cv
+                .wait_timeout(park, left)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
     /// Go's `mp.nextp = pp; notewakeup(&mp.park)`.
     pub(crate) fn start(&self, p: usize, spinning: bool) {
         let mut park = self.park.lock().unwrap_or_else(|e| e.into_inner());
