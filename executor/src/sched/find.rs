@@ -27,13 +27,15 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         let pid = cx.p.get().expect("find_runnable without a P");
         let p = &shared.ps[pid];
         // The hand-off slot is `runnext`: run it now unless something that comes before
-        // `runnext` in Go's order is due (timers, the 61st tick, an expired slice, shutdown).
+        // `runnext` in Go's order is due (timers, the 61st tick or poll, an expired slice,
+        // shutdown).
         let timers_due = match p.timers.next_when() {
             crate::time::heap::NO_TIMER => false,
             when => shared.now_ns() >= when,
         };
         if !timers_due
             && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
+            && cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 != 0
             && !p.preempt.load(Ordering::Relaxed)
             && !shared.is_shutdown()
         {
@@ -53,13 +55,17 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
             return Some((t, false));
         }
         // 1. Fairness: now and then the global queue first.
-        // Also the network: while some P runs, no M blocks in the poller (netpoll.rs, step 7),
-        // so busy Ms look at it too (tokio's `event_interval`).
         if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
             cx.flush_yielded();
             if let Some(t) = shared.global.pop_batch(nprocs, 1, &p.runq) {
                 return Some((t, false));
             }
+        }
+        // 1b. Now and then the network: while some P runs, no M blocks in the poller
+        // (netpoll.rs, step 7), so busy Ms look at it (tokio's `event_interval`). Counted in
+        // this M's polls, not `schedtick`, which stands still along a `runnext` chain and would
+        // make every hop of the chain poll.
+        if cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 == 0 {
             if let Some(t) = netpoll::poll_nonblocking(cx, pid) {
                 return Some((t, false));
             }
