@@ -184,16 +184,7 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
     poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
     poller.blocking.store(false, Ordering::SeqCst);
     let io = list.len();
-    let mut wake = Vec::new();
-    if shared.next_timer() != NO_TIMER {
-        let now = shared.now_ns();
-        for p in shared.ps.iter() {
-            p.timers.run(now, &mut wake, false);
-        }
-    }
-    if !wake.is_empty() {
-        list.extend(collect(cx, || wake_all(wake)));
-    }
+    list.extend(run_all_timers(cx));
     if io > 0 {
         shared.netpoll_wakeups.fetch_add(io as u64, Ordering::Relaxed);
         shared.trace_instant(&cx.m, Kind::Netpoll, io as u64);
@@ -219,15 +210,28 @@ fn sleep_until_timer(cx: &WorkerCx) -> bool {
         }
         Some(super::m::Wakeup::Exit) => false,
         None => {
-            let mut wake = Vec::new();
-            let now = shared.now_ns();
-            for p in shared.ps.iter() {
-                p.timers.run(now, &mut wake, false);
-            }
-            let list = collect(cx, || wake_all(wake));
+            let list = run_all_timers(cx);
             take_idle_p_for(cx, list)
         }
     }
+}
+
+/// Runs every P's due timers (an M without a P: the poller, or one woken by its timer) and
+/// returns the tasks they made runnable.
+fn run_all_timers(cx: &WorkerCx) -> Vec<Notified> {
+    let shared = &cx.shared;
+    if shared.next_timer() == NO_TIMER {
+        return Vec::new();
+    }
+    let now = shared.now_ns();
+    let mut wake = Vec::new();
+    for p in shared.ps.iter() {
+        p.timers.run(now, &mut wake, false);
+    }
+    if wake.is_empty() {
+        return Vec::new();
+    }
+    collect(cx, || wake_all(wake))
 }
 
 /// An M without a P has made `list` runnable: take an idle P and queue them there (true), or
