@@ -53,133 +53,94 @@ fn small_group<'a>(c: &'a mut Criterion, name: &str) -> BenchmarkGroup<'a, WallT
     g
 }
 
-mod gosched_side {
-    use super::*;
-    use futures::io::{AsyncReadExt, AsyncWriteExt};
-    use gosched::net::{TcpListener, TcpStream};
+/// One side of the benchmark, for a runtime with its spawn, sockets, I/O traits and timeout
+/// (the two runtimes share no trait, so a macro writes both sides from one text).
+macro_rules! runtime_side {
+    ($side:ident, $rt:ty, $spawn:path, $timeout:path, [$($io:tt)*], $listener:ty, $stream:ty) => {
+        mod $side {
+            use super::*;
+            use $($io)*;
 
-    /// Starts an echo server on `rt`; returns its address.
-    pub fn echo_server(rt: &gosched::runtime::Runtime) -> SocketAddr {
-        rt.block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            gosched::spawn(async move {
-                while let Ok((conn, _)) = listener.accept().await {
-                    conn.set_nodelay(true).unwrap();
-                    gosched::spawn(async move {
-                        let mut conn = conn;
-                        let mut buf = [0u8; MESSAGE];
-                        loop {
-                            match conn.read(&mut buf).await {
-                                Ok(0) | Err(_) => break,
-                                Ok(n) => conn.write_all(&buf[..n]).await.unwrap(),
-                            }
+            /// Starts an echo server on `rt`; returns its address.
+            pub fn echo_server(rt: &$rt) -> SocketAddr {
+                rt.block_on(async {
+                    let listener = <$listener>::bind("127.0.0.1:0").await.unwrap();
+                    let addr = listener.local_addr().unwrap();
+                    $spawn(async move {
+                        while let Ok((conn, _)) = listener.accept().await {
+                            conn.set_nodelay(true).unwrap();
+                            $spawn(async move {
+                                let mut conn = conn;
+                                let mut buf = [0u8; MESSAGE];
+                                loop {
+                                    match conn.read(&mut buf).await {
+                                        Ok(0) | Err(_) => break,
+                                        Ok(n) => conn.write_all(&buf[..n]).await.unwrap(),
+                                    }
+                                }
+                            });
                         }
                     });
-                }
-            });
-            addr
-        })
-    }
+                    addr
+                })
+            }
 
-    pub fn echo_clients(rt: &gosched::runtime::Runtime, addr: SocketAddr) {
-        rt.block_on(async {
-            let clients: Vec<_> = (0..CONNECTIONS)
-                .map(|_| {
-                    gosched::spawn(async move {
-                        let mut s = TcpStream::connect(addr).await.unwrap();
-                        s.set_nodelay(true).unwrap();
-                        let msg = [7u8; MESSAGE];
-                        let mut back = [0u8; MESSAGE];
-                        for _ in 0..ROUND_TRIPS {
-                            s.write_all(&msg).await.unwrap();
-                            s.read_exact(&mut back).await.unwrap();
+            pub fn echo_clients(rt: &$rt, addr: SocketAddr) {
+                rt.block_on(async {
+                    let clients: Vec<_> = (0..CONNECTIONS)
+                        .map(|_| {
+                            $spawn(async move {
+                                let mut s = <$stream>::connect(addr).await.unwrap();
+                                s.set_nodelay(true).unwrap();
+                                let msg = [7u8; MESSAGE];
+                                let mut back = [0u8; MESSAGE];
+                                for _ in 0..ROUND_TRIPS {
+                                    s.write_all(&msg).await.unwrap();
+                                    s.read_exact(&mut back).await.unwrap();
+                                }
+                            })
+                        })
+                        .collect();
+                    for c in clients {
+                        c.await.unwrap();
+                    }
+                })
+            }
+
+            pub fn timer_churn(rt: &$rt) {
+                rt.block_on(async {
+                    $spawn(async {
+                        for _ in 0..TIMEOUTS {
+                            let r = $timeout(Duration::from_secs(1), std::future::ready(())).await;
+                            std::hint::black_box(r).unwrap();
                         }
                     })
+                    .await
+                    .unwrap()
                 })
-                .collect();
-            for c in clients {
-                c.await.unwrap();
             }
-        })
-    }
-
-    pub fn timer_churn(rt: &gosched::runtime::Runtime) {
-        rt.block_on(async {
-            gosched::spawn(async {
-                for _ in 0..TIMEOUTS {
-                    let r = gosched::time::timeout(Duration::from_secs(1), std::future::ready(())).await;
-                    std::hint::black_box(r).unwrap();
-                }
-            })
-            .await
-            .unwrap()
-        })
-    }
+        }
+    };
 }
 
-mod tokio_side {
-    use super::*;
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    use tokio::net::{TcpListener, TcpStream};
-
-    pub fn echo_server(rt: &tokio::runtime::Runtime) -> SocketAddr {
-        rt.block_on(async {
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move {
-                while let Ok((mut conn, _)) = listener.accept().await {
-                    conn.set_nodelay(true).unwrap();
-                    tokio::spawn(async move {
-                        let mut buf = [0u8; MESSAGE];
-                        loop {
-                            match conn.read(&mut buf).await {
-                                Ok(0) | Err(_) => break,
-                                Ok(n) => conn.write_all(&buf[..n]).await.unwrap(),
-                            }
-                        }
-                    });
-                }
-            });
-            addr
-        })
-    }
-
-    pub fn echo_clients(rt: &tokio::runtime::Runtime, addr: SocketAddr) {
-        rt.block_on(async {
-            let clients: Vec<_> = (0..CONNECTIONS)
-                .map(|_| {
-                    tokio::spawn(async move {
-                        let mut s = TcpStream::connect(addr).await.unwrap();
-                        s.set_nodelay(true).unwrap();
-                        let msg = [7u8; MESSAGE];
-                        let mut back = [0u8; MESSAGE];
-                        for _ in 0..ROUND_TRIPS {
-                            s.write_all(&msg).await.unwrap();
-                            s.read_exact(&mut back).await.unwrap();
-                        }
-                    })
-                })
-                .collect();
-            for c in clients {
-                c.await.unwrap();
-            }
-        })
-    }
-
-    pub fn timer_churn(rt: &tokio::runtime::Runtime) {
-        rt.block_on(async {
-            tokio::spawn(async {
-                for _ in 0..TIMEOUTS {
-                    let r = tokio::time::timeout(Duration::from_secs(1), std::future::ready(())).await;
-                    std::hint::black_box(r).unwrap();
-                }
-            })
-            .await
-            .unwrap()
-        })
-    }
-}
+runtime_side!(
+    gosched_side,
+    gosched::runtime::Runtime,
+    gosched::spawn,
+    gosched::time::timeout,
+    [futures::io::{AsyncReadExt, AsyncWriteExt}],
+    gosched::net::TcpListener,
+    gosched::net::TcpStream
+);
+runtime_side!(
+    tokio_side,
+    tokio::runtime::Runtime,
+    tokio::spawn,
+    tokio::time::timeout,
+    [tokio::io::{AsyncReadExt, AsyncWriteExt}],
+    tokio::net::TcpListener,
+    tokio::net::TcpStream
+);
 
 fn runtimes() -> (gosched::runtime::Runtime, tokio::runtime::Runtime) {
     let g = gosched::runtime::Builder::new()
