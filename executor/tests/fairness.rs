@@ -130,3 +130,44 @@ fn consume_budget_loop_yields() {
     stop.store(true, Ordering::SeqCst);
     assert!(rt.block_on(hog).unwrap() > 0);
 }
+
+#[test]
+fn yield_now_and_a_spent_budget_inside_combinators_wake_the_combinator() {
+    // `yield_now` requeues its task without a wake when it holds the task's own waker; under a
+    // combinator with its own wakers (FuturesUnordered) the sub-waker must still be woken, or
+    // the combinator would never poll that branch again.
+    use futures::stream::{FuturesUnordered, StreamExt};
+    let _w = watchdog("yield_in_combinators", Duration::from_secs(30));
+    let rt = Builder::new().maxprocs(1).build().unwrap();
+    let total = rt
+        .block_on(rt.spawn(async {
+            let mut branches: FuturesUnordered<_> = (0..8u64)
+                .map(|i| async move {
+                    for _ in 0..100 {
+                        gosched_executor::task::yield_now().await;
+                    }
+                    for _ in 0..1_000 {
+                        gosched_executor::task::consume_budget().await;
+                    }
+                    i
+                })
+                .collect();
+            let mut total = 0;
+            while let Some(i) = branches.next().await {
+                total += i;
+            }
+            let (a, b) = futures::join!(
+                async {
+                    gosched_executor::task::yield_now().await;
+                    1
+                },
+                async {
+                    gosched_executor::task::yield_now().await;
+                    2
+                }
+            );
+            total + a + b
+        }))
+        .unwrap();
+    assert_eq!(total, 28 + 3);
+}
