@@ -29,11 +29,7 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         // The hand-off slot is `runnext`: run it now unless something that comes before
         // `runnext` in Go's order is due (timers, the 61st tick or poll, an expired slice,
         // shutdown).
-        let timers_due = match p.timers.next_when() {
-            crate::time::heap::NO_TIMER => false,
-            when => shared.now_ns() >= when,
-        };
-        if !timers_due
+        if shared.timers_due(pid).is_none()
             && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
             && cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 != 0
             && !p.preempt.load(Ordering::Relaxed)

@@ -49,6 +49,17 @@ impl Shared {
             .unwrap_or(NO_TIMER)
     }
 
+    /// The clock, if P `p` has a timer due by now (the clock is read only if it has one).
+    #[inline]
+    pub(crate) fn timers_due(&self, p: usize) -> Option<u64> {
+        let next = self.ps[p].timers.next_when();
+        if next == NO_TIMER {
+            return None;
+        }
+        let now = self.now_ns();
+        (now >= next).then_some(now)
+    }
+
     /// Go's `wakeNetPoller`: a timer at `when` became some P's earliest. Break the blocking poll
     /// if it would sleep past it; with nobody in the poller, make sure an M looks.
     pub(crate) fn timer_added(self: &Arc<Self>, when: u64) {
@@ -95,21 +106,13 @@ fn inject_local(cx: &WorkerCx, pid: usize, list: Vec<Notified>) -> Option<Notifi
 /// skips a heap whose lock is busy). Returns the first task they woke; the rest are queued.
 #[inline]
 pub(super) fn check_timers(cx: &WorkerCx, pid: usize, victim: usize, try_only: bool) -> Option<Notified> {
-    let next = cx.shared.ps[victim].timers.next_when();
-    if next == NO_TIMER {
-        return None;
-    }
-    run_due_timers(cx, pid, victim, next, try_only)
+    let now = cx.shared.timers_due(victim)?;
+    run_due_timers(cx, pid, victim, now, try_only)
 }
 
-/// `check_timers`' slow path: the P has a timer; run those that are due.
-fn run_due_timers(cx: &WorkerCx, pid: usize, victim: usize, next: u64, try_only: bool) -> Option<Notified> {
-    let shared = &cx.shared;
-    let timers = &shared.ps[victim].timers;
-    let now = shared.now_ns();
-    if now < next {
-        return None;
-    }
+/// `check_timers`' slow path: P `victim` has timers due at `now`; run them.
+fn run_due_timers(cx: &WorkerCx, pid: usize, victim: usize, now: u64, try_only: bool) -> Option<Notified> {
+    let timers = &cx.shared.ps[victim].timers;
     let mut wake = Vec::new();
     timers.run(now, &mut wake, try_only);
     if wake.is_empty() {
