@@ -50,6 +50,8 @@ pub(crate) struct M {
     tid: AtomicU64,
     /// This M's trace events, when the runtime records a trace (read through `trace()`).
     trace: Option<crate::trace::export::Ring>,
+    /// Latency histograms and what sysmon saw of the current poll (trace/poll.rs).
+    pub(crate) diag: crate::trace::poll::MDiag,
 }
 
 /// Tag bit of `M::cpu_clock`: clock ids are negative numbers, so "set" needs its own bit.
@@ -76,6 +78,7 @@ impl M {
             cpu_clock: AtomicU64::new(0),
             tid: AtomicU64::new(0),
             trace: trace.then(crate::trace::export::Ring::new),
+            diag: crate::trace::poll::MDiag::new(),
         }
     }
 

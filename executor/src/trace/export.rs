@@ -4,7 +4,8 @@
 //! Each M keeps its own bounded ring of events (the newest `RING_CAPACITY` survive), written
 //! only by code that runs for that M, so recording costs an uncontended lock and no shared
 //! cache line. With tracing off the M has no ring and every recording site is one branch.
-//! The file is written when the runtime is dropped.
+//! The file is written when the runtime is dropped, and whenever `write_trace` asks for a
+//! snapshot (trace/recorder.rs); writing copies the rings, so a snapshot loses nothing.
 //!
 //! Events: a complete event ("X") per poll, named `task <id>` with the spawn location in its
 //! arguments, on the M's track; instant events ("i") for steal, handoff, preempt and netpoll.
@@ -89,8 +90,14 @@ impl Ring {
         });
     }
 
-    fn take(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner())).into()
+    /// A copy of the events so far (the M keeps recording once the copy is made).
+    fn snapshot(&self) -> Vec<Event> {
+        let q = self.events.lock().unwrap_or_else(|e| e.into_inner());
+        let (a, b) = q.as_slices();
+        let mut out = Vec::with_capacity(q.len());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
+        out
     }
 }
 
@@ -112,7 +119,7 @@ pub(crate) fn write(path: &Path, rings: &[(usize, &Ring)]) -> io::Result<()> {
         );
     }
     for &(m, ring) in rings {
-        for e in ring.take() {
+        for e in ring.snapshot() {
             sep(&mut out);
             let ts = e.ts as f64 / 1000.0;
             match e.kind {
@@ -179,7 +186,7 @@ mod tests {
         for i in 0..(RING_CAPACITY as u64 + 10) {
             r.instant(Kind::Steal, i, 1);
         }
-        let ev = r.take();
+        let ev = r.snapshot();
         assert_eq!(ev.len(), RING_CAPACITY);
         assert_eq!(ev[0].ts, 10);
     }

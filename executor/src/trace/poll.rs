@@ -1,0 +1,216 @@
+//! The poll path's diagnostics: what an M measures around each poll (`begin`/`end`, called
+//! from `sched/worker.rs`), the scheduling-latency sample taken when a task becomes runnable
+//! (`runnable`, called from `sched/shared.rs`), and what sysmon tells the M about a long poll
+//! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon.rs`).
+//!
+//! Cost with every diagnostic off: per poll, two relaxed loads from the task header (already in
+//! cache, the poll reads it next), an add, a mask and a branch; no clock read. The clock is
+//! read around every poll only when `Diag::clocked` (a slow-poll threshold, the flight recorder
+//! or `GOSCHED_TRACE`), and for one runnable period in `SAMPLE_EVERY` for `sched_latency`.
+//!
+//! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
+//! A task's `n`-th runnable period (the time between becoming runnable and its `n`-th poll;
+//! the first one starts at the spawn) is sampled when `(id + n) % SAMPLE_EVERY == 0`, so one
+//! period in 64 is measured however the tasks are polled:
+//! 1. At poll `n` (`begin`), the M marks the task's header `TRACK` if period `n + 1` is
+//!    sampled (the harness has not counted poll `n` yet, so `polls == n - 1`).
+//! 2. Whoever makes it runnable next (`runnable`: a wake, a requeue after its own poll, or
+//!    the spawn for period 1) replaces `TRACK` by the clock.
+//! 3. The next `begin` finds a time stamp, records `now - stamp` and clears it.
+//!
+//! `runnable_at` is written by the thread that makes the task runnable before it queues the
+//! task, and read by the M that took it from a queue, so the queue's own synchronisation
+//! orders the two; relaxed atomics suffice. A race with a concurrent `TRACK` store can only
+//! lose a sample.
+//!
+//! # What sysmon tells the M
+//! - `verdict_*`: for the poll `seq` it watches, how many of its CPU-clock samples said
+//!   *blocked* and how many *computing* (sysmon.rs, "the CPU-clock rule"). The M reads them
+//!   after a slow poll: more blocked samples than computing ones is "blocked in the kernel".
+//! - `retake`: `seq << 1 | blocked`, stored before sysmon's retake CAS on the P, so an M whose
+//!   `end_poll` fails (Acquire, pairing with the CAS) sees it and knows sysmon, not
+//!   `block_in_place`, took the P. `retake_start` is sysmon's estimate of when that poll began.
+
+use super::histogram::Histogram;
+use crate::loom::atomic::{AtomicU64, Ordering};
+use crate::sched::Shared;
+use crate::sched::m::M;
+use crate::task::Header;
+use std::panic::Location;
+
+/// `Header::runnable_at` value: sample the task's next runnable period.
+pub(crate) const TRACK: u64 = 1;
+/// One runnable period in this many is measured (API.md: at least 1 in 64). Go's
+/// `gTrackingPeriod` is 8; 64 keeps the clock reads under one per 64 polls.
+const SAMPLE_EVERY: u64 = 64;
+
+/// One M's diagnostic state (the `M::diag` field).
+pub(crate) struct MDiag {
+    pub(crate) sched_latency: Histogram,
+    pub(crate) poll_duration: Histogram,
+    verdict_seq: AtomicU64,
+    /// Blocked samples in the high 32 bits, computing samples in the low 32.
+    verdict_counts: AtomicU64,
+    retake: AtomicU64,
+    retake_start: AtomicU64,
+}
+
+impl MDiag {
+    pub(crate) fn new() -> MDiag {
+        MDiag {
+            sched_latency: Histogram::new(),
+            poll_duration: Histogram::new(),
+            verdict_seq: AtomicU64::new(u64::MAX),
+            verdict_counts: AtomicU64::new(0),
+            retake: AtomicU64::new(u64::MAX),
+            retake_start: AtomicU64::new(0),
+        }
+    }
+
+    /// sysmon's verdict on poll `seq`: `Some(true)` blocked, `Some(false)` computing, `None`
+    /// if it never sampled that poll.
+    fn verdict(&self, seq: u64) -> Option<bool> {
+        let counts = self.verdict_counts.load(Ordering::Relaxed);
+        if self.verdict_seq.load(Ordering::Relaxed) != seq {
+            return None;
+        }
+        Some(counts >> 32 > counts & u64::from(u32::MAX))
+    }
+}
+
+/// What `begin` measured, for `end`.
+pub(crate) struct Probe {
+    /// ns since the runtime started, when the clock is read around polls.
+    start: Option<u64>,
+    pub(crate) task: u64,
+    pub(crate) at: &'static Location<'static>,
+}
+
+/// Before a poll of `h` on `m`: the `sched_latency` sample, and the start time when clocked.
+#[inline]
+pub(crate) fn begin(shared: &Shared, m: &M, h: &Header) -> Probe {
+    let id = h.id.as_u64();
+    let stamp = h.runnable_at.load(Ordering::Relaxed);
+    // Step 1: `polls` is n - 1 during poll n, so period n + 1 is sampled when this is 0.
+    let next = u64::from(h.polls.load(Ordering::Relaxed)) + 2;
+    let mark = if id.wrapping_add(next) % SAMPLE_EVERY == 0 {
+        TRACK
+    } else {
+        0
+    };
+    let mut now = None;
+    if stamp > TRACK {
+        // Step 3.
+        let t = shared.now_ns();
+        m.diag.sched_latency.record(t.saturating_sub(stamp));
+        now = Some(t);
+    }
+    if stamp != mark {
+        h.runnable_at.store(mark, Ordering::Relaxed);
+    }
+    let start = if shared.diag.clocked {
+        Some(now.unwrap_or_else(|| shared.now_ns()))
+    } else {
+        None
+    };
+    Probe {
+        start,
+        task: id,
+        at: h.spawned_at,
+    }
+}
+
+/// Step 2: `h` is being made runnable (a wake, a requeue, its spawn).
+#[inline]
+pub(crate) fn runnable(shared: &Shared, h: &Header) {
+    if h.runnable_at.load(Ordering::Relaxed) == TRACK {
+        // `max`: a stamp is never mistaken for 0 or `TRACK`.
+        h.runnable_at
+            .store(shared.now_ns().max(TRACK + 1), Ordering::Relaxed);
+    }
+}
+
+/// A spawn: period 1 of task `h` is sampled when `(id + 1) % SAMPLE_EVERY == 0`.
+#[inline]
+pub(crate) fn spawned(shared: &Shared, h: &Header) {
+    if h.id.as_u64().wrapping_add(1) % SAMPLE_EVERY == 0 {
+        h.runnable_at
+            .store(shared.now_ns().max(TRACK + 1), Ordering::Relaxed);
+    }
+}
+
+/// After the poll `seq` on P `pid`, once `end_poll` said whether the M `kept` its P: the
+/// trace event, `poll_duration`, and the slow-poll report.
+#[inline]
+pub(crate) fn end(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept: bool) {
+    if probe.start.is_none() && kept {
+        return;
+    }
+    end_measured(shared, m, pid, probe, seq, kept);
+}
+
+fn end_measured(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept: bool) {
+    // Acquire (the `end_poll` failure already paired with sysmon's CAS; this is for clarity
+    // when the word is read on a path that did not fail).
+    let retake = m.diag.retake.load(Ordering::Acquire);
+    let retaken = !kept && retake >> 1 == seq;
+    let mut ran = None;
+    if let Some(start) = probe.start {
+        let now = shared.now_ns();
+        if let Some(ring) = m.trace() {
+            ring.poll(start, now, probe.task, probe.at);
+        }
+        let d = now.saturating_sub(start);
+        m.diag.poll_duration.record(d);
+        ran = Some(d);
+    } else if retaken {
+        // Not clocked: sysmon's estimate of the start is as good as it gets.
+        let start = m.diag.retake_start.load(Ordering::Relaxed);
+        ran = Some(shared.now_ns().saturating_sub(start));
+    }
+    let over = match (ran, shared.diag.threshold_ns()) {
+        (Some(d), Some(t)) => d >= t,
+        _ => false,
+    };
+    // A poll whose P went away in `block_in_place` asked for that: not a slow poll.
+    if retaken || (over && kept) {
+        let blocked = if retaken {
+            retake & 1 == 1
+        } else {
+            m.diag.verdict(seq).unwrap_or(false)
+        };
+        let slow = super::slowpoll::SlowPoll {
+            task: probe.task,
+            at: probe.at,
+            ran: ran.unwrap_or(0),
+            blocked,
+            handed_off: retaken.then_some(pid),
+            report: over,
+        };
+        shared.diag.slow_poll(shared, slow);
+    }
+}
+
+/// sysmon took a CPU-clock sample of poll `seq` on `m`: `blocked` is its verdict.
+pub(crate) fn sysmon_sample(m: &M, seq: u64, blocked: bool) {
+    let d = &m.diag;
+    // Only sysmon writes these (relaxed: a diagnostic the M reads after the poll).
+    let one = if blocked { 1 << 32 } else { 1 };
+    if d.verdict_seq.load(Ordering::Relaxed) == seq {
+        let c = d.verdict_counts.load(Ordering::Relaxed);
+        d.verdict_counts.store(c.wrapping_add(one), Ordering::Relaxed);
+    } else {
+        d.verdict_counts.store(one, Ordering::Relaxed);
+        d.verdict_seq.store(seq, Ordering::Relaxed);
+    }
+}
+
+/// sysmon is about to retake P from `m` stuck in poll `seq` (which began at `start`, ns since
+/// the runtime started). Called before the CAS; see the module doc.
+pub(crate) fn sysmon_retaking(m: &M, seq: u64, blocked: bool, start: u64) {
+    m.diag.retake_start.store(start, Ordering::Relaxed);
+    // Relaxed: published by the retake CAS (AcqRel) that follows.
+    m.diag
+        .retake
+        .store(seq << 1 | u64::from(blocked), Ordering::Relaxed);
+}
