@@ -100,6 +100,8 @@ fn child() {
             gosched_executor::spawn(async {}).await.unwrap();
         }
     });
+    // The last poll's event is recorded just after its awaiter resumed: let it land.
+    std::thread::sleep(Duration::from_millis(100));
     println!("\nREADY");
     std::thread::sleep(Duration::from_secs(30));
     println!("SURVIVED");

@@ -197,9 +197,11 @@ impl M {
         self.cv.notify_one();
     }
 
-    /// Adds one to a counter this M's thread owns.
-    pub(crate) fn bump(counter: &AtomicU64, n: u64) {
+    /// Adds `n` to a counter this M's thread owns; returns the new value.
+    pub(crate) fn bump(counter: &AtomicU64, n: u64) -> u64 {
         // Relaxed load + store: only the owning thread writes; readers want a recent value.
-        counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+        let v = counter.load(Ordering::Relaxed) + n;
+        counter.store(v, Ordering::Relaxed);
+        v
     }
 }

@@ -59,6 +59,7 @@ impl Shared {
     pub(crate) fn new(config: Config) -> std::io::Result<Arc<Shared>> {
         let n = config.maxprocs;
         let poller = crate::netpoll::Poller::new()?;
+        let started = Instant::now();
         Ok(Arc::new(Shared {
             ps: (0..n).map(P::new).collect(),
             global: GlobalQueue::new(),
@@ -73,7 +74,7 @@ impl Shared {
             threads: Mutex::new(Vec::new()),
             registry: Registry::new(n),
             blocking: BlockingPool::new(&config),
-            diag: crate::trace::Diag::new(&config),
+            diag: crate::trace::Diag::new(&config, started),
             config,
             shutdown: AtomicBool::new(false),
             remote_spawned: AtomicU64::new(0),
@@ -82,7 +83,7 @@ impl Shared {
             netpoll_wakeups: AtomicU64::new(0),
             poller,
             sysmon_note: crate::sysmon::SysmonNote::new(),
-            started: Instant::now(),
+            started,
         }))
     }
 

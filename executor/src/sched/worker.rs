@@ -102,10 +102,10 @@ fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
     let shared = &cx.shared;
     let pid = cx.p.get().expect("execute without a P");
     let p = &shared.ps[pid];
-    M::bump(&cx.m.polls, 1);
+    let polls = M::bump(&cx.m.polls, 1);
     let id = task.header().id.as_u64();
     cx.m.curg.store(id, Ordering::Relaxed);
-    let probe = crate::trace::poll::begin(shared, &cx.m, task.header());
+    let probe = crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
     // Step 1.
     let seq = p.begin_poll(inherit);
     cx.mode.set(Mode::Polling);
@@ -115,7 +115,7 @@ fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
     cx.m.curg.store(0, Ordering::Relaxed);
     // Step 3.
     let kept = p.end_poll(seq);
-    crate::trace::poll::end(shared, &cx.m, pid, probe, seq, kept);
+    crate::trace::poll::end(shared, &cx.m, pid, id, probe, seq, kept);
     if kept {
         flush_into_p(cx, pid);
         return true;

@@ -52,9 +52,11 @@ pub(crate) struct Ring {
 }
 
 impl Ring {
+    /// The ring's memory is reserved at once (the pages are touched only as events arrive),
+    /// so recording never copies the ring to grow it.
     pub(crate) fn new() -> Ring {
         Ring {
-            events: Mutex::new(VecDeque::new()),
+            events: Mutex::new(VecDeque::with_capacity(RING_CAPACITY)),
         }
     }
 

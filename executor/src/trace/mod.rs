@@ -3,6 +3,7 @@
 //! measures (`poll.rs`: slow polls, latency histograms in `histogram.rs`) and the slow-poll
 //! reports (`slowpoll.rs`).
 
+mod clock;
 pub(crate) mod export;
 pub(crate) mod histogram;
 pub(crate) mod poll;

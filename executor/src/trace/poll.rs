@@ -4,19 +4,22 @@
 //! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon.rs`).
 //!
 //! Cost with every diagnostic off: per poll, two relaxed loads from the task header (already in
-//! cache, the poll reads it next), an add, a mask and a branch; no clock read. The clock is
-//! read around every poll only when `Diag::clocked` (a slow-poll threshold, the flight recorder
-//! or `GOSCHED_TRACE`), and for one runnable period in `SAMPLE_EVERY` for `sched_latency`.
+//! cache, the poll reads it next), an add, a mask and a branch; no clock read. The clock
+//! (`clock.rs`, one `rdtsc` where the kernel trusts the TSC) is read around every poll only
+//! when `Diag::clock` is set (a slow-poll threshold, the flight recorder or `GOSCHED_TRACE`),
+//! and `Instant::now` for one runnable period in `SAMPLE_EVERY` for `sched_latency`.
 //!
 //! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
-//! A task's `n`-th runnable period (the time between becoming runnable and its `n`-th poll;
-//! the first one starts at the spawn) is sampled when `(id + n) % SAMPLE_EVERY == 0`, so one
-//! period in 64 is measured however the tasks are polled:
-//! 1. At poll `n` (`begin`), the M marks the task's header `TRACK` if period `n + 1` is
-//!    sampled (the harness has not counted poll `n` yet, so `polls == n - 1`).
-//! 2. Whoever makes it runnable next (`runnable`: a wake, a requeue after its own poll, or
-//!    the spawn for period 1) replaces `TRACK` by the clock.
-//! 3. The next `begin` finds a time stamp, records `now - stamp` and clears it.
+//! Every `SAMPLE_EVERY`-th poll on each M, the next runnable period of the task polled (from
+//! the moment it is made runnable again to its next poll) is measured; so is the first
+//! runnable period (spawn to first poll) of every task whose id is a multiple of
+//! `SAMPLE_EVERY`.
+//! 1. At such a poll (`begin`), the M marks the task's header `TRACK`.
+//! 2. Whoever makes it runnable next (`runnable`: a wake, or the requeue after its own poll)
+//!    replaces `TRACK` by the clock; `spawned` stamps the sampled spawns directly.
+//! 3. The next `begin` finds a non-zero `runnable_at`, records `now - stamp` if it is a time
+//!    stamp, and clears it. So the common poll pays one load and one branch for the check,
+//!    and a mask and a branch on the M's poll count for the sampling decision.
 //!
 //! `runnable_at` is written by the thread that makes the task runnable before it queues the
 //! task, and read by the M that took it from a queue, so the queue's own synchronisation
@@ -78,46 +81,42 @@ impl MDiag {
     }
 }
 
-/// What `begin` measured, for `end`.
-pub(crate) struct Probe {
-    /// ns since the runtime started, when the clock is read around polls.
-    start: Option<u64>,
-    pub(crate) task: u64,
-    pub(crate) at: &'static Location<'static>,
+/// What `begin` measured, for `end`: `None` unless the clock is read around polls.
+pub(crate) type Probe = Option<Start>;
+
+/// A clocked poll's start.
+pub(crate) struct Start {
+    /// ns since the runtime started.
+    ns: u64,
+    at: &'static Location<'static>,
 }
 
-/// Before a poll of `h` on `m`: the `sched_latency` sample, and the start time when clocked.
+/// Before a poll of `h` on `m`, the M's `polls`-th: the `sched_latency` sample, and the
+/// start time when clocked.
 #[inline]
-pub(crate) fn begin(shared: &Shared, m: &M, h: &Header) -> Probe {
-    let id = h.id.as_u64();
+pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) -> Probe {
     let stamp = h.runnable_at.load(Ordering::Relaxed);
-    // Step 1: `polls` is n - 1 during poll n, so period n + 1 is sampled when this is 0.
-    let next = u64::from(h.polls.load(Ordering::Relaxed)) + 2;
-    let mark = if id.wrapping_add(next) % SAMPLE_EVERY == 0 {
-        TRACK
-    } else {
-        0
-    };
-    let mut now = None;
-    if stamp > TRACK {
-        // Step 3.
-        let t = shared.now_ns();
-        m.diag.sched_latency.record(t.saturating_sub(stamp));
-        now = Some(t);
+    if stamp != 0 {
+        sampled(shared, m, h, stamp);
     }
-    if stamp != mark {
-        h.runnable_at.store(mark, Ordering::Relaxed);
+    if polls % SAMPLE_EVERY == 0 {
+        // Step 1.
+        h.runnable_at.store(TRACK, Ordering::Relaxed);
     }
-    let start = if shared.diag.clocked {
-        Some(now.unwrap_or_else(|| shared.now_ns()))
-    } else {
-        None
-    };
-    Probe {
-        start,
-        task: id,
+    shared.diag.clock.map(|c| Start {
+        ns: c.now_ns(),
         at: h.spawned_at,
+    })
+}
+
+/// Step 3.
+#[cold]
+fn sampled(shared: &Shared, m: &M, h: &Header, stamp: u64) {
+    if stamp > TRACK {
+        let now = shared.now_ns();
+        m.diag.sched_latency.record(now.saturating_sub(stamp));
     }
+    h.runnable_at.store(0, Ordering::Relaxed);
 }
 
 /// Step 2: `h` is being made runnable (a wake, a requeue, its spawn).
@@ -130,46 +129,50 @@ pub(crate) fn runnable(shared: &Shared, h: &Header) {
     }
 }
 
-/// A spawn: period 1 of task `h` is sampled when `(id + 1) % SAMPLE_EVERY == 0`.
+/// A spawn: the first runnable period is sampled when the id is a multiple of
+/// `SAMPLE_EVERY`.
 #[inline]
 pub(crate) fn spawned(shared: &Shared, h: &Header) {
-    if h.id.as_u64().wrapping_add(1) % SAMPLE_EVERY == 0 {
+    if h.id.as_u64() % SAMPLE_EVERY == 0 {
         h.runnable_at
             .store(shared.now_ns().max(TRACK + 1), Ordering::Relaxed);
     }
 }
 
-/// After the poll `seq` on P `pid`, once `end_poll` said whether the M `kept` its P: the
-/// trace event, `poll_duration`, and the slow-poll report.
+/// After the poll `seq` of `task` on P `pid`, once `end_poll` said whether the M `kept` its
+/// P: the trace event, `poll_duration`, and the slow-poll report.
 #[inline]
-pub(crate) fn end(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept: bool) {
-    if probe.start.is_none() && kept {
+pub(crate) fn end(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, seq: u64, kept: bool) {
+    if probe.is_none() && kept {
         return;
     }
-    end_measured(shared, m, pid, probe, seq, kept);
+    end_measured(shared, m, pid, task, probe, seq, kept);
 }
 
-fn end_measured(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept: bool) {
+#[inline(never)]
+fn end_measured(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, seq: u64, kept: bool) {
     // Acquire (the `end_poll` failure already paired with sysmon's CAS; this is for clarity
     // when the word is read on a path that did not fail).
     let retake = m.diag.retake.load(Ordering::Acquire);
     let retaken = !kept && retake >> 1 == seq;
     let mut ran = None;
-    if let Some(start) = probe.start {
-        let now = shared.now_ns();
+    let mut at = None;
+    if let (Some(start), Some(clock)) = (&probe, shared.diag.clock) {
+        let now = clock.now_ns();
         if let Some(ring) = m.trace() {
-            ring.poll(start, now, probe.task, probe.at);
+            ring.poll(start.ns, now, task, start.at);
         }
-        let d = now.saturating_sub(start);
+        let d = now.saturating_sub(start.ns);
         m.diag.poll_duration.record(d);
         ran = Some(d);
+        at = Some(start.at);
     } else if retaken {
         // Not clocked: sysmon's estimate of the start is as good as it gets.
         let start = m.diag.retake_start.load(Ordering::Relaxed);
         ran = Some(shared.now_ns().saturating_sub(start));
     }
-    let over = match (ran, shared.diag.threshold_ns()) {
-        (Some(d), Some(t)) => d >= t,
+    let over = match (ran, shared.diag.threshold_ns(), at) {
+        (Some(d), Some(t), Some(_)) => d >= t,
         _ => false,
     };
     // A poll whose P went away in `block_in_place` asked for that: not a slow poll.
@@ -180,8 +183,8 @@ fn end_measured(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept
             m.diag.verdict(seq).unwrap_or(false)
         };
         let slow = super::slowpoll::SlowPoll {
-            task: probe.task,
-            at: probe.at,
+            task,
+            at,
             ran: ran.unwrap_or(0),
             blocked,
             handed_off: retaken.then_some(pid),

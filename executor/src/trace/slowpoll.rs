@@ -26,7 +26,8 @@ const TASK_TABLE_PRUNE_AT: usize = 4096;
 /// One slow poll, as the M saw it.
 pub(crate) struct SlowPoll {
     pub(crate) task: u64,
-    pub(crate) at: &'static Location<'static>,
+    /// Where the task was spawned (known when the poll was clocked, always when `report`).
+    pub(crate) at: Option<&'static Location<'static>>,
     /// How long it ran, in ns.
     pub(crate) ran: u64,
     /// sysmon's CPU-clock verdict: blocked in the kernel (else computing).
@@ -47,13 +48,14 @@ pub(crate) struct TaskSlow {
 /// The runtime-wide diagnostic state.
 ///
 /// # Fields
-/// - `clocked`, `threshold`: fixed at build.
+/// - `clock`, `threshold`: fixed at build.
 /// - `total`: shared counter, bumped once per slow poll (rare by definition).
 /// - `limiter`, `tasks`: under their locks, taken only after a slow poll, at a dump, and at
 ///   shutdown.
 pub(crate) struct Diag {
-    /// The M reads the clock around every poll (threshold, flight recorder or trace file).
-    pub(crate) clocked: bool,
+    /// The clock the M reads around every poll, when it does (threshold, flight recorder or
+    /// trace file).
+    pub(crate) clock: Option<super::clock::Clock>,
     threshold: Option<Duration>,
     total: AtomicU64,
     limiter: Mutex<Limiter>,
@@ -94,9 +96,11 @@ impl Limiter {
 }
 
 impl Diag {
-    pub(crate) fn new(config: &Config) -> Diag {
+    /// `started`: the runtime's time base (`Shared::started`).
+    pub(crate) fn new(config: &Config, started: Instant) -> Diag {
+        let clocked = config.slow_poll.is_some() || config.flight_recorder || config.trace.is_some();
         Diag {
-            clocked: config.slow_poll.is_some() || config.flight_recorder || config.trace.is_some(),
+            clock: clocked.then(|| super::clock::Clock::new(started)),
             threshold: config.slow_poll,
             total: AtomicU64::new(0),
             limiter: Mutex::new(Limiter::default()),
@@ -180,12 +184,11 @@ fn line(s: &SlowPoll) -> String {
     } else {
         "computing"
     };
-    let mut out = format!(
-        "gosched: slow poll: task {} spawned at {} ran {:.1} ms in one poll ({what})",
-        s.task,
-        s.at,
-        s.ran as f64 / 1e6
-    );
+    let mut out = format!("gosched: slow poll: task {}", s.task);
+    if let Some(at) = s.at {
+        out.push_str(&format!(" spawned at {at}"));
+    }
+    out.push_str(&format!(" ran {:.1} ms in one poll ({what})", s.ran as f64 / 1e6));
     if let Some(p) = s.handed_off {
         out.push_str(&format!("; P{p} handed to another thread"));
     }
@@ -206,7 +209,7 @@ mod tests {
         let at = Location::caller();
         let mut s = SlowPoll {
             task: 42,
-            at,
+            at: Some(at),
             ran: 52_140_000,
             blocked: true,
             handed_off: Some(1),
