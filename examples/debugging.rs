@@ -3,16 +3,22 @@
 //! a few well-behaved ones wait on timers.
 //!
 //! ```text
-//! GOSCHED_DEBUG=slowpoll=20,sigquit=1 cargo run --example debugging
-//! kill -QUIT <pid>     # while it waits: the grouped task dump, then exit status 2
+//! GOSCHED_DEBUG=sigquit=1 cargo run --example debugging [WAIT_SECS]
+//! kill -QUIT <pid>     # while it waits (30 s): the grouped task dump, then exit status 2
 //! ```
+//!
+//! The slow-poll threshold (20 ms) is set in code, as `GOSCHED_DEBUG=slowpoll=20` would.
 
 use gosched::time::sleep;
 use std::time::{Duration, Instant};
 
 fn main() {
+    let wait: u64 = std::env::args()
+        .nth(1)
+        .map_or(30, |a| a.parse().expect("WAIT_SECS"));
     let rt = gosched::runtime::Builder::new()
         .maxprocs(2)
+        .slow_poll_threshold(Duration::from_millis(20))
         .flight_recorder(true)
         .build()
         .unwrap();
@@ -20,21 +26,23 @@ fn main() {
         for i in 0..4u64 {
             gosched::spawn(async move { sleep(Duration::from_secs(3600 + i)).await });
         }
-        // Blocks its thread: sysmon hands the P to another thread.
-        let blocker = gosched::spawn(async {
+        // Blocks its thread: sysmon hands the P to another thread. Then waits, so the dump
+        // shows its slow poll.
+        gosched::spawn(async {
             let queued = gosched::spawn(async {});
             std::thread::sleep(Duration::from_millis(50));
             queued.await.unwrap();
+            sleep(Duration::from_secs(3600)).await;
         });
         // Computes without an await.
-        let spinner = gosched::spawn(async {
+        gosched::spawn(async {
             let t = Instant::now();
             while t.elapsed() < Duration::from_millis(60) {
                 std::hint::spin_loop();
             }
+            sleep(Duration::from_secs(3600)).await;
         });
-        blocker.await.unwrap();
-        spinner.await.unwrap();
+        sleep(Duration::from_millis(500)).await;
         let m = gosched::runtime::Handle::current().metrics();
         println!(
             "slow polls: {}; poll p50 {:?} p99 {:?}; sched latency p50 {:?} p99 {:?}",
@@ -48,9 +56,9 @@ fn main() {
         gosched::runtime::Handle::current().write_trace(&path).unwrap();
         println!("flight recorder snapshot: {}", path.display());
         println!(
-            "pid {}: waiting 30 s (send SIGQUIT for the dump)",
+            "pid {}: waiting {wait} s (send SIGQUIT for the dump)",
             std::process::id()
         );
-        sleep(Duration::from_secs(30)).await;
+        sleep(Duration::from_secs(wait)).await;
     });
 }

@@ -192,3 +192,10 @@ fn hyper_hello_answers() {
         "{out}"
     );
 }
+
+#[test]
+fn debugging_counts_the_two_slow_polls() {
+    let out = run("debugging", &["0"]);
+    assert!(out.contains("slow polls: 2;"), "{out}");
+    assert!(out.contains("flight recorder snapshot: "), "{out}");
+}
