@@ -4,7 +4,7 @@
 mod common;
 
 use common::watchdog;
-use gosched_executor::runtime::Builder;
+use gosched_executor::runtime::{Builder, TaskState};
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -22,6 +22,11 @@ fn child() {
         rt.spawn(std::future::pending::<()>());
     }
     let _one = rt.spawn(gosched_executor::time::sleep(Duration::from_secs(60)));
+    // Every task polled once and parked, so the dump shows their wait reasons.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while rt.dump().iter().any(|t| t.state != TaskState::Waiting) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     println!("\nREADY {line}");
     std::thread::sleep(Duration::from_secs(30));
     println!("SURVIVED");

@@ -8,6 +8,7 @@ pub(crate) mod export;
 pub(crate) mod histogram;
 pub(crate) mod poll;
 pub(crate) mod recorder;
+mod ring;
 pub(crate) mod slowpoll;
 
 pub(crate) use slowpoll::Diag;

@@ -3,11 +3,14 @@
 //! (`runnable`, called from `sched/shared.rs`), and what sysmon tells the M about a long poll
 //! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon.rs`).
 //!
-//! Cost with every diagnostic off: per poll, two relaxed loads from the task header (already in
-//! cache, the poll reads it next), an add, a mask and a branch; no clock read. The clock
-//! (`clock.rs`, one `rdtsc` where the kernel trusts the TSC) is read around every poll only
-//! when `Diag::clock` is set (a slow-poll threshold, the flight recorder or `GOSCHED_TRACE`),
-//! and `Instant::now` for one runnable period in `SAMPLE_EVERY` for `sched_latency`.
+//! Cost with every diagnostic off: per poll, one relaxed load of the task header's
+//! `runnable_at` (in cache: the poll reads the header next), a mask of the M's poll count, a
+//! test of `Diag::clock` and, per wake, one more load of `runnable_at`; no clock read. About a
+//! dozen instructions per poll in callgrind (`benches/diag_cost.sh`). The clock (`clock.rs`,
+//! one `rdtsc` where the kernel trusts the TSC) is read around every poll only when
+//! `Diag::clock` is set (a slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and
+//! `Instant::now` for one runnable period in `SAMPLE_EVERY` for `sched_latency`. The clocked
+//! parts are out of line so that `execute` stays small.
 //!
 //! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
 //! Every `SAMPLE_EVERY`-th poll on each M, the next runnable period of the task polled (from
@@ -103,6 +106,15 @@ pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) -> Probe {
         // Step 1.
         h.runnable_at.store(TRACK, Ordering::Relaxed);
     }
+    match shared.diag.clock {
+        None => None,
+        Some(_) => start(shared, h),
+    }
+}
+
+/// A clocked poll's start; out of line, so the unclocked `execute` stays as small as before.
+#[inline(never)]
+fn start(shared: &Shared, h: &Header) -> Probe {
     shared.diag.clock.map(|c| Start {
         ns: c.now_ns(),
         at: h.spawned_at,
