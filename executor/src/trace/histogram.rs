@@ -29,15 +29,17 @@ const MAX_EXP: u32 = 40;
 /// from `2^SUB_BITS` to `2^MAX_EXP`.
 const BUCKETS: usize = (MAX_EXP - SUB_BITS + 2) as usize * SUB_BUCKETS;
 
+/// Larger values are counted as this one (the last bucket's upper bound).
+const MAX_VALUE: u64 = (1 << (MAX_EXP + 1)) - 1;
+
 /// The bucket of `ns`.
+#[inline]
 fn bucket(ns: u64) -> usize {
+    let ns = ns.min(MAX_VALUE);
     if ns < SUB_BUCKETS as u64 {
         return ns as usize;
     }
-    let e = (63 - ns.leading_zeros()).min(MAX_EXP);
-    if e == MAX_EXP && ns >> MAX_EXP > 1 {
-        return BUCKETS - 1;
-    }
+    let e = 63 - ns.leading_zeros();
     let m = (ns >> (e - SUB_BITS)) as usize & (SUB_BUCKETS - 1);
     (e - SUB_BITS + 1) as usize * SUB_BUCKETS + m
 }

@@ -115,8 +115,9 @@ pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) -> Probe {
 /// A clocked poll's start; out of line, so the unclocked `execute` stays as small as before.
 #[inline(never)]
 fn start(shared: &Shared, h: &Header) -> Probe {
-    shared.diag.clock.map(|c| Start {
-        ns: c.now_ns(),
+    let clock = shared.diag.clock.as_ref()?;
+    Some(Start {
+        ns: clock.now_ns(),
         at: h.spawned_at,
     })
 }
@@ -161,49 +162,86 @@ pub(crate) fn end(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, s
     end_measured(shared, m, pid, task, probe, seq, kept);
 }
 
+/// The clocked path: the trace event and `poll_duration`; the rest only for a slow poll.
 #[inline(never)]
 fn end_measured(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, seq: u64, kept: bool) {
-    // Acquire (the `end_poll` failure already paired with sysmon's CAS; this is for clarity
-    // when the word is read on a path that did not fail).
+    let (Some(start), Some(clock)) = (&probe, &shared.diag.clock) else {
+        return not_clocked(shared, m, pid, task, seq, kept);
+    };
+    let now = clock.now_ns();
+    if let Some(ring) = m.trace() {
+        ring.poll(start.ns, now, task, start.at);
+    }
+    let ran = now.saturating_sub(start.ns);
+    m.diag.poll_duration.record(ran);
+    let over = shared.diag.threshold_ns().is_some_and(|t| ran >= t);
+    if over || !kept {
+        slow(
+            shared,
+            m,
+            pid,
+            seq,
+            kept,
+            SlowPollBase {
+                task,
+                at: Some(start.at),
+                ran,
+                over,
+            },
+        );
+    }
+}
+
+/// An unclocked poll that lost its P.
+#[cold]
+fn not_clocked(shared: &Shared, m: &M, pid: usize, task: u64, seq: u64, kept: bool) {
+    debug_assert!(!kept);
+    // Not clocked: sysmon's estimate of the start is as good as it gets.
+    let start = m.diag.retake_start.load(Ordering::Relaxed);
+    let ran = shared.now_ns().saturating_sub(start);
+    let base = SlowPollBase {
+        task,
+        at: None,
+        ran,
+        over: false,
+    };
+    slow(shared, m, pid, seq, kept, base);
+}
+
+/// What `end` knows of a poll that may be slow.
+struct SlowPollBase {
+    task: u64,
+    at: Option<&'static Location<'static>>,
+    ran: u64,
+    over: bool,
+}
+
+/// A poll over the threshold, or one that lost its P (P `pid`, by sysmon or by
+/// `block_in_place`): counts and reports it if it is slow.
+#[cold]
+fn slow(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool, p: SlowPollBase) {
+    // Acquire: the failed `end_poll` already paired with sysmon's CAS; kept for clarity.
     let retake = m.diag.retake.load(Ordering::Acquire);
     let retaken = !kept && retake >> 1 == seq;
-    let mut ran = None;
-    let mut at = None;
-    if let (Some(start), Some(clock)) = (&probe, shared.diag.clock) {
-        let now = clock.now_ns();
-        if let Some(ring) = m.trace() {
-            ring.poll(start.ns, now, task, start.at);
-        }
-        let d = now.saturating_sub(start.ns);
-        m.diag.poll_duration.record(d);
-        ran = Some(d);
-        at = Some(start.at);
-    } else if retaken {
-        // Not clocked: sysmon's estimate of the start is as good as it gets.
-        let start = m.diag.retake_start.load(Ordering::Relaxed);
-        ran = Some(shared.now_ns().saturating_sub(start));
-    }
-    let over = match (ran, shared.diag.threshold_ns(), at) {
-        (Some(d), Some(t), Some(_)) => d >= t,
-        _ => false,
-    };
     // A poll whose P went away in `block_in_place` asked for that: not a slow poll.
-    if retaken || (over && kept) {
-        let blocked = if retaken {
-            retake & 1 == 1
-        } else {
-            m.diag.verdict(seq).unwrap_or(false)
-        };
-        let slow = super::slowpoll::SlowPoll {
-            task,
-            at,
-            ran: ran.unwrap_or(0),
-            blocked,
-            handed_off: retaken.then_some(pid),
-            report: over,
-        };
-        shared.diag.slow_poll(shared, slow);
+    let slow = retaken || (p.over && kept);
+    if !slow {
+        return;
     }
+    let blocked = if retaken {
+        retake & 1 == 1
+    } else {
+        m.diag.verdict(seq).unwrap_or(false)
+    };
+    let slow = super::slowpoll::SlowPoll {
+        task: p.task,
+        at: p.at,
+        ran: p.ran,
+        blocked,
+        handed_off: retaken.then_some(pid),
+        report: p.over,
+    };
+    shared.diag.slow_poll(shared, slow);
 }
 
 /// sysmon took a CPU-clock sample of poll `seq` on `m`: `blocked` is its verdict.
