@@ -5,8 +5,8 @@
 //!
 //! Cost with every diagnostic off: per poll, one relaxed load of the task header's
 //! `runnable_at` (in cache: the poll reads the header next), a mask of the M's poll count, a
-//! test of `Diag::clock` and, per wake, one more load of `runnable_at`; no clock read. About a
-//! dozen instructions per poll in callgrind (`benches/diag_cost.sh`). The clock (`clock.rs`,
+//! test of `Diag::clock` and, per wake, one more load of `runnable_at`; no clock read. 15 to 20
+//! instructions per poll in callgrind (`benches/diag_cost.sh`, on `yield`). The clock (`clock.rs`,
 //! one `rdtsc` where the kernel trusts the TSC) is read around every poll only when
 //! `Diag::clock` is set (a slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and
 //! `Instant::now` for one runnable period in `SAMPLE_EVERY` for `sched_latency`. The clocked
