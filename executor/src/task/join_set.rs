@@ -160,7 +160,27 @@ impl<T> JoinSet<T> {
         poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
-    fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+    /// Polls for the next finished task, for code that multiplexes the set with other events
+    /// in one `poll` (as tokio's `JoinSet::poll_join_next`): `Ready(None)` when the set is
+    /// empty, `Pending` with `cx`'s waker registered when no task has finished.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::task::Poll;
+    ///
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     set.spawn(async { 1 });
+    ///     let one = std::future::poll_fn(|cx| match set.poll_join_next(cx) {
+    ///         Poll::Ready(Some(res)) => Poll::Ready(res.unwrap()),
+    ///         _ => Poll::Pending,
+    ///     })
+    ///     .await;
+    ///     assert_eq!(one, 1);
+    /// });
+    /// ```
+    pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         if self.members.is_empty() {
             return Poll::Ready(None);
         }
