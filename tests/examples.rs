@@ -337,3 +337,53 @@ fn graceful_shutdown_aborts_what_outlives_the_deadline_and_still_exits_0() {
     let status = wait_or_kill(&mut server.0).expect("still running after the drain");
     assert!(status.success(), "exit status {status}");
 }
+
+#[test]
+fn http_echo_server_only_drains_on_sigterm_and_prints_its_final_metrics() {
+    use std::io::Write;
+    let mut server = KillOnDrop(spawn(
+        "http_echo",
+        &[
+            "--server-only",
+            "--addr",
+            "127.0.0.1:0",
+            "--maxprocs",
+            "2",
+            "--drain-ms",
+            "30000",
+        ],
+    ));
+    let mut out = Lines::of(&mut server.0);
+    let addr = out.listening_addr("http_echo (gosched): listening on ");
+
+    // A POST whose body is half sent when the signal comes.
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nhello")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    send_signal(&server.0, "TERM");
+    let draining = out.expect("http_echo: SIGTERM: ");
+    assert!(draining.contains("draining 1 open connections"), "{draining}");
+    assert!(server.0.try_wait().unwrap().is_none(), "exited before the drain");
+    let refused = std::net::TcpStream::connect(addr).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused, "{refused}");
+
+    // The rest of the body: the request is answered intact, then the connection closes.
+    conn.write_all(b"world").unwrap();
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response:?}");
+    assert!(response.ends_with("\r\n\r\nhelloworld"), "{response:?}");
+    drop(conn);
+
+    let drained = out.expect("http_echo: drained: ");
+    assert!(
+        drained.contains("1 connections finished, 0 still open"),
+        "{drained}"
+    );
+    assert!(out.expect("runtime: gosched").contains("spawned="));
+    assert!(out.expect("metrics: ").contains("netpoll_wakeups="));
+    let status = wait_or_kill(&mut server.0).expect("still running after the drain");
+    assert!(status.success(), "exit status {status}");
+}
