@@ -1,5 +1,6 @@
 //! Go's `findRunnable`: where an M looks for its next task, in Go's order, and how it gives up
-//! its P when there is none (protocol B in sched/mod.rs).
+//! its P when there is none (protocol B in sched/mod.rs). The numbered steps are the list
+//! "Where an M looks for work" in sched/mod.rs.
 
 use super::context::WorkerCx;
 use super::netpoll;
@@ -27,8 +28,8 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         let pid = cx.p.get().expect("find_runnable without a P");
         let p = &shared.ps[pid];
         // The hand-off slot is `runnext`: run it now unless something that comes before
-        // `runnext` in Go's order is due (timers, the 61st tick or poll, an expired slice,
-        // shutdown).
+        // `runnext` in the order below is due (timers, an expired slice, the 61st tick or
+        // poll, shutdown); else it goes back to `runnext` and the loop decides.
         if shared.timers_due(pid).is_none()
             && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
             && cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 != 0
@@ -50,15 +51,22 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         if let Some(t) = netpoll::check_timers(cx, pid, pid, false) {
             return Some((t, false));
         }
-        // 1. Fairness: now and then the global queue first.
+        // 1. The slice expired (sysmon set `preempt`): the task that would inherit it goes to
+        // the global tail. A load first: the flag is almost always clear, and a swap would
+        // write the line.
+        if p.preempt.load(Ordering::Relaxed) && p.preempt.swap(false, Ordering::Relaxed) {
+            if let Some(t) = expire_slice(cx, pid) {
+                return Some((t, false));
+            }
+        }
+        // 2. Fairness: now and then the global queue first.
         if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
-            cx.flush_yielded();
             if let Some(t) = shared.global.pop_batch(nprocs, 1, &p.runq) {
                 return Some((t, false));
             }
         }
-        // 1b. Now and then the network: while some P runs, no M blocks in the poller
-        // (netpoll.rs, step 7), so busy Ms look at it (tokio's `event_interval`). Counted in
+        // 2b. Now and then the network: while some P runs, no M blocks in the poller
+        // (netpoll.rs, step 8), so busy Ms look at it (tokio's `event_interval`). Counted in
         // this M's polls, not `schedtick`, which stands still along a `runnext` chain and would
         // make every hop of the chain poll.
         if cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 == 0 {
@@ -66,29 +74,19 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
                 return Some((t, false));
             }
         }
-        // 2. Local: runnext (inheriting the slice) unless the slice expired, then the ring.
-        // A load first: the flag is almost always clear, and a swap would write the line.
-        if p.preempt.load(Ordering::Relaxed) && p.preempt.swap(false, Ordering::Relaxed) {
-            p.runq.take_runnext_to_tail(&shared.global);
-        }
+        // 3. Local: runnext (inheriting the slice), then the ring.
         if let Some(found) = p.runq.get() {
             return Some(found);
         }
-        // 3. Global queue, a batch (behind this M's yielded tasks).
-        if shared.global.is_empty() {
-            if let Some(t) = cx.take_yielded(pid) {
-                return Some((t, false));
-            }
-        }
-        cx.flush_yielded();
+        // 4. Global queue, a batch.
         if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
             return Some((t, false));
         }
-        // 4. The network, without blocking.
+        // 5. The network, without blocking.
         if let Some(t) = netpoll::poll_nonblocking(cx, pid) {
             return Some((t, false));
         }
-        // 5. Steal, if not too many Ms spin already (at most half the busy Ps).
+        // 6. Steal, if not too many Ms spin already (at most half the busy Ps).
         let busy = nprocs - shared.npidle.load(Ordering::SeqCst);
         if cx.is_spinning() || 2 * shared.nmspinning.load(Ordering::SeqCst) < busy {
             if !cx.is_spinning() {
@@ -99,7 +97,7 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
                 return Some((t, false));
             }
         }
-        // 6. Give up the P; re-check once as a non-spinning M.
+        // 7. Give up the P; re-check once as a non-spinning M.
         if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
             return Some((t, false));
         }
@@ -107,17 +105,36 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
         if recheck_and_acquire(cx, was_spinning) {
             continue;
         }
-        // 7. Block in the poller, unless another M does.
+        // 8. Block in the poller, unless another M does.
         if !netpoll::block_in_poller(cx) {
             return None;
         }
     }
 }
 
+/// Go's `gopreempt_m` → `goschedImpl` for a `runnext` chain whose inherited slice expired:
+/// the task that would inherit it goes to the global tail, where every M sees it (and one is
+/// woken for it). If tasks were already waiting there, the oldest runs now, before anything
+/// else on this P; otherwise the search goes on in order (the ring, then the global queue,
+/// where the task comes back with a fresh slice only if nothing else is runnable).
+fn expire_slice(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+    let shared = &cx.shared;
+    let p = &shared.ps[pid];
+    let t = p.runq.take_runnext()?;
+    let waiting = !shared.global.is_empty();
+    shared.global.push(t);
+    shared.wakep();
+    shared.preemptions.fetch_add(1, Ordering::Relaxed);
+    shared.trace_instant(&cx.m, Kind::Preempt, 1);
+    if !waiting {
+        return None;
+    }
+    shared.global.pop_batch(shared.ps.len(), 1, &p.runq)
+}
+
 /// Protocol B steps 1–2: the P goes idle, then the M stops spinning. Returns whether it was.
 fn release_p(cx: &WorkerCx) -> bool {
     let shared = &cx.shared;
-    cx.flush_yielded();
     let pid = cx.p.get().expect("release_p without a P");
     {
         let mut synced = shared.lock_sched();

@@ -5,7 +5,7 @@ use super::context::WorkerCx;
 use super::m::{M, Wakeup};
 use super::shared::{Shared, Synced};
 use super::worker;
-use crate::loom::atomic::Ordering;
+use crate::loom::atomic::{AtomicUsize, Ordering};
 use crate::loom::{Arc, MutexGuard};
 use crossbeam_deque::Worker;
 use std::io;
@@ -37,19 +37,7 @@ impl Shared {
     /// Go's `wakep`: if a P is idle and no M is spinning, start one spinning M for it.
     /// Protocol A step 3: called after a task was made runnable.
     pub(crate) fn wakep(self: &Arc<Self>) {
-        // No fence here (protocol A step 2 in sched/mod.rs): a global-queue push publishes
-        // with a SeqCst store, which the SeqCst loads below cannot pass; a task put on this
-        // M's own buffer or P is run by this M anyway, so a stale read costs parallelism,
-        // never the task.
-        if self.npidle.load(Ordering::SeqCst) == 0 {
-            return;
-        }
-        if self.nmspinning.load(Ordering::SeqCst) != 0
-            || self
-                .nmspinning
-                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
-                .is_err()
-        {
+        if !claim_spinning_m(&self.npidle, &self.nmspinning) {
             return;
         }
         let p = {
@@ -72,7 +60,10 @@ impl Shared {
             Some(m) => m.start(p, spinning),
             None => {
                 if let Err(e) = self.new_m(p, spinning) {
-                    eprintln!("gosched: cannot start a worker thread: {e}");
+                    // During shutdown no M is needed (and none may start): no message then.
+                    if !self.is_shutdown() {
+                        eprintln!("gosched: cannot start a worker thread: {e}");
+                    }
                     let mut synced = self.lock_sched();
                     self.pidleput(&mut synced, p);
                     if spinning {
@@ -178,23 +169,81 @@ impl Shared {
         true
     }
 
+    /// sysmon's sweep (sysmon.rs, "lost buffers"): an M whose P was retaken while it polls
+    /// may still push a task it spawned or woke into its spawn buffer (it checked ownership
+    /// just before the retake). No thief looks there any more, so the task moves to the global
+    /// queue here. True if it moved any.
+    pub(crate) fn rescue_lost_buffers(self: &Arc<Self>) -> bool {
+        let mut rescued = Vec::new();
+        {
+            let ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
+            for m in ms.iter() {
+                if m.buffer.is_empty() {
+                    continue;
+                }
+                let pid = m.p.load(Ordering::Relaxed);
+                if pid == super::m::NO_P || self.ps[pid].is_owned_by(m) {
+                    continue;
+                }
+                loop {
+                    match m.buffer.steal() {
+                        crossbeam_deque::Steal::Success(t) => rescued.push(t),
+                        crossbeam_deque::Steal::Empty => break,
+                        crossbeam_deque::Steal::Retry => crate::loom::spin_loop(),
+                    }
+                }
+            }
+        }
+        if rescued.is_empty() {
+            return false;
+        }
+        use super::runq::Overflow;
+        self.global.push_batch(rescued);
+        self.wakep();
+        true
+    }
+
     /// Go's `handoffp`: a P whose M cannot run it (retaken, or entering `block_in_place`) goes
     /// to another M if there is work for it, else to the idle list.
     pub(crate) fn handoffp(self: &Arc<Self>, p: usize) {
+        if self.is_shutdown() {
+            // Every M is being told to exit and every task cancelled: the P stays idle.
+            let mut synced = self.lock_sched();
+            return self.pidleput(&mut synced, p);
+        }
         let has_work = !self.ps[p].runq.is_empty() || !self.global.is_empty();
-        if has_work || self.is_shutdown() {
+        if has_work {
             return self.startm(p, false);
         }
         // No local work: start a spinning M if none spins, so other Ps' work still gets stolen.
-        if self.nmspinning.load(Ordering::SeqCst) == 0
-            && self
-                .nmspinning
-                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok()
-        {
+        if claim_first_spinner(&self.nmspinning) {
             return self.startm(p, true);
         }
         let mut synced = self.lock_sched();
         self.pidleput(&mut synced, p);
     }
+}
+
+/// Protocol A steps 2–3 (sched/mod.rs), the decision half of `wakep`: true if the caller must
+/// start a spinning M, and then owns the `nmspinning` count it added.
+///
+/// No fence before the loads: a global-queue push publishes with a SeqCst store, which these
+/// SeqCst loads cannot pass; a task put on the caller's own buffer or P is run by the caller
+/// anyway, so a stale read costs parallelism, never the task (the loom model
+/// `loom_park_submit_vs_park` checks the global-queue case against protocol B).
+pub(crate) fn claim_spinning_m(npidle: &AtomicUsize, nmspinning: &AtomicUsize) -> bool {
+    // SeqCst: pairs with protocol B's `pidleput` and fence.
+    if npidle.load(Ordering::SeqCst) == 0 {
+        return false;
+    }
+    claim_first_spinner(nmspinning)
+}
+
+/// `nmspinning` 0 → 1, if nobody spins: the caller becomes (starts) the one spinning M. A
+/// load first, so a busy runtime does not write the shared line.
+pub(crate) fn claim_first_spinner(nmspinning: &AtomicUsize) -> bool {
+    nmspinning.load(Ordering::SeqCst) == 0
+        && nmspinning
+            .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
 }

@@ -1,6 +1,6 @@
 //! Internal tests (loom models, raw-task tests under miri).
 //!
-//! - `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`: loom models, built only with
+//! - `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`, `loom_park.rs`: loom models, built only with
 //!   `--cfg loom`; `RUSTFLAGS="--cfg loom" cargo test -p gosched-executor --lib --release -- loom`.
 //! - `task_raw.rs`: the raw task's unsafe paths, for miri;
 //!   `cargo +nightly miri test -p gosched-executor --lib -- task_raw`.
@@ -10,6 +10,8 @@ mod support;
 
 #[cfg(loom)]
 mod loom_handoff;
+#[cfg(loom)]
+mod loom_park;
 #[cfg(loom)]
 mod loom_runq;
 #[cfg(loom)]

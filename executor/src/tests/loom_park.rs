@@ -1,0 +1,52 @@
+//! loom model of the spin/park race (sched/mod.rs, protocols A and B): a task submitted to the
+//! global queue while the last spinning M gives up its P and is about to park. Either the
+//! submitter sees an idle P and no spinner (and starts an M), or the parking M's re-check
+//! sees the task: never neither, which would leave a runnable task with every M parked.
+
+use super::loom_runq::Item;
+use crate::sched::global::GlobalQueue;
+use crate::sched::idle::claim_spinning_m;
+use crate::sched::runq::RunQueue;
+use loom::sync::atomic::{AtomicUsize, Ordering, fence};
+use loom::thread;
+use std::sync::Arc;
+
+#[cfg(not(debug_assertions))]
+compile_error!("the loom models need debug assertions: RUSTFLAGS=\"--cfg loom -C debug-assertions\"");
+
+struct Sched {
+    global: GlobalQueue<Item>,
+    npidle: AtomicUsize,
+    nmspinning: AtomicUsize,
+}
+
+#[test]
+fn loom_park_submit_vs_park() {
+    loom::model(|| {
+        // Two Ps: P1 is idle already; P0's M is the one spinning M, finding nothing.
+        let s = Arc::new(Sched {
+            global: GlobalQueue::new(),
+            npidle: AtomicUsize::new(1),
+            nmspinning: AtomicUsize::new(1),
+        });
+        let s2 = s.clone();
+        let submitter = thread::spawn(move || {
+            // Protocol A: push, then `wakep`'s decision.
+            s2.global.push(Item(Box::new(1)));
+            claim_spinning_m(&s2.npidle, &s2.nmspinning)
+        });
+        // Protocol B: P0 goes idle (`pidleput`), the M stops spinning, fence, re-check.
+        s.npidle.fetch_add(1, Ordering::SeqCst);
+        s.nmspinning.fetch_sub(1, Ordering::SeqCst);
+        fence(Ordering::SeqCst);
+        let local = RunQueue::new();
+        let found = s.global.pop_batch(2, usize::MAX, &local);
+        let started = submitter.join().unwrap();
+        assert!(
+            started || found.is_some(),
+            "lost wakeup: the task is queued, no M was started and the last M parks"
+        );
+        drop(found);
+        drop(s.global.drain());
+    });
+}
