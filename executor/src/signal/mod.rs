@@ -18,6 +18,10 @@
 //! - nothing runs on a thread of its own: an idle runtime sleeps in the poller and the byte
 //!   wakes it, as it would for a socket.
 //!
+//! A listener costs two file descriptors and one poller registration; creating one takes
+//! signal-hook-registry's global lock (it copies its table of actions), so create listeners at
+//! start-up, not per request.
+//!
 //! Dropping a listener removes its action (`signal_hook_registry::unregister` waits until no
 //! handler still runs it) and then closes its sockets; bytes still pending go with them.
 //!
