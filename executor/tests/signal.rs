@@ -220,3 +220,54 @@ fn signal_kind_constructors_match_the_libc_numbers() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<gosched_executor::signal::unix::Signal>();
 }
+
+#[test]
+fn listeners_come_and_go_under_a_storm_of_signals() {
+    let _s = serial();
+    let _w = watchdog("storm", Duration::from_secs(60));
+    let rt = rt();
+    let fds_before = open_fds();
+    let mut kept = rt.block_on(async { signal(SignalKind::user_defined1()).unwrap() });
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let storm = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut sent = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                raise(libc::SIGUSR1);
+                sent += 1;
+                std::thread::sleep(Duration::from_micros(100));
+            }
+            sent
+        })
+    };
+    // Tasks on both Ps create, await and drop listeners while the signals fly: an action may
+    // be unregistered, and its socket closed, in the middle of a delivery.
+    rt.block_on(async {
+        let churners: Vec<_> = (0..4)
+            .map(|_| {
+                gosched_executor::spawn(async {
+                    let mut received = 0;
+                    for _ in 0..50 {
+                        let mut l = signal(SignalKind::user_defined1()).unwrap();
+                        let got = gosched_executor::time::timeout(Duration::from_secs(10), l.recv()).await;
+                        received +=
+                            usize::from(got.expect("the storm stopped reaching a listener").is_some());
+                    }
+                    received
+                })
+            })
+            .collect();
+        for c in churners {
+            assert_eq!(c.await.unwrap(), 50);
+        }
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(storm.join().unwrap() > 0);
+    rt.block_on(async {
+        let got = gosched_executor::time::timeout(Duration::from_secs(10), kept.recv()).await;
+        assert_eq!(got.unwrap(), Some(()));
+    });
+    drop(kept);
+    assert_eq!(open_fds(), fds_before, "listeners leaked their sockets");
+}
