@@ -1,6 +1,7 @@
 //! A small HTTP/1.1 server that shuts down gracefully: on SIGTERM or Ctrl-C it stops
 //! accepting (the listening socket is closed, so new connects are refused), lets the requests
-//! in flight finish up to a deadline, aborts the rest, prints what it drained and exits 0.
+//! in flight finish up to a deadline (or until a second signal), aborts the rest, prints what
+//! it drained and exits 0.
 //!
 //! ```sh
 //! cargo run --example graceful_shutdown -- --addr 127.0.0.1:8080 --drain-ms 10000
@@ -139,22 +140,28 @@ async fn serve(args: &Args) -> io::Result<()> {
         drain.as_millis()
     );
     io::stdout().flush()?;
-    let finished = gosched::time::timeout(drain, async {
-        while let Some(res) = conns.join_next().await {
-            tally.add(res);
+    // Until every request is answered, the deadline passes, or a second signal says "now".
+    let mut deadline = pin!(gosched::time::sleep(drain));
+    let cut_short = poll_fn(|cx| {
+        while let Poll::Ready(next) = conns.poll_join_next(cx) {
+            match next {
+                Some(res) => tally.add(res),
+                None => return Poll::Ready(None),
+            }
         }
+        if term.poll_recv(cx).is_ready() || int.poll_recv(cx).is_ready() {
+            return Poll::Ready(Some("at a second signal"));
+        }
+        deadline.as_mut().poll(cx).map(|()| Some("at the deadline"))
     })
     .await;
-    let aborted = if finished.is_err() {
-        let left = conns.len();
-        conns.shutdown().await;
-        left
-    } else {
-        0
-    };
+    let aborted = conns.len();
+    conns.shutdown().await;
     println!(
-        "drained: {} answered, {} failed, {aborted} aborted at the deadline ({next_id} requests in all)",
-        tally.answered, tally.failed
+        "drained: {} answered, {} failed, {aborted} aborted{} ({next_id} requests in all)",
+        tally.answered,
+        tally.failed,
+        cut_short.map(|why| format!(" {why}")).unwrap_or_default()
     );
     Ok(())
 }

@@ -329,12 +329,39 @@ fn graceful_shutdown_aborts_what_outlives_the_deadline_and_still_exits_0() {
     send_signal(&server.0, "INT");
     assert!(out.expect("shutdown: ").contains("SIGINT"));
     let drained = out.expect("drained: ");
-    assert!(drained.contains("0 answered, 0 failed, 1 aborted"), "{drained}");
+    assert!(
+        drained.contains("0 answered, 0 failed, 1 aborted at the deadline"),
+        "{drained}"
+    );
     // The aborted request's connection is closed without an answer.
     let mut response = Vec::new();
     let _ = slow.read_to_end(&mut response);
     assert!(response.is_empty(), "{:?}", String::from_utf8_lossy(&response));
     let status = wait_or_kill(&mut server.0).expect("still running after the drain");
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn graceful_shutdown_stops_draining_at_a_second_signal() {
+    use std::io::Write;
+    let mut server = KillOnDrop(spawn(
+        "graceful_shutdown",
+        &["--addr", "127.0.0.1:0", "--drain-ms", "60000"],
+    ));
+    let mut out = Lines::of(&mut server.0);
+    let addr = out.listening_addr("graceful_shutdown: listening on ");
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /slow?ms=60000 HTTP/1.1\r\n\r\n").unwrap();
+    out.expect("request 1: GET /slow?ms=60000 started");
+    send_signal(&server.0, "TERM");
+    out.expect("shutdown: SIGTERM");
+    send_signal(&server.0, "TERM");
+    let drained = out.expect("drained: ");
+    assert!(
+        drained.contains("0 answered, 0 failed, 1 aborted at a second signal"),
+        "{drained}"
+    );
+    let status = wait_or_kill(&mut server.0).expect("still running after the second signal");
     assert!(status.success(), "exit status {status}");
 }
 
