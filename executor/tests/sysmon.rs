@@ -171,17 +171,18 @@ fn a_task_queued_behind_a_computing_poll_is_stolen_before_the_slice_ends() {
         .preempt_slice(Duration::from_millis(400))
         .build()
         .unwrap();
-    let waited = rt
+    // The handle comes back in a tuple: a task whose output is a future reads as a mistake.
+    let (queued,) = rt
         .block_on(rt.spawn(async {
             let spawned = std::time::Instant::now();
             let queued = gosched_executor::spawn(async move { spawned.elapsed() });
             while spawned.elapsed() < Duration::from_millis(600) {
                 std::hint::spin_loop();
             }
-            queued
+            (queued,)
         }))
         .unwrap();
-    let waited = rt.block_on(waited).unwrap();
+    let waited = rt.block_on(queued).unwrap();
     assert!(
         waited < Duration::from_millis(200),
         "the queued task started {waited:?} after its spawn, behind a 600 ms poll (slice 400 ms)"
