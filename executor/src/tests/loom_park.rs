@@ -11,9 +11,6 @@ use loom::sync::atomic::{AtomicUsize, Ordering, fence};
 use loom::thread;
 use std::sync::Arc;
 
-#[cfg(not(debug_assertions))]
-compile_error!("the loom models need debug assertions: RUSTFLAGS=\"--cfg loom -C debug-assertions\"");
-
 struct Sched {
     global: GlobalQueue<Item>,
     npidle: AtomicUsize,
