@@ -106,6 +106,20 @@ fn child() {
     });
     // The last poll's event is recorded just after its awaiter resumed: let it land.
     std::thread::sleep(Duration::from_millis(100));
+    if mode == "listener" {
+        // The program takes SIGTERM itself after the runtime was built (signal-hook-registry
+        // chains to gosched's trace handler): the trace is written and the program goes on.
+        let got = rt.block_on(async {
+            let mut term = gosched_executor::signal::unix::signal(
+                gosched_executor::signal::unix::SignalKind::terminate(),
+            )
+            .unwrap();
+            println!("\nREADY");
+            term.recv().await
+        });
+        println!("\nGOT {got:?}");
+        return;
+    }
     println!("\nREADY");
     std::thread::sleep(Duration::from_secs(30));
     println!("SURVIVED");
@@ -165,4 +179,20 @@ fn an_ignored_sigterm_is_left_alone() {
         "SIGTERM did nothing: {status:?}"
     );
     assert!(!path.exists(), "no handler, so no trace on SIGTERM");
+}
+
+#[test]
+fn a_program_that_handles_sigterm_keeps_it_and_still_gets_the_trace() {
+    let _w = watchdog("sigterm_listener", Duration::from_secs(60));
+    let path = temp("listener");
+    let _ = std::fs::remove_file(&path);
+    let (status, rest) = run_and_term("listener", &path);
+    assert!(
+        status.success(),
+        "the program's own handler ran: {status:?} {rest}"
+    );
+    assert!(rest.contains("GOT Some(())"), "{rest}");
+    // Written on SIGTERM, and again (complete) when the runtime dropped.
+    assert!(polls(&path).len() >= 50);
+    std::fs::remove_file(&path).unwrap();
 }
