@@ -173,11 +173,15 @@ impl Builder {
     ///
     /// let rt = Builder::new().slow_poll_threshold(Duration::from_millis(20)).build().unwrap();
     /// rt.block_on(rt.spawn(async {
-    ///     // stderr: gosched: slow poll: task 1 spawned at src/runtime/builder.rs:12:17 ran 30.1 ms
-    ///     // in one poll (blocked in the kernel)
+    ///     // stderr: "gosched: slow poll: task 1 spawned at <this file>:<line>:<col> ran 30.1 ms
+    ///     // in one poll (blocked in the kernel)"
     ///     std::thread::sleep(Duration::from_millis(30));
     /// }))
     /// .unwrap();
+    /// // Counted when the poll ends, which is just after the task woke `block_on`.
+    /// while rt.metrics().slow_polls_total == 0 {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
     /// assert_eq!(rt.metrics().slow_polls_total, 1);
     ///
     /// let err = Builder::new().slow_poll_threshold(Duration::ZERO).build().unwrap_err();
@@ -199,6 +203,8 @@ impl Builder {
     ///
     /// let rt = Builder::new().flight_recorder(true).build().unwrap();
     /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// // The poll's event is recorded just after the task woke `block_on`: let it land.
+    /// std::thread::sleep(std::time::Duration::from_millis(50));
     /// let path = std::env::temp_dir().join(format!("gosched-doc-{}.json", std::process::id()));
     /// rt.write_trace(&path).unwrap();
     /// assert!(std::fs::read_to_string(&path).unwrap().contains("\"ph\":\"X\""));

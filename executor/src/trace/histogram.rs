@@ -118,8 +118,9 @@ impl Histogram {
 ///     }
 /// });
 /// let m = rt.metrics();
-/// // With a threshold set, every poll's duration is recorded.
-/// assert!(m.poll_duration.count() >= 100);
+/// // With a threshold set, every poll's duration is recorded (the last one is recorded just
+/// // after its task woke the awaiter, so it may still be on its way).
+/// assert!(m.poll_duration.count() >= 99);
 /// assert!(m.poll_duration.quantile(0.5) <= m.poll_duration.quantile(0.99));
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
