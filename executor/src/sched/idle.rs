@@ -72,7 +72,10 @@ impl Shared {
             Some(m) => m.start(p, spinning),
             None => {
                 if let Err(e) = self.new_m(p, spinning) {
-                    eprintln!("gosched: cannot start a worker thread: {e}");
+                    // After shutdown there is nothing to report: the work is being cancelled.
+                    if !self.is_shutdown() {
+                        eprintln!("gosched: cannot start a worker thread: {e}");
+                    }
                     let mut synced = self.lock_sched();
                     self.pidleput(&mut synced, p);
                     if spinning {
