@@ -155,7 +155,51 @@ fn spawn_on_a_handle_of_a_dropped_runtime_says_it_shut_down() {
 fn a_timer_on_a_handle_of_a_dropped_runtime_panics_saying_so() {
     let _serial = serial();
     let _dog = watchdog("timer_after_drop", Duration::from_secs(60));
-    let handle = dropped_runtime();
+    timers_panic(&dropped_runtime());
+}
+
+/// Set in the child process of `nothing_is_printed_after_shutdown_but_the_panics`.
+const CHILD: &str = "GOSCHED_LIFECYCLE_CHILD";
+
+#[test]
+fn nothing_is_printed_after_shutdown_but_the_panics() {
+    let _serial = serial();
+    let _dog = watchdog("quiet_after_drop", Duration::from_secs(60));
+    if std::env::var_os(CHILD).is_some() {
+        // The child: everything a Handle of a dropped runtime may be asked, stderr uncaptured.
+        let handle = dropped_runtime();
+        let _ = handle.block_on(handle.spawn(async {}));
+        timers_panic(&handle);
+        let mut sock = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        assert!(
+            handle
+                .block_on(async { Registration::new(&mut sock, mio::Interest::READABLE) })
+                .is_err()
+        );
+        return;
+    }
+    // The test harness captures what test threads print (and what threads they start print),
+    // so the check runs this test again in a child process with --nocapture.
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "nothing_is_printed_after_shutdown_but_the_panics",
+            "--nocapture",
+        ])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let noise: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("gosched:") && !l.contains("shut down"))
+        .collect();
+    assert!(noise.is_empty(), "{stderr}");
+    assert!(stderr.contains("polled after its runtime shut down"), "{stderr}");
+}
+
+fn timers_panic(handle: &Handle) {
     for what in ["sleep", "timeout"] {
         let h = handle.clone();
         let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match what {
