@@ -5,7 +5,7 @@ use std::future::Future;
 /// hyper's [`Executor`](hyper::rt::Executor): each future hyper hands it (an HTTP/2 stream,
 /// a legacy client's connection, a server's upgrade) becomes a gosched task on the **current**
 /// runtime, through [`gosched::spawn`](crate::spawn). The task is detached; it shows in
-/// `dump()` like any other.
+/// `dump()` like any other, with this `execute` as its spawn site.
 ///
 /// # Panics
 /// `execute` outside a gosched runtime (hyper calls it from the tasks that drive its
