@@ -193,6 +193,24 @@ fn hyper_hello_answers() {
     );
 }
 
+#[test]
+fn axum_hello_answers_on_gosched_without_tokio() {
+    let out = run("axum_hello", &["--requests", "30"]);
+    assert_eq!(line(&out, "responses ok: "), "30/30", "{out}");
+    let runtime = line(&out, "GET /runtime -> ");
+    assert!(
+        runtime.starts_with("gosched task ") && runtime.ends_with(", no tokio runtime"),
+        "{out}"
+    );
+}
+
+#[test]
+fn axum_hello_on_tokio() {
+    let out = run("axum_hello", &["--runtime", "tokio", "--requests", "10"]);
+    assert_eq!(line(&out, "responses ok: "), "10/10", "{out}");
+    assert!(out.contains("runtime: tokio"), "{out}");
+}
+
 /// The stdout of a running child, line by line, with a timeout per line.
 struct Lines {
     rx: std::sync::mpsc::Receiver<String>,
