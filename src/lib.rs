@@ -24,6 +24,9 @@ pub use gosched_macros::{main, test};
 #[cfg(feature = "hyper")]
 pub mod hyper;
 
+#[cfg(feature = "debug-http")]
+pub mod debug;
+
 /// Sockets driven by gosched's netpoller.
 pub mod net {
     pub use gosched_net::*;

@@ -129,6 +129,38 @@ impl Handle {
     pub fn write_trace(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
         crate::trace::recorder::write_trace(&self.shared, path.as_ref())
     }
+
+    /// What [`write_trace`](Handle::write_trace) writes, as a string (the debug endpoint's
+    /// `/debug/gosched/trace`); fails the same way when nothing is recorded.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::Builder;
+    ///
+    /// let rt = Builder::new().flight_recorder(true).build().unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// assert!(rt.handle().trace_json().unwrap().contains("traceEvents"));
+    ///
+    /// let off = Builder::new().build().unwrap();
+    /// assert_eq!(off.handle().trace_json().unwrap_err().kind(), std::io::ErrorKind::Unsupported);
+    /// ```
+    pub fn trace_json(&self) -> std::io::Result<String> {
+        crate::trace::recorder::trace_json(&self.shared)
+    }
+
+    /// Go's `SCHED` line followed by every `scheddetail` line (one per P, per M and per task),
+    /// as `GOSCHED_DEBUG=schedtrace=MS,scheddetail=1` prints them, taken now.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Builder::new().maxprocs(2).build().unwrap();
+    /// let text = rt.handle().sched_report();
+    /// assert!(text.starts_with("SCHED ") && text.contains("gomaxprocs=2"), "{text}");
+    /// assert!(text.contains("  P1: status="), "{text}");
+    /// ```
+    pub fn sched_report(&self) -> String {
+        crate::trace::sched_report(&self.shared)
+    }
 }
 
 impl fmt::Debug for Handle {

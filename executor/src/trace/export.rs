@@ -85,6 +85,11 @@ impl Event {
 
 /// Writes every M's events to `path` (`rings[i]` is M `i`'s).
 pub(crate) fn write(path: &Path, rings: &[(usize, &Ring)]) -> io::Result<()> {
+    std::fs::write(path, render(rings))
+}
+
+/// Every M's events as Chrome trace-event JSON (`rings[i]` is M `i`'s).
+pub(crate) fn render(rings: &[(usize, &Ring)]) -> String {
     let mut out = String::from("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
     let mut first = true;
     let mut sep = |out: &mut String| {
@@ -133,7 +138,7 @@ pub(crate) fn write(path: &Path, rings: &[(usize, &Ring)]) -> io::Result<()> {
         }
     }
     out.push_str("\n]}\n");
-    std::fs::write(path, out)
+    out
 }
 
 /// JSON string escaping.

@@ -171,8 +171,44 @@ impl LatencyHistogram {
     }
 
     /// The sum of all recorded values.
-    pub(crate) fn sum(&self) -> Duration {
+    ///
+    /// # Examples
+    /// ```
+    /// let m = gosched_executor::runtime::Runtime::new().unwrap().metrics();
+    /// assert_eq!(m.poll_duration.sum(), std::time::Duration::ZERO);
+    /// ```
+    pub fn sum(&self) -> Duration {
         Duration::from_nanos(self.sum)
+    }
+
+    /// Every bucket in ascending order, as `(upper bound, count)`: `count` values `v` with
+    /// `previous upper bound < v <= upper bound` (whole nanoseconds) were recorded. The last
+    /// bucket also holds every larger value (about 18 minutes and up). Empty when nothing was
+    /// ever summed in. Counts are per bucket, not cumulative; they add up to about
+    /// [`count`](LatencyHistogram::count) (records in flight while the snapshot was read may
+    /// be missing from one or the other).
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::Builder;
+    /// use std::time::Duration;
+    ///
+    /// let rt = Builder::new().slow_poll_threshold(Duration::from_secs(5)).build().unwrap();
+    /// rt.block_on(async {
+    ///     for _ in 0..100 {
+    ///         gosched_executor::spawn(async {}).await.unwrap();
+    ///     }
+    /// });
+    /// let h = rt.metrics().poll_duration;
+    /// let bounds: Vec<Duration> = h.buckets().map(|(le, _)| le).collect();
+    /// assert!(bounds.windows(2).all(|w| w[0] < w[1]));
+    /// assert!(h.buckets().map(|(_, n)| n).sum::<u64>() >= 50);
+    /// ```
+    pub fn buckets(&self) -> impl Iterator<Item = (Duration, u64)> + '_ {
+        self.buckets
+            .iter()
+            .enumerate()
+            .map(|(i, &n)| (Duration::from_nanos(upper_bound(i)), n))
     }
 }
 

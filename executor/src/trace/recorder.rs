@@ -35,6 +35,11 @@ use std::sync::{Once, OnceLock};
 
 /// Writes a Chrome-JSON snapshot of `shared`'s trace rings to `path`.
 pub(crate) fn write_trace(shared: &Shared, path: &Path) -> io::Result<()> {
+    std::fs::write(path, trace_json(shared)?)
+}
+
+/// A Chrome-JSON snapshot of `shared`'s trace rings.
+pub(crate) fn trace_json(shared: &Shared) -> io::Result<String> {
     let ms = shared.all_ms();
     let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
     if !recording(shared) {
@@ -44,7 +49,7 @@ pub(crate) fn write_trace(shared: &Shared, path: &Path) -> io::Result<()> {
              Builder::flight_recorder(true), or set GOSCHED_TRACE=path",
         ));
     }
-    super::export::write(path, &rings)
+    Ok(super::export::render(&rings))
 }
 
 /// Whether the Ms keep trace rings.
