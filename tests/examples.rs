@@ -439,3 +439,24 @@ fn debugging_counts_the_two_slow_polls() {
     assert!(out.contains("slow polls: 2;"), "{out}");
     assert!(out.contains("flight recorder snapshot: "), "{out}");
 }
+
+#[test]
+fn debug_endpoint_self_check_gets_every_page() {
+    let out = run("debug_endpoint", &["--addr", "127.0.0.1:0", "--self-check"]);
+    assert!(out.contains("debug endpoint: http://127.0.0.1:"), "{out}");
+    for page in [
+        "/debug/gosched/ -> 200",
+        "/debug/gosched/tasks?debug=1 -> 200",
+        "/debug/gosched/tasks?debug=2 -> 200",
+        "/debug/gosched/metrics -> 200",
+        "/debug/gosched/schedtrace -> 200",
+        "/debug/gosched/trace?seconds=0 -> 200",
+    ] {
+        assert!(out.contains(page), "{page}: {out}");
+    }
+    // The 100 parked tasks are the biggest group.
+    assert!(
+        out.contains("100 tasks spawned at examples/debug_endpoint.rs:"),
+        "{out}"
+    );
+}
