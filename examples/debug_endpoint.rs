@@ -6,6 +6,7 @@
 //! curl http://127.0.0.1:6060/debug/gosched/tasks?debug=1
 //! curl http://127.0.0.1:6060/debug/gosched/metrics
 //! cargo run --example debug_endpoint -- --self-check    # fetch every page once, then exit
+//! cargo run --release --example debug_endpoint -- --pending 100000   # and 100k idle tasks
 //! ```
 
 use clap::Parser;
@@ -24,6 +25,9 @@ struct Args {
     /// Fetch every page once, print what came back, and exit instead of waiting for Ctrl-C.
     #[arg(long)]
     self_check: bool,
+    /// Also park this many tasks forever (to see what a scrape costs with many live tasks).
+    #[arg(long, default_value_t = 0)]
+    pending: usize,
 }
 
 fn main() -> std::io::Result<()> {
@@ -42,6 +46,9 @@ fn main() -> std::io::Result<()> {
         let addr = args.addr;
         let server = gosched::spawn(gosched::debug::serve(addr));
         workload().await?;
+        for _ in 0..args.pending {
+            gosched::spawn(std::future::pending::<()>());
+        }
         println!("debug endpoint: http://{addr}/debug/gosched/");
         if args.self_check {
             gosched::time::sleep(Duration::from_millis(300)).await;
