@@ -97,8 +97,9 @@ const MAX_TRACE_SECONDS: u64 = 60;
 ///     assert!(server.await.unwrap_err().is_cancelled());
 ///
 ///     // An address that cannot be bound is an error.
-///     let err = gosched::debug::serve("192.0.2.1:1").await.unwrap_err();
-///     assert_ne!(err.kind(), std::io::ErrorKind::Other);
+///     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+///     let err = gosched::debug::serve(taken.local_addr().unwrap()).await.unwrap_err();
+///     assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
 /// }
 /// ```
 pub async fn serve(addr: impl ToSocketAddrs) -> io::Result<()> {
