@@ -33,6 +33,8 @@ pub(crate) struct Config {
     pub(crate) trace: Option<std::path::PathBuf>,
     pub(crate) on_thread_start: Option<Hook>,
     pub(crate) on_thread_stop: Option<Hook>,
+    /// The timer clock starts paused (`Builder::start_paused`).
+    pub(crate) start_paused: bool,
 }
 
 /// Builds a [`Runtime`] with custom settings.
@@ -71,6 +73,7 @@ pub struct Builder {
     trace: Option<std::path::PathBuf>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
+    start_paused: bool,
 }
 
 impl Builder {
@@ -150,6 +153,34 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime with its timer clock paused at 0, as if [`time::pause`] were the
+    /// first thing it ran (tokio's `start_paused`, Go's `testing/synctest` bubble). The clock
+    /// then moves only by [`time::advance`] and by auto-advance: when the runtime is idle, it
+    /// jumps to the next timer's deadline, so tests of timeouts and retries run in
+    /// milliseconds. Default `false`. `#[gosched::test(start_paused)]` sets it.
+    ///
+    /// [`time::pause`]: crate::time::pause
+    /// [`time::advance`]: crate::time::advance
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::Builder;
+    /// use gosched_executor::time::{self, Duration, Instant};
+    ///
+    /// let rt = Builder::new().maxprocs(2).start_paused(true).build().unwrap();
+    /// let real = std::time::Instant::now();
+    /// rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     time::sleep(Duration::from_secs(3600)).await;
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    /// });
+    /// assert!(real.elapsed() < Duration::from_secs(60));
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.start_paused = paused;
+        self
+    }
+
     /// Checks the settings and starts the runtime.
     pub fn build(self) -> io::Result<Runtime> {
         Runtime::from_config(self.config()?)
@@ -186,6 +217,7 @@ impl Builder {
             trace: self.trace.or(env.trace),
             on_thread_start: self.on_thread_start,
             on_thread_stop: self.on_thread_stop,
+            start_paused: self.start_paused,
         })
     }
 }

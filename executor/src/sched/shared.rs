@@ -51,12 +51,15 @@ pub(crate) struct Shared {
     pub(crate) poller: crate::netpoll::Poller,
     pub(crate) sysmon_note: crate::sysmon::SysmonNote,
     pub(crate) started: Instant,
+    /// The timer clock (pausable) and the auto-advance holds: clock.rs.
+    pub(crate) clock: crate::clock::Clock,
 }
 
 impl Shared {
     pub(crate) fn new(config: Config) -> std::io::Result<Arc<Shared>> {
         let n = config.maxprocs;
         let poller = crate::netpoll::Poller::new()?;
+        let started = Instant::now();
         Ok(Arc::new(Shared {
             ps: (0..n).map(P::new).collect(),
             global: GlobalQueue::new(),
@@ -71,6 +74,7 @@ impl Shared {
             threads: Mutex::new(Vec::new()),
             registry: Registry::new(n),
             blocking: BlockingPool::new(&config),
+            clock: crate::clock::Clock::new(started, config.start_paused),
             config,
             shutdown: AtomicBool::new(false),
             remote_spawned: AtomicU64::new(0),
@@ -79,7 +83,7 @@ impl Shared {
             netpoll_wakeups: AtomicU64::new(0),
             poller,
             sysmon_note: crate::sysmon::SysmonNote::new(),
-            started: Instant::now(),
+            started,
         }))
     }
 
