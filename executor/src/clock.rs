@@ -138,7 +138,7 @@ impl Clock {
         self.state.load(Ordering::Acquire) & PAUSED != 0
     }
 
-    fn locked(&self) -> std::sync::MutexGuard<'_, ()> {
+    fn locked(&self) -> crate::loom::MutexGuard<'_, ()> {
         self.lock.lock().unwrap_or_else(|e| e.into_inner())
     }
 
