@@ -359,3 +359,23 @@ fn advancing_a_running_clock_panics_with_a_clear_message() {
 fn pause_outside_a_runtime_panics_naming_the_fix() {
     time::pause();
 }
+
+/// A clone of `block_on`'s waker woken after `block_on` returned must not leave the clock
+/// held forever: the next `block_on` on the same paused runtime still auto-advances.
+#[test]
+fn a_late_wake_of_a_finished_block_on_does_not_stop_auto_advance() {
+    let _w = watchdog("late_block_on_wake", Duration::from_secs(60));
+    let rt = paused(2);
+    let kept = rt.block_on(std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(cx.waker().clone())
+    }));
+    kept.wake_by_ref();
+    kept.wake();
+    let real = std::time::Instant::now();
+    rt.block_on(async {
+        let start = Instant::now();
+        time::sleep(Duration::from_secs(3600)).await;
+        assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    });
+    assert!(real.elapsed() < Duration::from_secs(30));
+}

@@ -12,10 +12,13 @@ use std::thread::{self, Thread};
 ///
 /// `busy` is the runtime's auto-advance hold count (clock.rs rule 2): a wake takes a hold
 /// before it sets `notified`, and `block_on` inherits it when it consumes the flag, so the
-/// clock never jumps between a wake and the poll it causes.
+/// clock never jumps between a wake and the poll it causes. `done`: `block_on` has returned;
+/// a late wake (a clone of the waker left in a channel or a timer) gives its hold back
+/// instead of leaving it taken forever.
 struct ThreadWaker {
     thread: Thread,
     notified: AtomicBool,
+    done: AtomicBool,
     busy: crate::loom::Arc<crate::loom::atomic::AtomicUsize>,
 }
 
@@ -25,16 +28,25 @@ impl Wake for ThreadWaker {
     }
 
     fn wake_by_ref(self: &std::sync::Arc<Self>) {
-        // Release: pairs with the Acquire swap in `park`, so the woken thread sees what the
-        // waker did before waking it.
         // SeqCst: the hold is visible to the auto-advance checker before the flag is.
         self.busy.fetch_add(1, crate::loom::atomic::Ordering::SeqCst);
-        if !self.notified.swap(true, Ordering::Release) {
-            self.thread.unpark();
-        } else {
-            // Someone else's wake got there first and holds for it: the count stays above 0.
-            self.busy.fetch_sub(1, crate::loom::atomic::Ordering::SeqCst);
+        // SeqCst (a Release RMW): pairs with the Acquire swap in `park`, so the woken thread
+        // sees what the waker did before waking it; and with `finish` (Dekker on `notified`
+        // and `done`: either `finish` takes this flag back, or this wake sees `done`).
+        if self.notified.swap(true, Ordering::SeqCst) {
+            // An earlier wake holds for the poll this one asks for.
+            self.release_hold();
+            return;
         }
+        if self.done.load(Ordering::SeqCst) {
+            // `block_on` returned: nobody will consume the flag. Exactly one of this swap and
+            // the one in `finish` takes it, and lets go of its hold.
+            if self.notified.swap(false, Ordering::SeqCst) {
+                self.release_hold();
+            }
+            return;
+        }
+        self.thread.unpark();
     }
 }
 
@@ -45,6 +57,29 @@ impl ThreadWaker {
         while !self.notified.swap(false, Ordering::Acquire) {
             thread::park();
         }
+    }
+
+    /// A waker's hold, let go without breaking the poll (the waker has no runtime at hand;
+    /// if this was the last hold, the paused-clock poller notices within its recheck).
+    fn release_hold(&self) {
+        self.busy.fetch_sub(1, crate::loom::atomic::Ordering::SeqCst);
+    }
+}
+
+/// `block_on`'s hold while it polls; on return or unwind it lets go of it and of a pending
+/// wake's.
+struct Hold<'a> {
+    shared: &'a Arc<Shared>,
+    waker: &'a ThreadWaker,
+}
+
+impl Drop for Hold<'_> {
+    fn drop(&mut self) {
+        self.waker.done.store(true, Ordering::SeqCst);
+        if self.waker.notified.swap(false, Ordering::SeqCst) {
+            self.shared.let_go();
+        }
+        self.shared.let_go();
     }
 }
 
@@ -63,14 +98,18 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let waker_state = std::sync::Arc::new(ThreadWaker {
         thread: thread::current(),
         notified: AtomicBool::new(false),
+        done: AtomicBool::new(false),
         busy: shared.clock.busy_counter(),
     });
     let waker = Waker::from(waker_state.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
-    // Holds while the future is polled (clock.rs rule 2); let go on return and on panic.
-    let _hold = Hold(shared);
+    // Holds while the future is polled (clock.rs rule 2).
     shared.hold();
+    let _hold = Hold {
+        shared,
+        waker: &waker_state,
+    };
     loop {
         if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
             return out;
@@ -78,14 +117,5 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
         shared.let_go();
         // Returns after a wake, whose hold is now this poll's.
         waker_state.park();
-    }
-}
-
-/// Lets go of `block_on`'s hold when it returns or unwinds.
-struct Hold<'a>(&'a Arc<Shared>);
-
-impl Drop for Hold<'_> {
-    fn drop(&mut self) {
-        self.0.let_go();
     }
 }
