@@ -235,11 +235,21 @@ pub fn block_in_place<R>(f: impl FnOnce() -> R) -> R {
         cx.m.blocked.store(true, Ordering::Relaxed);
         Some(cx.m.clone())
     });
-    let _syscall = task::current_header(|h| h.map(|h| h.wait.swap(task::WAIT_SYSCALL, Ordering::Relaxed)));
-    let out = f();
-    task::set_current_wait(task::WAIT_OTHER);
-    if let Some(m) = handed_off {
-        m.blocked.store(false, Ordering::Relaxed);
+    task::set_current_wait(task::WAIT_SYSCALL);
+    // Undone on the way out, also when `f` panics (the task may catch it and go on).
+    let _exit = ExitSyscall(handed_off);
+    f()
+}
+
+/// Go's `exitsyscall` bookkeeping for `block_in_place`: the task's wait reason and the M's
+/// `blocked` flag go back when the closure returns or unwinds.
+struct ExitSyscall(Option<Arc<crate::sched::m::M>>);
+
+impl Drop for ExitSyscall {
+    fn drop(&mut self) {
+        task::set_current_wait(task::WAIT_OTHER);
+        if let Some(m) = &self.0 {
+            m.blocked.store(false, Ordering::Relaxed);
+        }
     }
-    out
 }

@@ -61,6 +61,37 @@ pub(crate) fn coarse_now_ns() -> u64 {
     }
 }
 
+/// The coarse clock's resolution in nanoseconds (one kernel tick, 1–10 ms), read once.
+pub(crate) fn coarse_resolution_ns() -> u64 {
+    use std::sync::OnceLock;
+    static RES: OnceLock<u64> = OnceLock::new();
+    *RES.get_or_init(|| {
+        #[cfg(target_os = "linux")]
+        {
+            let mut ts = libc::timespec {
+                tv_sec: 0,
+                tv_nsec: 0,
+            };
+            // SAFETY: `ts` is a valid out pointer; the clock exists (see `coarse_now_ns`).
+            let rc = unsafe { libc::clock_getres(libc::CLOCK_MONOTONIC_COARSE, &mut ts) };
+            let ns = ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64;
+            if rc == 0 && ns > 0 { ns } else { 10_000_000 }
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            1
+        }
+    })
+}
+
+/// Time since `then` (a `coarse_now_ns` reading), rounded up by one tick of the coarse clock:
+/// an upper bound of the real time, and never zero (a task spawned within the current tick
+/// has existed for some time all the same).
+pub(crate) fn coarse_since(then: u64) -> std::time::Duration {
+    let d = coarse_now_ns().saturating_sub(then) + coarse_resolution_ns();
+    std::time::Duration::from_nanos(d)
+}
+
 /// Nanoseconds on the precise monotonic clock (only differences are meaningful).
 #[inline]
 pub(crate) fn precise_now_ns() -> u64 {
@@ -263,6 +294,14 @@ mod tests {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let b = super::coarse_now_ns();
         assert!(b > a && b - a >= 10_000_000, "{a} {b}");
+    }
+
+    #[test]
+    fn coarse_since_is_never_zero() {
+        let now = super::coarse_now_ns();
+        assert!(super::coarse_since(now) > std::time::Duration::ZERO);
+        // A reading from the future (another thread's later tick) still gives a positive age.
+        assert!(super::coarse_since(now + 1_000_000_000) > std::time::Duration::ZERO);
     }
 
     #[test]

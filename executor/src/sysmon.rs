@@ -3,9 +3,10 @@
 //! Each round:
 //! - **preempt**: a P whose `schedtick` has not moved for `preempt_slice` is running one time
 //!   slice too long (a task that never yields, or a ping-pong pair inheriting the slice through
-//!   `runnext`): sysmon sets the P's `preempt` flag (the worker then skips `runnext` once) and
-//!   the M's (the task's budget reads zero, so it yields to the global queue at its next
-//!   gosched resource).
+//!   `runnext`): sysmon sets the P's `preempt` flag (the worker then sends the task that would
+//!   inherit the slice to the global tail, sched/mod.rs "The time slice") and the polling M's
+//!   (the task's budget reads zero, so it yields to the global tail at its next gosched
+//!   resource), again every round while the tick stays frozen, as Go's sysmon does.
 //! - **retake**: a P whose M is stuck in one poll is taken from that M and handed to another
 //!   (`Shared::retake_and_handoff`), so its queue keeps running. sysmon tells a *blocked* M from
 //!   a *busy* one the way Go tells a syscall from running code, by the stuck thread's CPU clock:
@@ -14,6 +15,14 @@
 //!   because the thread waits for a CPU (more Ms than cores) is not a block: where
 //!   `/proc/self/task/<tid>/stat` says the thread is runnable (`R`), it counts as computing; advancing = computing: asked to
 //!   yield at `preempt_slice`, retaken if the same poll still runs one round later.
+//! - **stalled Ms**: a P with queued tasks whose M has started no poll for
+//!   `STALL_WAKE_AFTER` (100 µs) while another P is idle gets a `wakep`, so a thief takes the
+//!   queue.
+//! - **lost buffers**: a task that a stuck poll spawned or woke after its P was retaken, in the
+//!   instant between the M's ownership check and its push, sits in that M's spawn buffer, which
+//!   no thief reaches any more; sysmon moves it to the global queue
+//!   (`Shared::rescue_lost_buffers`). This costs the hot path nothing (a fence per push would
+//!   close the window on the M's side instead).
 //! - **netpoll / timers**: polls the network if nobody did for 10 ms, and runs timers that
 //!   are overdue because every M is busy or stuck (`sched/netpoll.rs`).
 //! - prints the schedtrace line when asked.
@@ -45,6 +54,12 @@ const IDLE_ROUNDS_BEFORE_BACKOFF: u32 = 50;
 /// retakes a P in a syscall after one 20 µs sysmon tick; we wait a little longer so that a
 /// short blocking call, a page fault or a contended lock does not cost a thread switch).
 const BLOCKED_RETAKE_AFTER: Duration = Duration::from_millis(1);
+/// A P with queued tasks whose M has not started a poll for this long (it is in one long poll,
+/// or the OS took its CPU away) while another P is idle: sysmon wakes an M to steal them
+/// (`wakep`). Without it they would wait for the slice (10 ms) or for a retake; a poll's first
+/// spawn or wake does not wake an M by design (find.rs: it runs next on this M). 100 µs: a
+/// few typical polls, well under the slice.
+const STALL_WAKE_AFTER: Duration = Duration::from_micros(100);
 /// Shortest window over which the stuck thread's CPU clock is compared with the wall clock.
 const CPU_SAMPLE: Duration = Duration::from_micros(200);
 
@@ -71,9 +86,12 @@ impl SysmonNote {
         }
     }
 
-    /// A P started running: if sysmon sleeps long, wake it (Go's `sysmonwake`).
+    /// A P started running: if sysmon sleeps long, wake it (Go's `sysmonwake`). Called after
+    /// `pidleget` lowered `npidle` (SeqCst).
     pub(crate) fn kick(&self) {
-        if self.deep.load(std::sync::atomic::Ordering::Relaxed) {
+        // SeqCst: pairs with `sleep`'s store of `deep` and its SeqCst re-read of `npidle`:
+        // either this load sees `deep`, or `sleep` sees the P running and sleeps short.
+        if self.deep.load(std::sync::atomic::Ordering::SeqCst) {
             let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
             s.kicked = true;
             drop(s);
@@ -81,10 +99,17 @@ impl SysmonNote {
         }
     }
 
-    /// Sleeps `delay` or until kicked; false once stopped.
-    fn sleep(&self, delay: Duration) -> bool {
-        let deep = delay > MAX_DELAY_BUSY;
-        self.deep.store(deep, std::sync::atomic::Ordering::Relaxed);
+    /// Sleeps `delay` or until kicked; false once stopped. A long sleep (only chosen while every
+    /// P looked idle) is cut to `MAX_DELAY_BUSY` if a P started running meanwhile (`all_idle`
+    /// re-reads it after `deep` is published, so a `kick` in between is never lost).
+    fn sleep(&self, delay: Duration, all_idle: impl Fn() -> bool) -> bool {
+        let mut delay = delay;
+        if delay > MAX_DELAY_BUSY {
+            self.deep.store(true, std::sync::atomic::Ordering::SeqCst);
+            if !all_idle() {
+                delay = MAX_DELAY_BUSY;
+            }
+        }
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if !s.stop && !s.kicked {
             s = self
@@ -126,6 +151,11 @@ struct PWatch {
     blocked: bool,
     /// A preemption was requested for this poll.
     preempt_sent: bool,
+    /// A preemption was requested for the current (expired) slice.
+    requested: bool,
+    /// The owning M's poll count, and since when it stood still.
+    polls: u64,
+    polls_at: Instant,
 }
 
 impl PWatch {
@@ -139,6 +169,9 @@ impl PWatch {
             cpu_at: now,
             blocked: false,
             preempt_sent: false,
+            requested: false,
+            polls: 0,
+            polls_at: now,
         }
     }
 }
@@ -164,11 +197,14 @@ fn run(shared: &Arc<Shared>) {
     let mut delay = MIN_DELAY;
     let mut idle_rounds = 0u32;
     let mut next_trace = shared.config.schedtrace.map(|d| now + d);
-    while shared.sysmon_note.sleep(delay) {
+    // SeqCst: `SysmonNote::sleep`'s re-read after publishing `deep` (pairs with `pidleget`).
+    let all_idle = || shared.npidle.load(Ordering::SeqCst) == shared.ps.len();
+    while shared.sysmon_note.sleep(delay, all_idle) {
         let now = Instant::now();
         let mut acted = false;
         if shared.config.sysmon {
             acted |= retake(shared, &mut watch, now);
+            acted |= shared.rescue_lost_buffers();
             acted |= crate::sched::netpoll::sysmon_poll(shared);
         }
         if let Some(at) = next_trace.filter(|at| now >= *at) {
@@ -181,8 +217,11 @@ fn run(shared: &Arc<Shared>) {
         } else {
             idle_rounds += 1;
             if idle_rounds > IDLE_ROUNDS_BEFORE_BACKOFF {
-                let all_idle = shared.npidle.load(Ordering::Relaxed) == shared.ps.len();
-                let cap = if all_idle { MAX_DELAY_IDLE } else { MAX_DELAY_BUSY };
+                let cap = if all_idle() {
+                    MAX_DELAY_IDLE
+                } else {
+                    MAX_DELAY_BUSY
+                };
                 delay = (delay * 2).min(cap);
             }
         }
@@ -202,6 +241,8 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
         let seq = match status {
             PStatus::Idle => {
                 w.seq = None;
+                w.since = now;
+                w.requested = false;
                 continue;
             }
             PStatus::InPoll(seq) => Some(seq),
@@ -241,23 +282,43 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
                 continue;
             }
         }
+        // Queued work behind an M that stopped polling: wake another M to steal it.
+        if let Some(m) = m {
+            let polls = m.polls.load(Ordering::Relaxed);
+            if polls != w.polls {
+                w.polls = polls;
+                w.polls_at = now;
+            } else if now.duration_since(w.polls_at) >= STALL_WAKE_AFTER
+                && shared.npidle.load(Ordering::Relaxed) > 0
+                && (!p.runq.is_empty() || !m.buffer.is_empty())
+            {
+                shared.wakep();
+                w.polls_at = now;
+                acted = true;
+            }
+        }
         // Slice accounting (Go's `preemptone` when `schedtick` stood still for a slice).
         let tick = p.schedtick();
         if tick != w.schedtick {
             w.schedtick = tick;
             w.since = now;
+            w.requested = false;
             continue;
         }
         if now.duration_since(w.since) < slice {
             continue;
         }
+        // Requested again every round while the tick stays frozen, as Go's sysmon does: the
+        // owner may have consumed a request with nothing to preempt, or a new poll's
+        // `coop::reset` may have cleared the M's flag before the poll saw it. Only the first
+        // request of a slice counts as sysmon having acted (for its sleep).
         p.preempt.store(true, Ordering::Relaxed);
         if let (Some(_), Some(m)) = (seq, m) {
             m.preempt.store(true, Ordering::Relaxed);
             w.preempt_sent = true;
         }
-        w.since = now;
-        acted = true;
+        acted |= !w.requested;
+        w.requested = true;
     }
     acted
 }
@@ -266,4 +327,58 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
 /// the global queue (which no other M may be draining).
 fn has_work(shared: &Shared, pid: usize, m: &crate::sched::m::M) -> bool {
     !shared.ps[pid].runq.is_empty() || !m.buffer.is_empty() || !shared.global.is_empty()
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+    use crate::runtime::Builder;
+    use crate::sched::m::M;
+
+    #[test]
+    fn preemption_is_requested_again_every_round_while_the_slice_stays_expired() {
+        let slice = Duration::from_millis(10);
+        let rt = Builder::new()
+            .maxprocs(1)
+            .sysmon(false)
+            .preempt_slice(slice)
+            .build()
+            .unwrap();
+        let shared = &rt.handle().shared;
+        let m = M::new(99, crossbeam_deque::Worker::new_fifo().stealer(), false);
+        let p = &shared.ps[0];
+        p.set_owned(&m);
+        let seq = p.begin_poll(false);
+        let t0 = Instant::now();
+        let mut watch = vec![PWatch::new(t0)];
+        retake(shared, &mut watch, t0);
+        assert!(!p.preempt.load(Ordering::Relaxed), "no request within the slice");
+        let t1 = t0 + 2 * slice;
+        assert!(
+            retake(shared, &mut watch, t1),
+            "the first request counts as acting"
+        );
+        assert!(p.preempt.load(Ordering::Relaxed) && m.preempt.load(Ordering::Relaxed));
+        // The request is consumed without effect (a new hop's `coop::reset`, or find.rs with
+        // nothing in `runnext`), and the tick stays frozen: the next round asks again.
+        p.preempt.store(false, Ordering::Relaxed);
+        m.preempt.store(false, Ordering::Relaxed);
+        retake(shared, &mut watch, t1 + Duration::from_micros(50));
+        assert!(
+            p.preempt.load(Ordering::Relaxed) && m.preempt.load(Ordering::Relaxed),
+            "the request must be repeated while schedtick is frozen"
+        );
+        // A new slice ends the requests (and clears the stale flag).
+        assert!(p.end_poll(seq));
+        let seq = p.begin_poll(false);
+        assert!(
+            !p.preempt.load(Ordering::Relaxed),
+            "begin_poll clears a stale request"
+        );
+        m.preempt.store(false, Ordering::Relaxed);
+        retake(shared, &mut watch, t1 + Duration::from_micros(100));
+        assert!(!p.preempt.load(Ordering::Relaxed) && !m.preempt.load(Ordering::Relaxed));
+        assert!(p.end_poll(seq));
+        p.set_idle();
+    }
 }

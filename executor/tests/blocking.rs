@@ -224,3 +224,22 @@ fn many_block_in_place_calls_in_parallel() {
     assert_eq!(total, (0..50u64).sum::<u64>());
     assert!(rt.metrics().handoffs_total >= 1);
 }
+
+#[test]
+fn a_panic_inside_block_in_place_leaves_no_syscall_state_behind() {
+    let _w = watchdog("block_in_place_panic", Duration::from_secs(30));
+    let rt = Builder::new().maxprocs(2).build().unwrap();
+    let state = rt
+        .block_on(rt.spawn(async {
+            let r = std::panic::catch_unwind(|| {
+                gosched_executor::block_in_place(|| panic!("boom inside block_in_place"))
+            });
+            assert!(r.is_err(), "the panic reaches the task");
+            // The task goes on running: it is no longer inside `block_in_place`.
+            let me = gosched_executor::task::id();
+            let info = Handle::current().dump().into_iter().find(|t| t.id == me);
+            info.unwrap().state
+        }))
+        .unwrap();
+    assert_eq!(state, TaskState::Running);
+}

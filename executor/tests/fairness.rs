@@ -4,53 +4,175 @@
 mod common;
 
 use common::watchdog;
-use gosched_executor::runtime::Builder;
+use gosched_executor::runtime::{Builder, Runtime};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
+type Rx = futures::channel::mpsc::Receiver<u64>;
+type Tx = futures::channel::mpsc::Sender<u64>;
+
+/// One side of a ping-pong pair over `channel(1)`: each message wakes the other side, which
+/// runs from `runnext` (the hand-off slot) and inherits the time slice. Counts round trips.
+async fn ping_pong_side(mut rx: Rx, mut tx: Tx, stop: Arc<AtomicBool>, count: Arc<AtomicU64>) {
+    use futures::{SinkExt, StreamExt};
+    while let Some(v) = rx.next().await {
+        count.fetch_add(1, Ordering::Relaxed);
+        if stop.load(Ordering::Relaxed) || tx.send(v + 1).await.is_err() {
+            break;
+        }
+    }
+}
+
+/// Starts a ping-pong pair on `rt` that runs until `stop`; returns its handles.
+fn start_pair(
+    rt: &Runtime,
+    stop: &Arc<AtomicBool>,
+    count: &Arc<AtomicU64>,
+) -> [gosched_executor::JoinHandle<()>; 2] {
+    let (tx_a, rx_a) = futures::channel::mpsc::channel(1);
+    let (tx_b, rx_b) = futures::channel::mpsc::channel(1);
+    let a = rt.spawn(ping_pong_side(rx_a, tx_b, stop.clone(), count.clone()));
+    let b = rt.spawn(ping_pong_side(rx_b, tx_a.clone(), stop.clone(), count.clone()));
+    let mut kick = tx_a;
+    rt.block_on(async move {
+        use futures::SinkExt;
+        kick.send(0).await.unwrap();
+    });
+    [a, b]
+}
+
+/// Go's TestPingPongHog, counted: a pair that inherits its slice through `runnext` forever
+/// must give the P back once the slice expires (the inheriting task goes to the global tail
+/// and the global queue is read first), so a task spawned from a foreign thread that loops on
+/// `yield_now` gets many polls, not one in 500 ms.
 #[test]
-fn ping_pong_pair_cannot_starve_a_third_task() {
+fn ping_pong_pair_cannot_starve_a_yielding_task() {
     let _w = watchdog("ping_pong_hog", Duration::from_secs(60));
+    let rt = Builder::new().maxprocs(1).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let rounds = Arc::new(AtomicU64::new(0));
+    let pair = start_pair(&rt, &stop, &rounds);
+    let iters = Arc::new(AtomicU64::new(0));
+    let (s, i) = (stop.clone(), iters.clone());
+    // Spawned from this (non-worker) thread: it starts in the global queue.
+    let third = rt.spawn(async move {
+        while !s.load(Ordering::Relaxed) {
+            i.fetch_add(1, Ordering::Relaxed);
+            gosched_executor::task::yield_now().await;
+        }
+    });
+    std::thread::sleep(Duration::from_millis(500));
+    let (n, r) = (iters.load(Ordering::Relaxed), rounds.load(Ordering::Relaxed));
+    stop.store(true, Ordering::SeqCst);
+    rt.block_on(third).unwrap();
+    for h in pair {
+        rt.block_on(h).unwrap();
+    }
+    assert!(
+        n > 10,
+        "the yielding task ran {n} times in 500 ms while the pair did {r} round trips"
+    );
+    assert!(r > 10, "the pair must run too: {r} round trips");
+}
+
+/// Two ping-pong pairs on one P share it: the second starts (in the global queue) while the
+/// first already holds the P; each expired slice sends the inheriting task to the global tail,
+/// where the other pair's task waits, so their round-trip counts stay within 20×.
+#[test]
+fn two_ping_pong_pairs_share_one_p() {
+    let _w = watchdog("two_pairs", Duration::from_secs(60));
+    let rt = Builder::new().maxprocs(1).build().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let counts = [Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))];
+    let first = start_pair(&rt, &stop, &counts[0]);
+    std::thread::sleep(Duration::from_millis(50));
+    let second = start_pair(&rt, &stop, &counts[1]);
+    let base = counts[0].load(Ordering::Relaxed);
+    std::thread::sleep(Duration::from_millis(500));
+    let a = counts[0].load(Ordering::Relaxed) - base;
+    let b = counts[1].load(Ordering::Relaxed);
+    stop.store(true, Ordering::SeqCst);
+    for h in first.into_iter().chain(second) {
+        rt.block_on(h).unwrap();
+    }
+    let (lo, hi) = (a.min(b), a.max(b));
+    assert!(
+        lo > 0 && hi <= 20 * lo,
+        "round trips of the two pairs in the same 500 ms: {a} and {b}"
+    );
+}
+
+/// A task that yielded is never where only its (now blocked) thread can see it: here it waits
+/// in the local queue behind a task that blocks its thread for 1 s, and sysmon, seeing queued
+/// work behind a blocked poll, hands the P to another thread.
+#[test]
+fn a_yielded_task_does_not_wait_behind_a_blocked_thread() {
+    let _w = watchdog("yield_behind_block", Duration::from_secs(60));
+    let rt = Builder::new().maxprocs(1).build().unwrap();
+    let (x, y) = rt
+        .block_on(rt.spawn(async {
+            // X lands in the ring, Y in `runnext`: Y runs first, yields, then X blocks.
+            let x = gosched_executor::spawn(async {
+                std::thread::sleep(Duration::from_secs(1));
+            });
+            let y = gosched_executor::spawn(async {
+                let before = Instant::now();
+                gosched_executor::task::yield_now().await;
+                before.elapsed()
+            });
+            (x, y)
+        }))
+        .unwrap();
+    let waited = rt.block_on(y).unwrap();
+    rt.block_on(x).unwrap();
+    assert!(
+        waited < Duration::from_millis(300),
+        "the yielded task resumed after {waited:?}, behind the blocked thread"
+    );
+}
+
+/// The same for a task that sysmon preempted (its budget read zero mid-poll): it is requeued
+/// where every thread sees it, not behind the thread that blocks next.
+#[test]
+fn a_preempted_task_does_not_wait_behind_a_blocked_thread() {
+    let _w = watchdog("preempt_behind_block", Duration::from_secs(60));
     let rt = Builder::new()
         .maxprocs(1)
         .preempt_slice(Duration::from_millis(5))
         .build()
         .unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let (tx_a, rx_a) = futures::channel::mpsc::channel::<u32>(1);
-    let (tx_b, rx_b) = futures::channel::mpsc::channel::<u32>(1);
-    let pair = |mut rx: futures::channel::mpsc::Receiver<u32>,
-                mut tx: futures::channel::mpsc::Sender<u32>,
-                stop: Arc<AtomicBool>| async move {
-        use futures::{SinkExt, StreamExt};
-        let mut n = 0u64;
-        while let Some(v) = rx.next().await {
-            n += 1;
-            if stop.load(Ordering::Relaxed) || tx.send(v + 1).await.is_err() {
-                break;
-            }
-        }
-        n
-    };
-    let a = rt.spawn(pair(rx_a, tx_b, stop.clone()));
-    let b = rt.spawn(pair(rx_b, tx_a.clone(), stop.clone()));
-    // Start the ball.
-    let mut kick = tx_a;
-    rt.block_on(async {
-        use futures::SinkExt;
-        kick.send(0).await.unwrap();
-    });
-    // The third task only needs to be polled once.
-    let ran = Arc::new(AtomicBool::new(false));
-    let r = ran.clone();
-    let third = rt.spawn(async move { r.store(true, Ordering::SeqCst) });
-    rt.block_on(third).unwrap();
-    assert!(ran.load(Ordering::SeqCst));
-    stop.store(true, Ordering::SeqCst);
-    drop(kick);
-    let rounds = rt.block_on(a).unwrap() + rt.block_on(b).unwrap();
-    assert!(rounds > 0);
+    let (x, y) = rt
+        .block_on(rt.spawn(async {
+            let x = gosched_executor::spawn(async {
+                std::thread::sleep(Duration::from_secs(1));
+            });
+            let y = gosched_executor::spawn(async {
+                // 1 ms of work per budget unit: one poll would last 128 ms, so sysmon's
+                // preemption (after 5 ms) is what makes `consume_budget` yield first (or, if
+                // its next round comes first, its retake). Returns the longest wait.
+                let start = Instant::now();
+                let mut longest = Duration::ZERO;
+                while start.elapsed() < Duration::from_millis(400) {
+                    let spin = Instant::now();
+                    while spin.elapsed() < Duration::from_millis(1) {
+                        std::hint::spin_loop();
+                    }
+                    let before = Instant::now();
+                    gosched_executor::task::consume_budget().await;
+                    longest = longest.max(before.elapsed());
+                }
+                longest
+            });
+            (x, y)
+        }))
+        .unwrap();
+    let gap = rt.block_on(y).unwrap();
+    rt.block_on(x).unwrap();
+    assert!(
+        gap < Duration::from_millis(300),
+        "the budget loop waited {gap:?} at one yield, behind the blocked thread"
+    );
 }
 
 #[test]

@@ -11,8 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// Round trips over a socket pair (one echo task, one client) counted while `busy` runs.
-fn round_trips_during(maxprocs: usize, busy: Duration) -> usize {
-    let rt = rt(maxprocs);
+fn round_trips_during(rt: gosched_executor::runtime::Runtime, busy: Duration) -> usize {
     let trips = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
     let (a, b) = rt.block_on(async { UnixStream::pair().unwrap() });
@@ -60,7 +59,7 @@ fn round_trips_during(maxprocs: usize, busy: Duration) -> usize {
 fn a_socket_pair_keeps_moving_next_to_a_computing_task() {
     let _w = watchdog("busy_socket", Duration::from_secs(60));
     for maxprocs in [1, 2] {
-        let trips = round_trips_during(maxprocs, Duration::from_millis(300));
+        let trips = round_trips_during(rt(maxprocs), Duration::from_millis(300));
         eprintln!("maxprocs {maxprocs}: {trips} round trips during 300 ms of computation");
         // Thousands when the network is watched; a stalled poller gives 0 to a handful.
         assert!(
@@ -68,4 +67,46 @@ fn a_socket_pair_keeps_moving_next_to_a_computing_task() {
             "maxprocs {maxprocs}: only {trips} round trips during a 300 ms computation"
         );
     }
+}
+
+/// Without sysmon nobody else watches the network while one P computes: the idle M must then
+/// block in the poller (Go's rule), so a connection from outside is served at once, not after
+/// the computation.
+#[test]
+fn without_sysmon_an_idle_m_blocks_in_the_poller_while_a_p_computes() {
+    let _w = watchdog("busy_socket_no_sysmon", Duration::from_secs(60));
+    let rt = gosched_executor::runtime::Builder::new()
+        .maxprocs(2)
+        .sysmon(false)
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(gosched_net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = rt.spawn(async move {
+        let (mut s, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 5];
+        s.read_exact(&mut buf).await.unwrap();
+        (Instant::now(), buf)
+    });
+    let hog = rt.spawn(async {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_millis(1500) {
+            std::hint::spin_loop();
+        }
+    });
+    // The hog holds one P, the other P is idle: the event comes from outside the runtime.
+    std::thread::sleep(Duration::from_millis(100));
+    let sent = Instant::now();
+    let mut client = std::net::TcpStream::connect(addr).unwrap();
+    std::io::Write::write_all(&mut client, b"hello").unwrap();
+    let (done, buf) = rt.block_on(server).unwrap();
+    rt.block_on(hog).unwrap();
+    assert_eq!(&buf, b"hello");
+    let waited = done.duration_since(sent);
+    assert!(
+        waited < Duration::from_millis(700),
+        "sysmon off: the connection was served {waited:?} after it was sent, behind the hog"
+    );
 }

@@ -120,7 +120,7 @@ impl TaskInfo {
             state,
             wait_reason: (state == TaskState::Waiting).then(|| WaitReason::from_code(code)),
             spawned_at: header.spawned_at,
-            age: Duration::from_nanos(crate::clock::coarse_now_ns().saturating_sub(header.created)),
+            age: crate::clock::coarse_since(header.created),
             polls: u64::from(header.polls.load(std::sync::atomic::Ordering::Relaxed)),
         }
     }

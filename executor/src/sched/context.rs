@@ -38,8 +38,9 @@ pub(crate) struct WorkerCx {
     pub(crate) p: Cell<Option<usize>>,
     /// The task being polled, woken during its own poll: requeued after the poll.
     pub(crate) requeue: Cell<Option<Notified>>,
-    /// The requeue goes to the global queue tail (`yield_now`, sysmon preemption).
-    pub(crate) yield_to_global: Cell<bool>,
+    /// The polled task yielded because sysmon preempted it: its requeue goes to the global
+    /// tail (Go's `gopreempt_m`) instead of the local one.
+    pub(crate) preempted: Cell<bool>,
     /// Whether this M counts in `nmspinning`.
     pub(crate) spinning: Cell<bool>,
     /// xorshift state for the steal order.
@@ -51,11 +52,6 @@ pub(crate) struct WorkerCx {
     pub(crate) next: Cell<Option<Notified>>,
     /// Tasks made runnable while in `Mode::Collecting`.
     pub(crate) collected: RefCell<Vec<Notified>>,
-    /// Tasks that yielded (`yield_now`, preemption) since this M last looked at the global
-    /// queue: appended to its tail in one batch just before the M next reads it (every 61st
-    /// tick, or when its local queue is empty) or gives up its P. To this M's order that is
-    /// Go's `Gosched` (behind every runnable task); it costs one lock per batch, not per yield.
-    pub(crate) yielded: RefCell<Vec<Notified>>,
 }
 
 thread_local! {
@@ -120,37 +116,6 @@ impl<F: FnMut()> Drop for Reset<F> {
 }
 
 impl WorkerCx {
-    /// Appends the yielded tasks to the global queue's tail (see `yielded`).
-    pub(crate) fn flush_yielded(&self) {
-        let mut yielded = self.yielded.borrow_mut();
-        if yielded.is_empty() {
-            return;
-        }
-        use super::runq::Overflow;
-        self.shared.global.push_batch(yielded.drain(..));
-        drop(yielded);
-        self.shared.wakep();
-    }
-
-    /// The global queue is empty: its tail is its head, so the yielded tasks would come
-    /// straight back to this M. They go to the local ring instead (in order), and the first
-    /// is returned to run.
-    pub(crate) fn take_yielded(&self, pid: usize) -> Option<Notified> {
-        let mut yielded = self.yielded.borrow_mut();
-        let mut batch = yielded.drain(..);
-        let first = batch.next()?;
-        let runq = &self.shared.ps[pid].runq;
-        let more = batch.len() > 0;
-        for t in batch {
-            runq.put(t, false, &self.shared.global);
-        }
-        drop(yielded);
-        if more {
-            self.shared.wakep();
-        }
-        Some(first)
-    }
-
     /// Next pseudo-random number (xorshift64*), for the steal order.
     pub(crate) fn rand(&self) -> u64 {
         let mut x = self.rng.get();

@@ -1,11 +1,17 @@
 //! Idle Ps and Ms, spinning, and waking (Go's `pidleget`/`pidleput`, `wakep`, `startm`,
 //! `stopm`). The protocol is written out in sched/mod.rs; step numbers refer to it.
+//!
+//! Every change of `nmspinning` is one of the transitions here: an M starts spinning
+//! (`WorkerCx::try_spin`, `start_spinning`, or adopts the count its waker claimed:
+//! `adopt_spinning`), stops (`stop_spinning`, `reset_spinning`); a waker claims the one
+//! spinner slot (`claim_spinning_m`, `claim_first_spinner`) or gives it back
+//! (`Shared::unclaim_spinner`).
 
 use super::context::WorkerCx;
 use super::m::{M, Wakeup};
 use super::shared::{Shared, Synced};
 use super::worker;
-use crate::loom::atomic::Ordering;
+use crate::loom::atomic::{AtomicUsize, Ordering};
 use crate::loom::{Arc, MutexGuard};
 use crossbeam_deque::Worker;
 use std::io;
@@ -37,19 +43,7 @@ impl Shared {
     /// Go's `wakep`: if a P is idle and no M is spinning, start one spinning M for it.
     /// Protocol A step 3: called after a task was made runnable.
     pub(crate) fn wakep(self: &Arc<Self>) {
-        // No fence here (protocol A step 2 in sched/mod.rs): a global-queue push publishes
-        // with a SeqCst store, which the SeqCst loads below cannot pass; a task put on this
-        // M's own buffer or P is run by this M anyway, so a stale read costs parallelism,
-        // never the task.
-        if self.npidle.load(Ordering::SeqCst) == 0 {
-            return;
-        }
-        if self.nmspinning.load(Ordering::SeqCst) != 0
-            || self
-                .nmspinning
-                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
-                .is_err()
-        {
+        if !claim_spinning_m(&self.npidle, &self.nmspinning) {
             return;
         }
         let p = {
@@ -58,10 +52,13 @@ impl Shared {
         };
         match p {
             Some(p) => self.startm(p, true),
-            None => {
-                self.nmspinning.fetch_sub(1, Ordering::SeqCst);
-            }
+            None => self.unclaim_spinner(),
         }
+    }
+
+    /// Gives back a spinner count claimed by `claim_spinning_m` for an M that will not run.
+    fn unclaim_spinner(&self) {
+        self.nmspinning.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Go's `startm`: runs P `p` on an idle M, or a new one.
@@ -72,11 +69,14 @@ impl Shared {
             Some(m) => m.start(p, spinning),
             None => {
                 if let Err(e) = self.new_m(p, spinning) {
-                    eprintln!("gosched: cannot start a worker thread: {e}");
+                    // During shutdown no M is needed (and none may start): no message then.
+                    if !self.is_shutdown() {
+                        eprintln!("gosched: cannot start a worker thread: {e}");
+                    }
                     let mut synced = self.lock_sched();
                     self.pidleput(&mut synced, p);
                     if spinning {
-                        self.nmspinning.fetch_sub(1, Ordering::SeqCst);
+                        self.unclaim_spinner();
                     }
                 }
             }
@@ -188,23 +188,131 @@ impl Shared {
         true
     }
 
+    /// sysmon's sweep (sysmon.rs, "lost buffers"): an M whose P was retaken while it polls
+    /// may still push a task it spawned or woke into its spawn buffer (it checked ownership
+    /// just before the retake). No thief looks there any more, so the task moves to the global
+    /// queue here. True if it moved any.
+    pub(crate) fn rescue_lost_buffers(self: &Arc<Self>) -> bool {
+        let mut rescued = Vec::new();
+        {
+            let ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
+            for m in ms.iter() {
+                if m.buffer.is_empty() {
+                    continue;
+                }
+                let pid = m.p.load(Ordering::Relaxed);
+                if pid == super::m::NO_P || self.ps[pid].is_owned_by(m) {
+                    continue;
+                }
+                loop {
+                    match m.buffer.steal() {
+                        crossbeam_deque::Steal::Success(t) => rescued.push(t),
+                        crossbeam_deque::Steal::Empty => break,
+                        crossbeam_deque::Steal::Retry => crate::loom::spin_loop(),
+                    }
+                }
+            }
+        }
+        if rescued.is_empty() {
+            return false;
+        }
+        use super::runq::Overflow;
+        self.global.push_batch(rescued);
+        self.wakep();
+        true
+    }
+
     /// Go's `handoffp`: a P whose M cannot run it (retaken, or entering `block_in_place`) goes
     /// to another M if there is work for it, else to the idle list.
     pub(crate) fn handoffp(self: &Arc<Self>, p: usize) {
+        if self.is_shutdown() {
+            // Every M is being told to exit and every task cancelled: the P stays idle.
+            let mut synced = self.lock_sched();
+            return self.pidleput(&mut synced, p);
+        }
         let has_work = !self.ps[p].runq.is_empty() || !self.global.is_empty();
-        if has_work || self.is_shutdown() {
+        if has_work {
             return self.startm(p, false);
         }
         // No local work: start a spinning M if none spins, so other Ps' work still gets stolen.
-        if self.nmspinning.load(Ordering::SeqCst) == 0
-            && self
-                .nmspinning
-                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
-                .is_ok()
-        {
+        if claim_first_spinner(&self.nmspinning) {
             return self.startm(p, true);
         }
         let mut synced = self.lock_sched();
         self.pidleput(&mut synced, p);
+    }
+}
+
+/// Protocol A steps 2–3 (sched/mod.rs), the decision half of `wakep`: true if the caller must
+/// start a spinning M, and then owns the `nmspinning` count it added.
+///
+/// No fence before the loads: a global-queue push publishes with a SeqCst store, which these
+/// SeqCst loads cannot pass; a task put on the caller's own buffer or P is run by the caller
+/// anyway, so a stale read costs parallelism, never the task (the loom model
+/// `loom_park_submit_vs_park` checks the global-queue case against protocol B).
+pub(crate) fn claim_spinning_m(npidle: &AtomicUsize, nmspinning: &AtomicUsize) -> bool {
+    // SeqCst: pairs with protocol B's `pidleput` and fence.
+    if npidle.load(Ordering::SeqCst) == 0 {
+        return false;
+    }
+    claim_first_spinner(nmspinning)
+}
+
+/// `nmspinning` 0 → 1, if nobody spins: the caller becomes (starts) the one spinning M. A
+/// load first, so a busy runtime does not write the shared line.
+pub(crate) fn claim_first_spinner(nmspinning: &AtomicUsize) -> bool {
+    nmspinning.load(Ordering::SeqCst) == 0
+        && nmspinning
+            .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+}
+
+/// The M's own spinning transitions (Go's `mp.spinning` with `sched.nmspinning`).
+impl WorkerCx {
+    /// Step 6's gate: spinning already, or become a spinning M if fewer than half the busy
+    /// Ps have one. True: this M may steal.
+    pub(crate) fn try_spin(&self) -> bool {
+        if self.is_spinning() {
+            return true;
+        }
+        let shared = &self.shared;
+        let busy = shared.ps.len() - shared.npidle.load(Ordering::SeqCst);
+        if 2 * shared.nmspinning.load(Ordering::SeqCst) >= busy {
+            return false;
+        }
+        self.start_spinning();
+        true
+    }
+
+    /// Becomes a spinning M (counted).
+    pub(crate) fn start_spinning(&self) {
+        debug_assert!(!self.is_spinning());
+        self.set_spinning(true);
+        self.shared.nmspinning.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Starts with the spinning state its waker gave it: the count was already added by
+    /// `claim_spinning_m` (or `claim_first_spinner`) on the waker's side.
+    pub(crate) fn adopt_spinning(&self, spinning: bool) {
+        self.set_spinning(spinning);
+    }
+
+    /// Stops spinning (protocol B step 2); returns whether it was.
+    pub(crate) fn stop_spinning(&self) -> bool {
+        let was = self.is_spinning();
+        if was {
+            self.set_spinning(false);
+            // SeqCst: protocol B step 2; pairs with `wakep`'s loads.
+            self.shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
+        }
+        was
+    }
+
+    /// Go's `resetspinning`: a spinning M found work; another may need to start spinning, so a
+    /// burst of work brings up Ms one after another.
+    pub(crate) fn reset_spinning(&self) {
+        if self.stop_spinning() {
+            self.shared.wakep();
+        }
     }
 }

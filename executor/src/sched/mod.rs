@@ -26,11 +26,56 @@
 //! 3. After the poll, one CAS `InPoll(seq) → Owned` (`P::end_poll`). Success: the buffer
 //!    moves into the P as Go's `runqput(next=true)` sequence would have left it: each task in
 //!    turn goes to `runnext` and kicks the previous one to the tail. Then the polled task, if it
-//!    woke itself, goes to the local tail (or the global tail after `yield_now`/preemption).
+//!    woke itself, goes to the local tail (the global tail if sysmon preempted it).
 //! 4. Failure: sysmon retook the P (`P::try_retake`) and handed it to another M. The M pushes
 //!    its buffer and its own task to the global queue, tries to take an idle P, else parks.
 //!
 //! Cost: one store and one CAS per poll, on a line the P owns.
+//!
+//! A push into the spawn buffer races a retake: the M checks ownership, sysmon retakes and
+//! drains the buffer, the M pushes. sysmon sweeps such lost buffers every round
+//! (`Shared::rescue_lost_buffers`), so that task waits at most one sysmon round, and the hot
+//! path pays nothing for it.
+//!
+//! # The time slice (Go's `schedtick` / `forcePreemptNS`)
+//! A task popped from the ring, the global queue, the poller or a thief starts a new slice
+//! (`schedtick` + 1, in `P::begin_poll`). A task taken from `runnext` or the hand-off slot
+//! (`WorkerCx::next`) *inherits* the slice of the task that made it runnable, so a chain of
+//! hand-offs (a ping-pong pair) is one slice. sysmon sees `schedtick` frozen for
+//! `preempt_slice` and sets the P's `preempt` flag (and the polling M's, which empties the
+//! budget), again every round while the tick stays frozen. The M acts on it in `find_runnable`
+//! step 1: the task that would inherit goes to the **global tail** with a `wakep` (Go's
+//! `gopreempt_m` → `goschedImpl`); if other tasks were already waiting there, the oldest runs
+//! next; otherwise the search goes on (the ring first, as Go's `schedule` does). A preempted
+//! poll (budget read zero) also requeues its task on the global tail. Moving it to the local
+//! tail instead would not do: with an empty ring it comes straight back with a fresh slice
+//! and the global queue waits 61 slices (the PingPongHog test in tests/fairness.rs).
+//!
+//! # Where a runnable task can be
+//! Every runnable task is in one of these places, and each is seen by more than one thread:
+//! | place | who may take it | who sees it as work |
+//! |---|---|---|
+//! | a P's `runnext` and ring | the owner; thieves (`runnext` in the last round) | sysmon `has_work`, thieves, protocol B's re-check |
+//! | the global queue | any M with a P | everyone (`GlobalQueue::len`) |
+//! | an M's spawn buffer (during a poll) | the M after the poll; thieves; sysmon on a retake or a lost-buffer sweep | sysmon `has_work`, thieves |
+//! | `WorkerCx::next` (the hand-off slot) | the M, a few instructions after `end_poll`, before anything can block it | — (it *is* `runnext`; it exists only between two polls of the same M) |
+//! | `WorkerCx::requeue` (woken during its own poll) | the M at `end_poll`, or the global queue if the P was lost | — (the task is still running) |
+//! | `WorkerCx::collected` (poller and timer wakes) | injected by the same M before it does anything else | — (same) |
+//!
+//! `yield_now` and a spent budget requeue the task on the local tail, where thieves and
+//! sysmon see it. Go's `Gosched` uses the global tail; measured here, the local tail keeps
+//! the task on its core and made `yield_many` 2–3× faster, and it keeps Go's order where it
+//! matters: behind everything queued on this P, with the global queue read every 61st tick
+//! and whenever the local queue is empty. (Before round 2 a per-M batch stood in for the
+//! global tail; a thread that blocked after a yield stranded the batch.)
+//!
+//! # Where an M looks for work (Go's `findRunnable`; `find.rs`)
+//! 0. the hand-off slot, if nothing below comes first; this P's due timers;
+//! 1. an expired slice (above); 2. every 61st tick, one task from the global queue, and every
+//!    61st poll of this M, the network; 3. `runnext`, then the ring; 4. a global batch;
+//! 5. the network, without blocking; 6. stealing (at most half the busy Ps spin);
+//! 7. give up the P, re-check once (protocol B); 8. block in the poller if no P runs (or
+//!    sysmon is off) and no other M does, else park (until the nearest timer, if any).
 //!
 //! # Spinning and parking (Go's "Worker thread parking/unparking")
 //! An M is *spinning* when it has a P, found no local work and is looking in other Ps' queues.
@@ -45,8 +90,8 @@
 //!    the submitting M's own buffer or P there is no fence (Go has none in `ready` either): a
 //!    stale load may skip a wake, which costs parallelism but never the task, since that M
 //!    runs its own queue (or sysmon hands it to another M if the M is stuck).
-//! 3. Load `nmspinning`; if zero, CAS it 0 → 1, take an idle P under the sched lock and
-//!    `startm` an M for it, spinning. (If no P is left, undo the CAS.)
+//! 3. Load `nmspinning`; if zero, CAS it 0 → 1 (`idle::claim_spinning_m`), take an idle P
+//!    under the sched lock and `startm` an M for it, spinning. (If no P is left, undo it.)
 //!
 //! **B. An M giving up its P** (`find::release_p`, `find::recheck_and_acquire`):
 //! 1. Under the sched lock, `pidleput` (SeqCst add to `npidle`).
@@ -55,7 +100,8 @@
 //!    more. Work there → take an idle P back (spinning again if it was) and start over.
 //!    Otherwise park (`stopm`).
 //!
-//! Either the submitter's A.2/A.3 loads see B.1/B.2 (and start an M), or B.3 sees A.1's task.
+//! Either the submitter's A.2/A.3 loads see B.1/B.2 (and start an M), or B.3 sees A.1's task
+//! (the loom model `loom_park_submit_vs_park` checks it on the real global queue).
 //! A spinning M that finds work stops spinning and calls `wakep` (Go's `resetspinning`), so a
 //! burst of work brings up Ms one after another rather than all at once.
 //!
@@ -67,6 +113,12 @@
 //!   running code): then sysmon could not hand the P away without racing the stuck M.
 //! - A new time slice for every task popped from `runnext`: a ping-pong pair would hold its P
 //!   forever (Go's PingPongHog); they inherit the slice instead.
+//! - On an expired slice, `runnext` to the local tail (before round 2): with an empty ring the
+//!   same task came straight back with a fresh slice; a third task got one poll in 500 ms.
+//! - A per-M batch of yielded tasks flushed to the global tail (before round 2): invisible to
+//!   sysmon and thieves, so a yielded task waited behind a thread that blocked next.
+//! - A SeqCst fence after every spawn-buffer push, to close the push-vs-retake window on the
+//!   M's side: a fence per spawn and wake on the hot path, where sysmon's sweep costs nothing.
 
 pub(crate) mod context;
 mod find;
@@ -81,20 +133,11 @@ mod worker;
 
 pub(crate) use shared::Shared;
 
-/// The polling task called `yield_now`: its requeue goes to the global queue tail.
-pub(crate) fn request_yield_to_global() {
-    context::with_worker(|cx| {
-        if let Some(cx) = cx {
-            cx.yield_to_global.set(true);
-        }
-    });
-}
-
 /// The polling task is yielding because sysmon preempted it: global queue tail, counted.
 pub(crate) fn note_preempted() {
     context::with_worker(|cx| {
         if let Some(cx) = cx {
-            cx.yield_to_global.set(true);
+            cx.preempted.set(true);
             cx.shared
                 .preemptions
                 .fetch_add(1, crate::loom::atomic::Ordering::Relaxed);

@@ -1,6 +1,7 @@
 //! The M side of the netpoller and of timers (DESIGN.md "Netpoller", "Timers"): Go's
-//! `checkTimers` at the top of `findRunnable`, the non-blocking poll (step 4), the one M that
-//! blocks in the poller until the nearest timer (step 7), and `injectglist`.
+//! `checkTimers` at the top of `findRunnable`, the non-blocking poll (step 5 of "Where an M
+//! looks for work", sched/mod.rs), the one M that blocks in the poller until the nearest timer
+//! (step 8), and `injectglist`.
 //!
 //! Wakes made by the poller or by timers are collected (`Mode::Collecting`) and injected as one
 //! batch: the first task runs on this M, the rest go to its P's queue (or the global queue when
@@ -29,7 +30,7 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 /// sysmon polls the network if nobody did for this long. Go's is 10 ms; ours is 1 ms because
-/// no M blocks in the poller while a P runs (step 7), so a P stuck in a long poll would
+/// no M blocks in the poller while a P runs (find step 8), so a P stuck in a long poll would
 /// otherwise leave the network unwatched for 10 ms.
 const SYSMON_POLL_AFTER: u64 = 1_000_000;
 /// sysmon runs a P's timers if they are overdue by this much (nobody ran them).
@@ -162,7 +163,7 @@ fn run_due_timers(cx: &WorkerCx, pid: usize, victim: usize, now: u64, try_only: 
     inject_local(cx, pid, list)
 }
 
-/// Step 4: a non-blocking poll, if anything is registered and nobody is blocked in the poller.
+/// Find step 5: a non-blocking poll, if anything is registered and nobody is blocked in the poller.
 pub(super) fn poll_nonblocking(cx: &WorkerCx, pid: usize) -> Option<Notified> {
     let shared = &cx.shared;
     let poller = &shared.poller;
@@ -182,13 +183,13 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, pid: usize) -> Option<Notified> {
     inject_local(cx, pid, list)
 }
 
-/// Step 7: the M holds no P and found no work.
+/// Find step 8: the M holds no P and found no work.
 ///
 /// If every P is idle and no other M is blocked in the poller, this one blocks there until an
 /// event, the nearest timer, or a break; then it runs every due timer and takes an idle P for
 /// what it found.
 ///
-/// If some P is still running, its M polls the network itself (between tasks every 61 ticks,
+/// If some P is still running (and sysmon runs), its M polls the network itself (between tasks every 61 ticks,
 /// and when it runs dry), and sysmon polls if nobody did for 1 ms. An M blocked in the
 /// poller then would only wake for each event to compete for the cores with the running Ms
 /// (measured: http_echo p99 2.3 ms with it, 0.9 ms without, on 2 cores). So this M parks,
@@ -199,7 +200,9 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
     let shared = &cx.shared;
     let poller = &shared.poller;
     // SeqCst: the M that makes every P idle sees it (each M reads after its own `pidleput`).
-    if shared.npidle.load(Ordering::SeqCst) < shared.ps.len() {
+    // Without sysmon nobody else would watch the network while a P runs one long poll, so
+    // then this M blocks in the poller as Go's does.
+    if shared.config.sysmon && shared.npidle.load(Ordering::SeqCst) < shared.ps.len() {
         return sleep_until_timer(cx);
     }
     if poller.blocking.swap(true, Ordering::SeqCst) {
@@ -292,7 +295,7 @@ fn paused_poll(shared: &Shared, next: u64) -> (Option<Duration>, Step) {
     }
 }
 
-/// Step 7 while some P runs: park, until the nearest timer if any, then run the due timers.
+/// Find step 8 while some P runs: park, until the nearest timer if any, then run the due timers.
 /// With the clock paused the real time of the next deadline means nothing: park until woken
 /// (the M in the blocking poll moves the clock and runs the timers).
 fn sleep_until_timer(cx: &WorkerCx) -> bool {
@@ -305,9 +308,7 @@ fn sleep_until_timer(cx: &WorkerCx) -> bool {
     match shared.stopm_timeout(cx, timeout) {
         Some(super::m::Wakeup::Run { p, spinning }) => {
             acquirep(cx, p);
-            if spinning {
-                cx.set_spinning(true);
-            }
+            cx.adopt_spinning(spinning);
             true
         }
         Some(super::m::Wakeup::Exit) => false,

@@ -31,10 +31,16 @@ pub(crate) enum PStatus {
 /// - `status`: atomic; the owner stores, sysmon CASes `InPoll` → `Owned` to retake.
 /// - `runq`: see `runq.rs` for who may call what.
 /// - `schedtick`, `seq`: written by the owner only, read by sysmon and schedtrace.
-/// - `preempt`: set by sysmon when the time slice expired, cleared by the owner.
+/// - `preempt`: set by sysmon every round while the time slice is expired; cleared by the
+///   owner when it acts on it (find.rs, step 1) or starts a new slice (`begin_poll`).
 /// - `timers`: the P's timer heap, under its own lock (time/heap.rs).
 /// - `m`: the owning M (null while idle); written by the owner, read by thieves to find the
 ///   M's spawn buffer. Ms are never freed before the runtime, so the pointer stays valid.
+///
+/// Aligned to 128 bytes (two cache lines, the unit of the adjacent-line prefetcher): the owner
+/// writes `status`, `seq` and `schedtick` on every poll, and Ps sit side by side in one
+/// `Box<[P]>`, so without it two Ms' polls would keep stealing each other's line.
+#[repr(align(128))]
 pub(crate) struct P {
     pub(crate) id: usize,
     status: AtomicU64,
@@ -94,6 +100,11 @@ impl P {
         if !inherit {
             let t = self.schedtick.load(Ordering::Relaxed);
             self.schedtick.store(t.wrapping_add(1), Ordering::Relaxed);
+            // A new slice: a request aimed at the old one is stale (Go's `execute` clears
+            // `gp.preempt`). A load first, so the common case writes nothing.
+            if self.preempt.load(Ordering::Relaxed) {
+                self.preempt.store(false, Ordering::Relaxed);
+            }
         }
         let seq = self.seq.load(Ordering::Relaxed).wrapping_add(1) & (u64::MAX >> KIND_BITS);
         self.seq.store(seq, Ordering::Relaxed);

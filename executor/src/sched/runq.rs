@@ -9,7 +9,7 @@
 //! simply forgets what it copied.
 //!
 //! ## Who may call what
-//! - `put`, `get`, `get_ring`, `take_runnext_to_tail`, `drain`: the owner of the P only.
+//! - `put`, `get`, `get_ring`, `take_runnext`, `drain`: the owner of the P only.
 //! - `steal_into`: any M, as the owner of the *destination* queue.
 //! - `len`, `is_empty`, `has_runnext`: anyone (a snapshot).
 
@@ -191,7 +191,9 @@ impl<T: Link> RunQueue<T> {
         }
     }
 
-    fn take_runnext(&self) -> Option<T> {
+    /// Takes `runnext` alone (the slice expired: its task goes to the global tail instead of
+    /// inheriting the slice, find.rs).
+    pub(crate) fn take_runnext(&self) -> Option<T> {
         let p = self.runnext.load(Ordering::Relaxed);
         if p.is_null() {
             return None;
@@ -202,14 +204,6 @@ impl<T: Link> RunQueue<T> {
             .ok()
             // SAFETY: the CAS moved the slot's ownership to us.
             .map(|p| unsafe { T::from_ptr(NonNull::new_unchecked(p)) })
-    }
-
-    /// The slice expired: move `runnext` to the tail so the queue head runs next
-    /// (DESIGN.md, P: a ping-pong pair cannot starve the rest).
-    pub(crate) fn take_runnext_to_tail(&self, overflow: &impl Overflow<T>) {
-        if let Some(t) = self.take_runnext() {
-            self.put_tail(t, overflow);
-        }
     }
 
     /// Go's `runqsteal`: grabs half of `self` into `dst` (owned by the caller) and returns

@@ -25,11 +25,10 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
         mode: Cell::new(Mode::NoP),
         p: Cell::new(None),
         requeue: Cell::new(None),
-        yield_to_global: Cell::new(false),
+        preempted: Cell::new(false),
         spinning: Cell::new(false),
         next: Cell::new(None),
         collected: std::cell::RefCell::new(Vec::new()),
-        yielded: std::cell::RefCell::new(Vec::new()),
     };
     let _worker = context::set_worker(&cx);
     cx.m.publish_cpu_clock();
@@ -45,10 +44,10 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
                 Wakeup::Exit => break,
             },
         };
-        cx.set_spinning(spinning);
+        cx.adopt_spinning(spinning);
         acquirep(&cx, p);
         if schedule(&cx) {
-            // Lost the P to a retake: try an idle P before parking (step 4).
+            // Lost the P to a retake: try an idle P before parking (poll protocol step 4).
             let mut synced = shared.lock_sched();
             next = shared.pidleget(&mut synced).map(|p| (p, false));
         }
@@ -80,21 +79,11 @@ fn schedule(cx: &WorkerCx) -> bool {
         let Some((task, inherit)) = find::find_runnable(cx) else {
             return false;
         };
-        if cx.is_spinning() {
-            reset_spinning(cx);
-        }
+        cx.reset_spinning();
         if !execute(cx, task, inherit) {
             return true;
         }
     }
-}
-
-/// Go's `resetspinning`: a spinning M found work; another may need to start spinning.
-fn reset_spinning(cx: &WorkerCx) {
-    cx.set_spinning(false);
-    // SeqCst: protocol B step 2's counterpart; pairs with `wakep`'s loads.
-    cx.shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
-    cx.shared.wakep();
 }
 
 /// Go's `execute`, with the poll protocol. Returns false if the P was retaken meanwhile.
@@ -149,10 +138,13 @@ fn flush_into_p(cx: &WorkerCx, pid: usize) {
         }
     }
     if let Some(t) = cx.requeue.take() {
-        if cx.yield_to_global.replace(false) {
-            // Go's `Gosched`: to the global queue tail, batched (context.rs, `yielded`).
-            cx.yielded.borrow_mut().push(t);
+        if cx.preempted.replace(false) {
+            // Go's `gopreempt_m`: a preempted task goes to the global tail.
+            shared.global.push(t);
+            shared.wakep();
         } else {
+            // A self-wake (`yield_now`, a spent budget): the local tail, where thieves and
+            // sysmon see it (sched/mod.rs, "Where a runnable task can be").
             runq.put(t, false, &shared.global);
         }
     }
@@ -161,8 +153,7 @@ fn flush_into_p(cx: &WorkerCx, pid: usize) {
 /// Step 4: everything the poll produced goes to the global queue.
 fn flush_to_global(cx: &WorkerCx) {
     let shared = &cx.shared;
-    cx.yield_to_global.set(false);
-    cx.flush_yielded();
+    cx.preempted.set(false);
     let mut batch: Vec<Notified> = std::iter::from_fn(|| cx.buffer.pop()).collect();
     batch.extend(cx.requeue.take());
     if !batch.is_empty() {

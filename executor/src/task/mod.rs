@@ -70,8 +70,11 @@ pub fn try_id() -> Option<Id> {
     current_header(|h| h.map(|h| h.id))
 }
 
-/// Gives the P to other tasks, like Go's `runtime.Gosched`: the task goes to the tail of the
-/// global queue and runs again after what is queued.
+/// Gives the P to other tasks, like Go's `runtime.Gosched`: the task goes to the tail of its
+/// P's local queue, where idle threads can steal it and sysmon sees it, and runs again after
+/// what is queued there (the global queue is still read every 61st tick and whenever the local
+/// queue is empty). Go puts it on the global tail; the local tail keeps the task on its core
+/// and measured 2–3× faster on `yield_many` (CHANGELOG, round 2).
 ///
 /// # Examples
 /// ```
@@ -99,7 +102,6 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        crate::sched::request_yield_to_global();
         set_current_wait(WAIT_YIELD);
         cx.waker().wake_by_ref();
         Poll::Pending
