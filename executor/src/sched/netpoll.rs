@@ -379,31 +379,30 @@ pub(crate) fn sysmon_poll(shared: &Shared) -> bool {
     if poller.blocking.load(Ordering::SeqCst) {
         return false;
     }
-    // Rule 4 of clock.rs: its wakes go to the global queue before it lets go.
-    shared.hold();
-    let acted = sysmon_poll_held(shared);
-    shared.let_go();
-    acted
-}
-
-fn sysmon_poll_held(shared: &Shared) -> bool {
-    let poller = &shared.poller;
-    let mut acted = false;
     let last = poller.last_poll.load(Ordering::Relaxed);
-    if poller.has_sources() && crate::clock::precise_now_ns().saturating_sub(last) > SYSMON_POLL_AFTER {
+    let poll_net =
+        poller.has_sources() && crate::clock::precise_now_ns().saturating_sub(last) > SYSMON_POLL_AFTER;
+    let now = shared.timer_now();
+    let overdue = |p: &super::p::P| p.timers.next_when().saturating_add(SYSMON_TIMER_SLACK) <= now;
+    if !poll_net && !shared.ps.iter().any(overdue) {
+        return false;
+    }
+    // Rule 4 of clock.rs: a hold from before it takes anything out of the poller or a heap
+    // until its wakes are in the global queue.
+    shared.hold();
+    let mut acted = false;
+    if poll_net {
         if let Some(n) = poller.poll(Some(Duration::ZERO), false) {
             shared.netpoll_wakeups.fetch_add(n as u64, Ordering::Relaxed);
             acted |= n > 0;
         }
     }
-    let now = shared.timer_now();
     let mut wake = Vec::new();
-    for p in shared.ps.iter() {
-        if p.timers.next_when().saturating_add(SYSMON_TIMER_SLACK) <= now {
-            p.timers.run(now, &mut wake, true);
-        }
+    for p in shared.ps.iter().filter(|p| overdue(p)) {
+        p.timers.run(now, &mut wake, true);
     }
     acted |= !wake.is_empty();
     wake_all(wake);
+    shared.let_go();
     acted
 }
