@@ -103,6 +103,8 @@ pub(crate) fn precise_now_ns() -> u64 {
 
 /// Bit of `Clock::state`: the clock is paused; the low 63 bits are the frozen time.
 const PAUSED: u64 = 1 << 63;
+/// The latest time a paused clock can show (about 292 years after the runtime started).
+pub(crate) const MAX_PAUSED_NS: u64 = !PAUSED;
 
 /// A runtime's timer clock and the auto-advance bookkeeping (module docs).
 ///
@@ -179,7 +181,7 @@ impl Clock {
         if self.is_paused() {
             return false;
         }
-        let now = self.now_ns().min(!PAUSED);
+        let now = self.now_ns().min(MAX_PAUSED_NS);
         // Release: pairs with the Acquire load in `now_ns`.
         self.state.store(PAUSED | now, Ordering::Release);
         true
@@ -209,7 +211,7 @@ impl Clock {
         if state & PAUSED == 0 {
             return false;
         }
-        let to = to.min(!PAUSED);
+        let to = to.min(MAX_PAUSED_NS);
         if to > state & !PAUSED {
             self.state.store(PAUSED | to, Ordering::Release);
         }

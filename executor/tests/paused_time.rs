@@ -379,3 +379,16 @@ fn a_late_wake_of_a_finished_block_on_does_not_stop_auto_advance() {
     });
     assert!(real.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn advance_by_an_enormous_duration_ends() {
+    let _w = watchdog("advance_enormous", Duration::from_secs(60));
+    let rt = paused(1);
+    rt.block_on(async {
+        let start = Instant::now();
+        let far = gosched_executor::spawn(time::sleep(Duration::from_secs(86_400 * 365 * 100)));
+        time::advance(Duration::MAX).await;
+        assert!(start.elapsed() > Duration::from_secs(86_400 * 365 * 200));
+        far.await.unwrap();
+    });
+}

@@ -127,7 +127,8 @@ pub async fn advance(d: Duration) {
     );
     let target = shared
         .timer_now()
-        .saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+        .saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
+        .min(crate::clock::MAX_PAUSED_NS);
     // The steps up to `target` are auto-advance's; this task's own timer is the last.
     sleep_until_ns(&shared, target).await;
     // Then wait until the tasks woken at `target` have run (the checker wakes idle waiters
