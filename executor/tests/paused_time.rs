@@ -392,3 +392,37 @@ fn advance_by_an_enormous_duration_ends() {
         far.await.unwrap();
     });
 }
+
+/// CPU time this process has used so far.
+fn process_cpu_time() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out pointer; CLOCK_PROCESS_CPUTIME_ID exists on Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+#[test]
+fn a_timer_past_what_a_paused_clock_can_show_never_fires_and_does_not_spin() {
+    let _w = watchdog("timer_past_max", Duration::from_secs(60));
+    let rt = paused(1);
+    let h = rt.block_on(async {
+        let never = Instant::now() + Duration::from_secs(86_400 * 365 * 400);
+        let h = gosched_executor::spawn(time::sleep_until(never));
+        time::advance(Duration::from_secs(86_400 * 365 * 100)).await;
+        assert!(!h.is_finished(), "a 400-year timer fired after 100 years");
+        h
+    });
+    // Idle, paused, with only that timer left: the runtime waits instead of jumping at it
+    // again and again (which used ~200 ms of CPU in these 300 ms; waiting uses well under 10).
+    let cpu = process_cpu_time();
+    std::thread::sleep(Duration::from_millis(300));
+    let used = process_cpu_time() - cpu;
+    assert!(
+        used < Duration::from_millis(60),
+        "the idle paused runtime used {used:?} of CPU in 300 ms"
+    );
+    h.abort();
+}

@@ -287,10 +287,11 @@ fn paused_poll(shared: &Shared, next: u64) -> (Option<Duration>, Step) {
     }
     if shared.clock.has_idle_waiters() {
         (Some(Duration::ZERO), Step::WakeIdleWaiters)
-    } else if next != NO_TIMER {
+    } else if next <= crate::clock::MAX_PAUSED_NS {
         (Some(Duration::ZERO), Step::Jump(next))
     } else {
-        // Nothing to jump to: only I/O, a new timer or a new task can change that.
+        // Nothing to jump to (no timer, or one past the latest time a paused clock shows):
+        // only I/O, a new timer or a new task can change that.
         (Some(PAUSED_RECHECK), Step::Wait)
     }
 }
