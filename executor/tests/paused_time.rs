@@ -408,12 +408,12 @@ fn process_cpu_time() -> Duration {
 fn a_timer_past_what_a_paused_clock_can_show_never_fires_and_does_not_spin() {
     let _w = watchdog("timer_past_max", Duration::from_secs(60));
     let rt = paused(1);
-    let h = rt.block_on(async {
+    let (h,) = rt.block_on(async {
         let never = Instant::now() + Duration::from_secs(86_400 * 365 * 400);
         let h = gosched_executor::spawn(time::sleep_until(never));
         time::advance(Duration::from_secs(86_400 * 365 * 100)).await;
         assert!(!h.is_finished(), "a 400-year timer fired after 100 years");
-        h
+        (h,)
     });
     // Idle, paused, with only that timer left: the runtime waits instead of jumping at it
     // again and again (which used ~200 ms of CPU in these 300 ms; waiting uses well under 10).
