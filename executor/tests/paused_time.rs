@@ -426,3 +426,26 @@ fn a_timer_past_what_a_paused_clock_can_show_never_fires_and_does_not_spin() {
     );
     h.abort();
 }
+
+/// A timeout whose future finished first leaves a cancelled timer behind: the paused clock
+/// must not jump to its deadline while the runtime waits for something else (here a wake from
+/// a plain thread, in real time).
+#[test]
+fn the_clock_does_not_jump_to_a_cancelled_timers_deadline() {
+    let _w = watchdog("cancelled_deadline", Duration::from_secs(60));
+    for maxprocs in [1, 2] {
+        let rt = paused(maxprocs);
+        rt.block_on(async {
+            let start = Instant::now();
+            let r = time::timeout(Duration::from_secs(3600), gosched_executor::task::yield_now()).await;
+            assert!(r.is_ok());
+            let (tx, rx) = futures::channel::oneshot::channel();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(50));
+                let _ = tx.send(());
+            });
+            rx.await.unwrap();
+            assert_eq!(start.elapsed(), Duration::ZERO, "maxprocs {maxprocs}");
+        });
+    }
+}

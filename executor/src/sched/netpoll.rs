@@ -278,6 +278,13 @@ enum Step {
 /// can swallow a break (as it can for an unpaused timer).
 fn paused_poll(shared: &Shared, next: u64) -> (Option<Duration>, Step) {
     // "Polling, until unknown" (stored by the caller) stays: any timer added breaks the poll.
+    // Cancelled timers are no deadlines to jump to.
+    let next = if next == NO_TIMER {
+        next
+    } else {
+        let live = shared.ps.iter().map(|p| p.timers.next_live_when()).min();
+        live.unwrap_or(NO_TIMER)
+    };
     let now = shared.timer_now();
     if next != NO_TIMER && next <= now {
         return (Some(Duration::ZERO), Step::Wait);
