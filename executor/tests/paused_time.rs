@@ -449,3 +449,33 @@ fn the_clock_does_not_jump_to_a_cancelled_timers_deadline() {
         });
     }
 }
+
+/// Pausing while the poller M blocks until a far real deadline: the clock still jumps (the
+/// last let-go breaks the poll), and the earlier timer fires first.
+#[test]
+fn pause_after_the_poller_blocked_on_a_real_deadline_still_auto_advances() {
+    let _w = watchdog("pause_after_block", Duration::from_secs(60));
+    for maxprocs in [1, 2] {
+        let rt = Builder::new().maxprocs(maxprocs).build().unwrap();
+        let real = std::time::Instant::now();
+        rt.block_on(async {
+            let start = Instant::now();
+            let hour = gosched_executor::spawn(async move {
+                time::sleep(Duration::from_secs(3600)).await;
+                start.elapsed()
+            });
+            // Let every M go idle, one of them in the poller until that hour is up.
+            std::thread::sleep(Duration::from_millis(50));
+            time::sleep(Duration::from_millis(1)).await;
+            time::pause();
+            time::sleep(Duration::from_secs(7200)).await;
+            let h = hour.await.unwrap();
+            assert!(
+                h >= Duration::from_secs(3600) && h < Duration::from_secs(3601),
+                "{h:?}"
+            );
+            assert!(start.elapsed() >= Duration::from_secs(7200));
+        });
+        assert!(real.elapsed() < Duration::from_secs(30), "maxprocs {maxprocs}");
+    }
+}
