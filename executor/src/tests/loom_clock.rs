@@ -40,3 +40,32 @@ fn loom_clock_holder_vs_checker() {
         }
     });
 }
+
+/// `block_on` returning while a late wake of its waker runs: every hold taken is let go
+/// exactly once (a leaked hold would stop auto-advance for the runtime's life).
+#[test]
+fn loom_block_on_finish_vs_late_wake() {
+    use crate::runtime::block_on::ThreadWaker;
+    use loom::sync::atomic::AtomicUsize;
+    loom::model(|| {
+        // `crate::loom::Arc`, as the clock's count is (std's `Arc` around a loom atomic).
+        let busy = crate::loom::Arc::new(AtomicUsize::new(1)); // block_on's hold while it polls
+        let waker = Arc::new(ThreadWaker::new(busy.clone()));
+        let w = waker.clone();
+        let late = thread::spawn(move || {
+            // The thread is gone or about to be: an unpark is harmless either way.
+            let _ = w.notify();
+        });
+        // `Hold::drop`.
+        if waker.finish() {
+            busy.fetch_sub(1, Ordering::SeqCst);
+        }
+        busy.fetch_sub(1, Ordering::SeqCst);
+        late.join().unwrap();
+        assert_eq!(
+            busy.load(Ordering::SeqCst),
+            0,
+            "a hold leaked or was let go twice"
+        );
+    });
+}
