@@ -19,11 +19,13 @@
 //! that is doing something. So every such thread holds a *busy* count while it could hold or
 //! make work (`Clock::hold`, `Clock::let_go`):
 //! 1. every M from its start until it parks (`stopm`, the blocking poll), and again from the
-//!    moment it wakes (an M handed a P is also covered by the P: `pidleget` made it non-idle);
+//!    moment it wakes (an M handed a P is also covered by the P: `pidleget` made it non-idle).
+//!    An M inside `block_in_place`, or in a poll whose P sysmon retook, never parked: it holds;
 //! 2. `block_on` while it polls its future, and from the wake that makes it poll again
-//!    (the waker takes the hold before it sets the flag `block_on` consumes);
+//!    (the waker takes the hold before it sets the flag `block_on` consumes; a wake after
+//!    `block_on` returned gives its hold straight back);
 //! 3. a blocking-pool job from `spawn_blocking` until it has run (and woken its `JoinHandle`);
-//! 4. sysmon while it runs timers or polls the network.
+//! 4. sysmon while it runs overdue timers or polls the network.
 //!
 //! A holder publishes the work it made (a queue push, a `wakep`) *before* it lets go, and the
 //! checker (the M about to block in the poller, `sched/netpoll.rs`) first drops its own hold,
@@ -33,7 +35,8 @@
 //! timer and not yet polled is in a queue or held by the thread that ran the timer: the clock
 //! cannot pass it. Wakes from threads that are not the runtime's (and I/O readiness, which the
 //! checker polls once without blocking before it jumps) race with the jump as they race with
-//! real time.
+//! real time. The jump goes to the nearest *live* deadline (cancelled timers at the heap tops
+//! are dropped first), never past `MAX_PAUSED_NS`. loom models: `tests/loom_clock.rs`.
 
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::loom::{Arc, Mutex};
