@@ -1,21 +1,27 @@
 //! The G: tasks, their handles, and the task-level functions of the public API
-//! (`yield_now`, `consume_budget`, `id`).
+//! (`yield_now`, `consume_budget`, `id`), plus the structured helpers built on them
+//! (`JoinSet`, `task_local!`).
 //!
 //! Files: `state.rs` (the atomic state word), `raw.rs` (the allocation and its vtable),
 //! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
-//! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled).
+//! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled),
+//! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey).
 
 mod current;
 mod harness;
 mod id;
 mod join;
+mod join_set;
 mod raw;
 mod registry;
 mod state;
+mod task_local;
 mod waker;
 
 pub use id::Id;
 pub use join::{AbortHandle, JoinError, JoinHandle};
+pub use join_set::JoinSet;
+pub use task_local::{AccessError, LocalKey};
 
 pub(crate) use current::{current_header, set_current_wait};
 pub(crate) use raw::{
@@ -130,4 +136,4 @@ pub async fn consume_budget() {
     std::future::poll_fn(crate::coop::poll_proceed).await
 }
 
-pub use crate::{block_in_place, spawn, spawn_blocking};
+pub use crate::{block_in_place, spawn, spawn_blocking, task_local};
