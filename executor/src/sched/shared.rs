@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) poller: crate::netpoll::Poller,
     pub(crate) sysmon_note: crate::sysmon::SysmonNote,
     pub(crate) started: Instant,
+    /// Slow-poll accounting and reports (trace/slowpoll.rs).
+    pub(crate) diag: crate::trace::Diag,
     /// The timer clock (pausable) and the auto-advance holds: clock.rs.
     pub(crate) clock: crate::clock::Clock,
 }
@@ -75,6 +77,7 @@ impl Shared {
             threads: Mutex::new(Vec::new()),
             registry: Registry::new(n),
             blocking: BlockingPool::new(&config),
+            diag: crate::trace::Diag::new(&config, started),
             clock: crate::clock::Clock::new(started, config.start_paused),
             config,
             shutdown: AtomicBool::new(false),
@@ -107,6 +110,7 @@ impl Shared {
             spawned_at: at,
         };
         let (task, notified, raw) = task::new_task(future, self.clone(), meta);
+        crate::trace::poll::spawned(self, notified.header());
         let handle = JoinHandle::new(raw);
         if let Err(task) = self.registry.insert(task) {
             // Shut down: the task never runs; its handle reports it cancelled.
@@ -131,6 +135,7 @@ impl Shared {
     /// Routes a runnable task: a wake or spawn made on one of this runtime's Ms goes to that M
     /// (its buffer while polling, its P between polls); anything else to the global queue.
     pub(crate) fn schedule_task(self: &Arc<Self>, task: Notified) {
+        crate::trace::poll::runnable(self, task.header());
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => self.schedule_local(cx, task),
             _ => Err(task),
@@ -179,6 +184,7 @@ impl Shared {
     /// A task woken during its own poll: it is requeued by the M after the poll (never two
     /// copies in queues: the task still holds RUNNING until then).
     pub(crate) fn requeue_after_poll(self: &Arc<Self>, task: Notified) {
+        crate::trace::poll::runnable(self, task.header());
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) && cx.mode.get() == Mode::Polling => {
                 let old = cx.requeue.replace(Some(task));
