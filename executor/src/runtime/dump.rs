@@ -23,6 +23,9 @@ pub struct TaskInfo {
     pub age: Duration,
     /// How often it has been polled.
     pub polls: u64,
+    /// A pinned task (`task::spawn_pinned`, `task::spawn_local`): it runs on a thread of its
+    /// own (Go's "locked to thread").
+    pub locked: bool,
 }
 
 /// A task's state, in Go's terms.
@@ -122,6 +125,7 @@ impl TaskInfo {
             spawned_at: header.spawned_at,
             age: crate::clock::coarse_since(header.created),
             polls: u64::from(header.polls.load(std::sync::atomic::Ordering::Relaxed)),
+            locked: header.locked,
         }
     }
 }
@@ -131,6 +135,9 @@ impl fmt::Display for TaskInfo {
         write!(f, "task {} [{}", self.id, self.state)?;
         if let Some(reason) = self.wait_reason {
             write!(f, ", {reason}")?;
+        }
+        if self.locked {
+            f.write_str(", locked to thread")?;
         }
         write!(
             f,

@@ -52,6 +52,8 @@ pub struct Metrics {
     pub preemptions_total: u64,
     /// Tasks made runnable by the netpoller.
     pub netpoll_wakeups_total: u64,
+    /// Threads of pinned tasks alive (`task::spawn_pinned`; Go's locked Ms). Not in `threads`.
+    pub locked_threads: usize,
 }
 
 impl Metrics {
@@ -78,6 +80,7 @@ impl Metrics {
             handoffs_total: shared.handoffs.load(Ordering::Relaxed),
             preemptions_total: shared.preemptions.load(Ordering::Relaxed),
             netpoll_wakeups_total: shared.netpoll_wakeups.load(Ordering::Relaxed),
+            locked_threads: shared.locked.live(),
         }
     }
 }

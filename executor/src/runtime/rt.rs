@@ -107,7 +107,8 @@ impl Runtime {
     }
 
     /// Drops every task's future, then waits at most `timeout` for the worker threads to exit
-    /// (a thread stuck in a task's poll is left behind).
+    /// (a thread stuck in a task's poll is left behind). Pinned tasks' futures are dropped on
+    /// their own threads, which are waited for at most `timeout` too.
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
     }
@@ -137,6 +138,7 @@ impl Runtime {
         }
         join_threads(shared, timeout);
         cancel_all(shared);
+        crate::task::join_pinned_threads(shared, timeout);
         if let Some(path) = &shared.config.trace {
             let ms = shared.all_ms();
             let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();

@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) poller: crate::netpoll::Poller,
     pub(crate) sysmon_note: crate::sysmon::SysmonNote,
     pub(crate) started: Instant,
+    /// Threads of pinned tasks (Go's locked Ms), `task/pinned.rs`.
+    pub(crate) locked: task::LockedThreads,
 }
 
 impl Shared {
@@ -80,6 +82,7 @@ impl Shared {
             poller,
             sysmon_note: crate::sysmon::SysmonNote::new(),
             started: Instant::now(),
+            locked: task::LockedThreads::new(),
         }))
     }
 

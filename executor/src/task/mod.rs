@@ -1,14 +1,16 @@
 //! The G: tasks, their handles, and the task-level functions of the public API
-//! (`yield_now`, `consume_budget`, `id`).
+//! (`yield_now`, `consume_budget`, `id`, `spawn_pinned`, `spawn_local`).
 //!
 //! Files: `state.rs` (the atomic state word), `raw.rs` (the allocation and its vtable),
 //! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
-//! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled).
+//! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled),
+//! `pinned.rs` (pinned tasks on a thread of their own: Go's `LockOSThread`).
 
 mod current;
 mod harness;
 mod id;
 mod join;
+mod pinned;
 mod raw;
 mod registry;
 mod state;
@@ -16,8 +18,10 @@ mod waker;
 
 pub use id::Id;
 pub use join::{AbortHandle, JoinError, JoinHandle};
+pub use pinned::{spawn_local, spawn_pinned};
 
 pub(crate) use current::{current_header, set_current_wait};
+pub(crate) use pinned::{LockedThreads, join_pinned_threads};
 pub(crate) use raw::{
     Header, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_task, new_unregistered_task,
 };
@@ -36,6 +40,10 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn yield_now(&self, task: Notified);
     /// `task` completed: take it out of the registry, returning the registry's reference.
     fn release(&self, task: &Header) -> Option<Task>;
+    /// The task's future must stay on the thread this scheduler runs it on (a pinned task):
+    /// runtime shutdown then sends that thread a cancel instead of dropping the future on the
+    /// thread that shuts down.
+    const PINNED: bool = false;
 }
 
 /// Wait-reason codes kept in `Header::wait` (see `runtime::WaitReason`).
