@@ -542,3 +542,41 @@ fn dump_shows_pinned_tasks_as_locked_and_metrics_count_their_threads() {
     assert!(eventually(Duration::from_secs(20), || rt.dump().len() == 1));
     plain.abort();
 }
+
+#[test]
+fn thread_hooks_and_stack_size_apply_to_pinned_threads() {
+    let _s = serial();
+    let _w = watchdog("pinned_hooks", LIMIT);
+    static STARTS: AtomicUsize = AtomicUsize::new(0);
+    static STOPS: AtomicUsize = AtomicUsize::new(0);
+    let on_pinned = |n: &'static AtomicUsize| {
+        move || {
+            if thread::current().name() == Some("gosched-pinned") {
+                n.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    };
+    let rt = Builder::new()
+        .maxprocs(1)
+        .thread_stack_size(32 << 20)
+        .on_thread_start(on_pinned(&STARTS))
+        .on_thread_stop(on_pinned(&STOPS))
+        .build()
+        .unwrap();
+    let big = rt.block_on(async {
+        spawn_pinned(|| async {
+            // 3 MiB on the stack (more in a debug build): past the default 2 MiB of a thread.
+            let buf = std::hint::black_box([1u8; 3 << 20]);
+            buf.iter().map(|&b| u64::from(b)).sum::<u64>()
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(big, 3 << 20);
+    assert!(eventually(Duration::from_secs(20), || rt
+        .metrics()
+        .locked_threads
+        == 0));
+    assert_eq!(STARTS.load(Ordering::SeqCst), 1);
+    assert_eq!(STOPS.load(Ordering::SeqCst), 1);
+}
