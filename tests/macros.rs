@@ -50,11 +50,32 @@ async fn should_panic_is_kept() {
     panic!("boom in a gosched test");
 }
 
-/// Doc comments and `#[ignore]` are kept too.
+/// Doc comments and `#[ignore]` are kept too: `ignore_is_listed_as_ignored` checks that the
+/// harness lists this test as ignored (it passes when run with `--include-ignored`).
 #[gosched::test]
 #[ignore = "checks that #[ignore] survives the macro"]
 async fn ignore_is_kept() {
-    panic!("an ignored test must not run");
+    gosched::task::yield_now().await;
+}
+
+#[test]
+fn ignore_is_listed_as_ignored() {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--list", "--ignored"])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{listed}");
+    assert!(
+        listed.lines().any(|l| l == "ignore_is_kept: test"),
+        "#[ignore] was lost by #[gosched::test]:\n{listed}"
+    );
+    assert!(
+        !listed
+            .lines()
+            .any(|l| l.starts_with("body_can_await_sleepless_yields")),
+        "only ignored tests are listed:\n{listed}"
+    );
 }
 
 #[gosched::test(check_leaks)]

@@ -15,6 +15,9 @@
 //!   because the thread waits for a CPU (more Ms than cores) is not a block: where
 //!   `/proc/self/task/<tid>/stat` says the thread is runnable (`R`), it counts as computing; advancing = computing: asked to
 //!   yield at `preempt_slice`, retaken if the same poll still runs one round later.
+//! - **stalled Ms**: a P with queued tasks whose M has started no poll for
+//!   `STALL_WAKE_AFTER` (100 µs) while another P is idle gets a `wakep`, so a thief takes the
+//!   queue.
 //! - **lost buffers**: a task that a stuck poll spawned or woke after its P was retaken, in the
 //!   instant between the M's ownership check and its push, sits in that M's spawn buffer, which
 //!   no thief reaches any more; sysmon moves it to the global queue
@@ -51,6 +54,12 @@ const IDLE_ROUNDS_BEFORE_BACKOFF: u32 = 50;
 /// retakes a P in a syscall after one 20 µs sysmon tick; we wait a little longer so that a
 /// short blocking call, a page fault or a contended lock does not cost a thread switch).
 const BLOCKED_RETAKE_AFTER: Duration = Duration::from_millis(1);
+/// A P with queued tasks whose M has not started a poll for this long (it is in one long poll,
+/// or the OS took its CPU away) while another P is idle: sysmon wakes an M to steal them
+/// (`wakep`). Without it they would wait for the slice (10 ms) or for a retake; a poll's first
+/// spawn or wake does not wake an M by design (find.rs: it runs next on this M). 100 µs: a
+/// few typical polls, well under the slice.
+const STALL_WAKE_AFTER: Duration = Duration::from_micros(100);
 /// Shortest window over which the stuck thread's CPU clock is compared with the wall clock.
 const CPU_SAMPLE: Duration = Duration::from_micros(200);
 
@@ -144,6 +153,9 @@ struct PWatch {
     preempt_sent: bool,
     /// A preemption was requested for the current (expired) slice.
     requested: bool,
+    /// The owning M's poll count, and since when it stood still.
+    polls: u64,
+    polls_at: Instant,
 }
 
 impl PWatch {
@@ -158,6 +170,8 @@ impl PWatch {
             blocked: false,
             preempt_sent: false,
             requested: false,
+            polls: 0,
+            polls_at: now,
         }
     }
 }
@@ -266,6 +280,21 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
                 w.seq = None;
                 acted = true;
                 continue;
+            }
+        }
+        // Queued work behind an M that stopped polling: wake another M to steal it.
+        if let Some(m) = m {
+            let polls = m.polls.load(Ordering::Relaxed);
+            if polls != w.polls {
+                w.polls = polls;
+                w.polls_at = now;
+            } else if now.duration_since(w.polls_at) >= STALL_WAKE_AFTER
+                && shared.npidle.load(Ordering::Relaxed) > 0
+                && (!p.runq.is_empty() || !m.buffer.is_empty())
+            {
+                shared.wakep();
+                w.polls_at = now;
+                acted = true;
             }
         }
         // Slice accounting (Go's `preemptone` when `schedtick` stood still for a slice).

@@ -105,8 +105,10 @@ fn thread_name_and_hooks_apply_to_workers_and_blocking_threads() {
 const PROBE: &str = "GOSCHED_TEST_ENV_PROBE";
 
 /// In a child process started by `run_probe`: builds a runtime from the environment and prints
-/// what happened. In a normal test run it does nothing.
+/// what happened. Ignored in a normal run (it is not a test of its own); `run_probe` starts it
+/// with `--ignored --exact`.
 #[test]
+#[ignore = "child process entry point, run by run_probe"]
 fn env_probe() {
     let _w = watchdog("env_probe", Duration::from_secs(30));
     let Ok(mode) = std::env::var(PROBE) else {
@@ -127,10 +129,16 @@ fn env_probe() {
 fn run_probe(mode: &str, vars: &[(&str, &str)]) -> String {
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new(exe);
-    cmd.args(["--exact", "env_probe", "--nocapture", "--test-threads=1"])
-        .env_remove("GOSCHED_MAXPROCS")
-        .env_remove("GOSCHED_DEBUG")
-        .env(PROBE, mode);
+    cmd.args([
+        "--exact",
+        "env_probe",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ])
+    .env_remove("GOSCHED_MAXPROCS")
+    .env_remove("GOSCHED_DEBUG")
+    .env(PROBE, mode);
     for (k, v) in vars {
         cmd.env(k, v);
     }

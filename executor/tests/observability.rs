@@ -15,7 +15,7 @@ const CHILD: &str = "GOSCHED_OBS_TEST_CHILD";
 fn run_child(test: &str, env: &[(&str, &str)]) -> String {
     let exe = std::env::current_exe().unwrap();
     let mut cmd = Command::new(exe);
-    cmd.args([test, "--exact", "--nocapture", "--test-threads=1"])
+    cmd.args([test, "--exact", "--ignored", "--nocapture", "--test-threads=1"])
         .env(CHILD, "1");
     for (k, v) in env {
         cmd.env(k, v);
@@ -26,6 +26,8 @@ fn run_child(test: &str, env: &[(&str, &str)]) -> String {
         "child failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("1 passed"), "the child ran no test: {stdout}");
     String::from_utf8(out.stderr).unwrap()
 }
 
@@ -49,7 +51,10 @@ fn busy_workload() {
     });
 }
 
+/// Child-process entry point (not a test of its own): ignored in a normal run, started with
+/// `--ignored --exact` by `run_child`.
 #[test]
+#[ignore = "child process entry point, run by the tests that need it"]
 fn child_schedtrace_workload() {
     if std::env::var(CHILD).is_err() {
         return;
@@ -118,7 +123,7 @@ fn scheddetail_prints_p_m_and_task_lines() {
 fn bad_gosched_debug_is_an_error_naming_the_variable() {
     let exe = std::env::current_exe().unwrap();
     let out = Command::new(exe)
-        .args(["child_bad_debug", "--exact", "--nocapture"])
+        .args(["child_bad_debug", "--exact", "--ignored", "--nocapture"])
         .env(CHILD, "1")
         .env("GOSCHED_DEBUG", "schedtrace=fast")
         .output()
@@ -129,7 +134,9 @@ fn bad_gosched_debug_is_an_error_naming_the_variable() {
     assert!(err.contains("GOSCHED_DEBUG"), "{err}");
 }
 
+/// Child-process entry point, as `child_schedtrace_workload`.
 #[test]
+#[ignore = "child process entry point, run by the tests that need it"]
 fn child_bad_debug() {
     if std::env::var(CHILD).is_err() {
         return;

@@ -159,3 +159,32 @@ fn sysmon_off_still_runs_tasks() {
     assert_eq!(v, 5);
     assert_eq!(rt.metrics().handoffs_total, 0);
 }
+
+/// A task queued behind a poll that computes (and never yields) is stolen by another M well
+/// before the slice ends: sysmon sees the queue and an M that started no poll for 100 µs while
+/// a P is idle, and wakes an M (the poll's own spawn woke nobody: it was to run next there).
+#[test]
+fn a_task_queued_behind_a_computing_poll_is_stolen_before_the_slice_ends() {
+    let _w = watchdog("stall_wake", Duration::from_secs(60));
+    let rt = Builder::new()
+        .maxprocs(2)
+        .preempt_slice(Duration::from_millis(400))
+        .build()
+        .unwrap();
+    // The handle comes back in a tuple: a task whose output is a future reads as a mistake.
+    let (queued,) = rt
+        .block_on(rt.spawn(async {
+            let spawned = std::time::Instant::now();
+            let queued = gosched_executor::spawn(async move { spawned.elapsed() });
+            while spawned.elapsed() < Duration::from_millis(600) {
+                std::hint::spin_loop();
+            }
+            (queued,)
+        }))
+        .unwrap();
+    let waited = rt.block_on(queued).unwrap();
+    assert!(
+        waited < Duration::from_millis(200),
+        "the queued task started {waited:?} after its spawn, behind a 600 ms poll (slice 400 ms)"
+    );
+}

@@ -10,7 +10,7 @@
 //! Tokens name a slot of the slab plus the slot's generation, so an event for a source that
 //! was deregistered (and whose slot was reused) is recognised as stale and dropped.
 
-mod record;
+pub(crate) mod record;
 mod registration;
 
 pub use record::{Direction, ReadyEvent};

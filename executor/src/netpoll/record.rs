@@ -3,10 +3,11 @@
 //!
 //! The readiness word holds the ready bits of both directions and a tick that counts events, so
 //! an operation that saw `WouldBlock` clears only the readiness it acted on, never a newer event
-//! that arrived meanwhile (the poller is edge-triggered: a lost edge is a hang).
+//! that arrived meanwhile (the poller is edge-triggered: a lost edge is a hang). The loom model
+//! `loom_netpoll` checks both halves: the tick-checked clear, and register-then-re-read.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::loom::Mutex;
+use crate::loom::atomic::{AtomicU64, Ordering};
 use std::task::Waker;
 
 /// The source can be read (or accepted from).

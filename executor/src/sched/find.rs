@@ -20,85 +20,23 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 const STEAL_TRIES: usize = 4;
 
 /// Finds a task for the M's P: `(task, inherits the time slice)`. Returns `None` after giving
-/// the P up (the M then parks), having blocked in the poller first if no other M was.
+/// the P up (the M then parks), having blocked in the poller first if no other M was. The
+/// steps are the list "Where an M looks for work" in sched/mod.rs.
 pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
-    let shared = &cx.shared;
-    let nprocs = shared.ps.len();
-    if let Some(t) = cx.next.take() {
-        let pid = cx.p.get().expect("find_runnable without a P");
-        let p = &shared.ps[pid];
-        // The hand-off slot is `runnext`: run it now unless something that comes before
-        // `runnext` in the order below is due (timers, an expired slice, the 61st tick or
-        // poll, shutdown); else it goes back to `runnext` and the loop decides.
-        if shared.timers_due(pid).is_none()
-            && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
-            && cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 != 0
-            && !p.preempt.load(Ordering::Relaxed)
-            && !shared.is_shutdown()
-        {
-            return Some((t, true));
-        }
-        p.runq.put(t, true, &shared.global);
+    if let Some(t) = handoff_slot(cx) {
+        return Some((t, true));
     }
     loop {
         let pid = cx.p.get().expect("find_runnable without a P");
-        let p = &shared.ps[pid];
-        if shared.is_shutdown() {
+        if cx.shared.is_shutdown() {
             release_p(cx);
             return None;
         }
-        // 0. Go's `checkTimers`: this P's due timers.
-        if let Some(t) = netpoll::check_timers(cx, pid, pid, false) {
-            return Some((t, false));
-        }
-        // 1. The slice expired (sysmon set `preempt`): the task that would inherit it goes to
-        // the global tail. A load first: the flag is almost always clear, and a swap would
-        // write the line.
-        if p.preempt.load(Ordering::Relaxed) && p.preempt.swap(false, Ordering::Relaxed) {
-            if let Some(t) = expire_slice(cx, pid) {
-                return Some((t, false));
-            }
-        }
-        // 2. Fairness: now and then the global queue first.
-        if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
-            if let Some(t) = shared.global.pop_batch(nprocs, 1, &p.runq) {
-                return Some((t, false));
-            }
-        }
-        // 2b. Now and then the network: while some P runs, no M blocks in the poller
-        // (netpoll.rs, step 8), so busy Ms look at it (tokio's `event_interval`). Counted in
-        // this M's polls, not `schedtick`, which stands still along a `runnext` chain and would
-        // make every hop of the chain poll.
-        if cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 == 0 {
-            if let Some(t) = netpoll::poll_nonblocking(cx, pid) {
-                return Some((t, false));
-            }
-        }
-        // 3. Local: runnext (inheriting the slice), then the ring.
-        if let Some(found) = p.runq.get() {
+        if let Some(found) = look_holding_p(cx, pid) {
             return Some(found);
         }
-        // 4. Global queue, a batch.
-        if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
-            return Some((t, false));
-        }
-        // 5. The network, without blocking.
-        if let Some(t) = netpoll::poll_nonblocking(cx, pid) {
-            return Some((t, false));
-        }
-        // 6. Steal, if not too many Ms spin already (at most half the busy Ps).
-        let busy = nprocs - shared.npidle.load(Ordering::SeqCst);
-        if cx.is_spinning() || 2 * shared.nmspinning.load(Ordering::SeqCst) < busy {
-            if !cx.is_spinning() {
-                cx.set_spinning(true);
-                shared.nmspinning.fetch_add(1, Ordering::SeqCst);
-            }
-            if let Some(t) = steal_work(cx, pid) {
-                return Some((t, false));
-            }
-        }
         // 7. Give up the P; re-check once as a non-spinning M.
-        if let Some(t) = shared.global.pop_batch(nprocs, usize::MAX, &p.runq) {
+        if let Some(t) = global_batch(cx, pid) {
             return Some((t, false));
         }
         let was_spinning = release_p(cx);
@@ -110,6 +48,96 @@ pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
             return None;
         }
     }
+}
+
+/// Step 0: the hand-off slot is `runnext`: run it now unless something that comes before
+/// `runnext` in the order is due (timers, an expired slice, the 61st tick or poll, shutdown);
+/// else it goes back to `runnext` and the steps decide.
+fn handoff_slot(cx: &WorkerCx) -> Option<Notified> {
+    let t = cx.next.take()?;
+    let shared = &cx.shared;
+    let pid = cx.p.get().expect("find_runnable without a P");
+    let p = &shared.ps[pid];
+    if shared.timers_due(pid).is_none()
+        && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
+        && cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 != 0
+        && !p.preempt.load(Ordering::Relaxed)
+        && !shared.is_shutdown()
+    {
+        return Some(t);
+    }
+    p.runq.put(t, true, &shared.global);
+    None
+}
+
+/// Steps 0–6, with the P held: the first task found, and whether it inherits the slice.
+fn look_holding_p(cx: &WorkerCx, pid: usize) -> Option<(Notified, bool)> {
+    let fresh = |t| Some((t, false));
+    // 0. Go's `checkTimers`: this P's due timers.
+    if let Some(t) = netpoll::check_timers(cx, pid, pid, false) {
+        return fresh(t);
+    }
+    // 1. The slice expired (sysmon set `preempt`).
+    if let Some(t) = slice_expired(cx, pid) {
+        return fresh(t);
+    }
+    // 2. Fairness: every 61st tick the global queue, every 61st poll the network.
+    if let Some(t) = every_61st(cx, pid) {
+        return fresh(t);
+    }
+    // 3. Local: runnext (inheriting the slice), then the ring.
+    if let Some(found) = cx.shared.ps[pid].runq.get() {
+        return Some(found);
+    }
+    // 4. Global queue, a batch.
+    if let Some(t) = global_batch(cx, pid) {
+        return fresh(t);
+    }
+    // 5. The network, without blocking.
+    if let Some(t) = netpoll::poll_nonblocking(cx, pid) {
+        return fresh(t);
+    }
+    // 6. Steal, if not too many Ms spin already (at most half the busy Ps).
+    if cx.try_spin() {
+        return steal_work(cx, pid).and_then(fresh);
+    }
+    None
+}
+
+/// Step 1: sysmon set `preempt` (the slice expired): see `expire_slice`. A load first: the
+/// flag is almost always clear, and a swap would write the line.
+fn slice_expired(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+    let p = &cx.shared.ps[pid];
+    if p.preempt.load(Ordering::Relaxed) && p.preempt.swap(false, Ordering::Relaxed) {
+        return expire_slice(cx, pid);
+    }
+    None
+}
+
+/// Step 2: every 61st tick, one task from the global queue (Go's `schedule`); every 61st
+/// poll of this M, the network: while some P runs no M blocks in the poller (step 8), so busy
+/// Ms look (tokio's `event_interval`). Polls, not `schedtick`, which stands still along a
+/// `runnext` chain and would make every hop of the chain poll.
+fn every_61st(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+    let shared = &cx.shared;
+    let p = &shared.ps[pid];
+    if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
+        if let Some(t) = shared.global.pop_batch(shared.ps.len(), 1, &p.runq) {
+            return Some(t);
+        }
+    }
+    if cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 == 0 {
+        return netpoll::poll_nonblocking(cx, pid);
+    }
+    None
+}
+
+/// Steps 4 and 7: Go's `globrunqget`, a batch into this P's ring.
+fn global_batch(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+    let shared = &cx.shared;
+    shared
+        .global
+        .pop_batch(shared.ps.len(), usize::MAX, &shared.ps[pid].runq)
 }
 
 /// Go's `gopreempt_m` → `goschedImpl` for a `runnext` chain whose inherited slice expired:
@@ -141,13 +169,7 @@ fn release_p(cx: &WorkerCx) -> bool {
         shared.pidleput(&mut synced, pid);
     }
     releasep(cx);
-    let was_spinning = cx.is_spinning();
-    if was_spinning {
-        cx.set_spinning(false);
-        // SeqCst: pairs with `wakep`'s load (protocol B step 2).
-        shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
-    }
-    was_spinning
+    cx.stop_spinning()
 }
 
 /// Protocol B step 3: after the fence, look at every queue once more; if something arrived,
@@ -171,8 +193,7 @@ fn recheck_and_acquire(cx: &WorkerCx, was_spinning: bool) -> bool {
     let Some(p) = p else { return false };
     acquirep(cx, p);
     if was_spinning {
-        cx.set_spinning(true);
-        shared.nmspinning.fetch_add(1, Ordering::SeqCst);
+        cx.start_spinning();
     }
     true
 }

@@ -1,5 +1,11 @@
 //! Idle Ps and Ms, spinning, and waking (Go's `pidleget`/`pidleput`, `wakep`, `startm`,
 //! `stopm`). The protocol is written out in sched/mod.rs; step numbers refer to it.
+//!
+//! Every change of `nmspinning` is one of the transitions here: an M starts spinning
+//! (`WorkerCx::try_spin`, `start_spinning`, or adopts the count its waker claimed:
+//! `adopt_spinning`), stops (`stop_spinning`, `reset_spinning`); a waker claims the one
+//! spinner slot (`claim_spinning_m`, `claim_first_spinner`) or gives it back
+//! (`Shared::unclaim_spinner`).
 
 use super::context::WorkerCx;
 use super::m::{M, Wakeup};
@@ -46,10 +52,13 @@ impl Shared {
         };
         match p {
             Some(p) => self.startm(p, true),
-            None => {
-                self.nmspinning.fetch_sub(1, Ordering::SeqCst);
-            }
+            None => self.unclaim_spinner(),
         }
+    }
+
+    /// Gives back a spinner count claimed by `claim_spinning_m` for an M that will not run.
+    fn unclaim_spinner(&self) {
+        self.nmspinning.fetch_sub(1, Ordering::SeqCst);
     }
 
     /// Go's `startm`: runs P `p` on an idle M, or a new one.
@@ -67,7 +76,7 @@ impl Shared {
                     let mut synced = self.lock_sched();
                     self.pidleput(&mut synced, p);
                     if spinning {
-                        self.nmspinning.fetch_sub(1, Ordering::SeqCst);
+                        self.unclaim_spinner();
                     }
                 }
             }
@@ -246,4 +255,54 @@ pub(crate) fn claim_first_spinner(nmspinning: &AtomicUsize) -> bool {
         && nmspinning
             .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
             .is_ok()
+}
+
+/// The M's own spinning transitions (Go's `mp.spinning` with `sched.nmspinning`).
+impl WorkerCx {
+    /// Step 6's gate: spinning already, or become a spinning M if fewer than half the busy
+    /// Ps have one. True: this M may steal.
+    pub(crate) fn try_spin(&self) -> bool {
+        if self.is_spinning() {
+            return true;
+        }
+        let shared = &self.shared;
+        let busy = shared.ps.len() - shared.npidle.load(Ordering::SeqCst);
+        if 2 * shared.nmspinning.load(Ordering::SeqCst) >= busy {
+            return false;
+        }
+        self.start_spinning();
+        true
+    }
+
+    /// Becomes a spinning M (counted).
+    pub(crate) fn start_spinning(&self) {
+        debug_assert!(!self.is_spinning());
+        self.set_spinning(true);
+        self.shared.nmspinning.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Starts with the spinning state its waker gave it: the count was already added by
+    /// `claim_spinning_m` (or `claim_first_spinner`) on the waker's side.
+    pub(crate) fn adopt_spinning(&self, spinning: bool) {
+        self.set_spinning(spinning);
+    }
+
+    /// Stops spinning (protocol B step 2); returns whether it was.
+    pub(crate) fn stop_spinning(&self) -> bool {
+        let was = self.is_spinning();
+        if was {
+            self.set_spinning(false);
+            // SeqCst: protocol B step 2; pairs with `wakep`'s loads.
+            self.shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
+        }
+        was
+    }
+
+    /// Go's `resetspinning`: a spinning M found work; another may need to start spinning, so a
+    /// burst of work brings up Ms one after another.
+    pub(crate) fn reset_spinning(&self) {
+        if self.stop_spinning() {
+            self.shared.wakep();
+        }
+    }
 }

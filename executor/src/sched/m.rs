@@ -30,6 +30,10 @@ struct Park {
 /// - `spinning`, `p`, `curg`, `blocked`: written by the M's thread, read by metrics/schedtrace.
 /// - `preempt`: set by sysmon, cleared by the M at each poll start.
 /// - counters: written by the M's thread only (load + store), summed by `metrics()`.
+///
+/// Aligned to 128 bytes for the same reason as `P`: the M's thread writes its counters on
+/// every poll, and two Ms' allocations may otherwise share a line.
+#[repr(align(128))]
 pub(crate) struct M {
     pub(crate) id: usize,
     park: Mutex<Park>,

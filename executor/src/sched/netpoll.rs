@@ -209,9 +209,7 @@ fn sleep_until_timer(cx: &WorkerCx) -> bool {
     match shared.stopm_timeout(cx, timeout) {
         Some(super::m::Wakeup::Run { p, spinning }) => {
             acquirep(cx, p);
-            if spinning {
-                cx.set_spinning(true);
-            }
+            cx.adopt_spinning(spinning);
             true
         }
         Some(super::m::Wakeup::Exit) => false,

@@ -36,6 +36,11 @@ pub(crate) enum PStatus {
 /// - `timers`: the P's timer heap, under its own lock (time/heap.rs).
 /// - `m`: the owning M (null while idle); written by the owner, read by thieves to find the
 ///   M's spawn buffer. Ms are never freed before the runtime, so the pointer stays valid.
+///
+/// Aligned to 128 bytes (two cache lines, the unit of the adjacent-line prefetcher): the owner
+/// writes `status`, `seq` and `schedtick` on every poll, and Ps sit side by side in one
+/// `Box<[P]>`, so without it two Ms' polls would keep stealing each other's line.
+#[repr(align(128))]
 pub(crate) struct P {
     pub(crate) id: usize,
     status: AtomicU64,

@@ -44,7 +44,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
                 Wakeup::Exit => break,
             },
         };
-        cx.set_spinning(spinning);
+        cx.adopt_spinning(spinning);
         acquirep(&cx, p);
         if schedule(&cx) {
             // Lost the P to a retake: try an idle P before parking (poll protocol step 4).
@@ -79,21 +79,11 @@ fn schedule(cx: &WorkerCx) -> bool {
         let Some((task, inherit)) = find::find_runnable(cx) else {
             return false;
         };
-        if cx.is_spinning() {
-            reset_spinning(cx);
-        }
+        cx.reset_spinning();
         if !execute(cx, task, inherit) {
             return true;
         }
     }
-}
-
-/// Go's `resetspinning`: a spinning M found work; another may need to start spinning.
-fn reset_spinning(cx: &WorkerCx) {
-    cx.set_spinning(false);
-    // SeqCst: protocol B step 2's counterpart; pairs with `wakep`'s loads.
-    cx.shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
-    cx.shared.wakep();
 }
 
 /// Go's `execute`, with the poll protocol. Returns false if the P was retaken meanwhile.

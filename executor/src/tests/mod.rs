@@ -1,15 +1,21 @@
 //! Internal tests (loom models, raw-task tests under miri).
 //!
-//! - `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`, `loom_park.rs`: loom models, built only with
+//! - `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`, `loom_park.rs`, `loom_netpoll.rs`: loom
+//!   models, built only with
 //!   `--cfg loom`; `RUSTFLAGS="--cfg loom" cargo test -p gosched-executor --lib --release -- loom`.
 //! - `task_raw.rs`: the raw task's unsafe paths, for miri;
 //!   `cargo +nightly miri test -p gosched-executor --lib -- task_raw`.
 //! - `support.rs`: the test scheduler and counting futures both use.
 
+#[cfg(all(loom, not(debug_assertions)))]
+compile_error!("the loom models check debug assertions too: RUSTFLAGS=\"--cfg loom -C debug-assertions\"");
+
 mod support;
 
 #[cfg(loom)]
 mod loom_handoff;
+#[cfg(loom)]
+mod loom_netpoll;
 #[cfg(loom)]
 mod loom_park;
 #[cfg(loom)]
