@@ -580,3 +580,31 @@ fn thread_hooks_and_stack_size_apply_to_pinned_threads() {
     assert_eq!(STARTS.load(Ordering::SeqCst), 1);
     assert_eq!(STOPS.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_pinned_task_can_start_and_await_another_pinned_task() {
+    let _s = serial();
+    let _w = watchdog("nested_pinned", LIMIT);
+    let rt = rt(1);
+    let (outer, inner) = rt.block_on(async {
+        spawn_pinned(|| async {
+            let me = thread::current().id();
+            let marker = Rc::new(1u8);
+            let inner = spawn_pinned(|| async {
+                yield_now().await;
+                thread::current().id()
+            })
+            .await
+            .unwrap();
+            assert_eq!(*marker, 1);
+            (me, inner)
+        })
+        .await
+        .unwrap()
+    });
+    assert_ne!(outer, inner, "each pinned task has a thread of its own");
+    assert!(eventually(Duration::from_secs(20), || rt
+        .metrics()
+        .locked_threads
+        == 0));
+}
