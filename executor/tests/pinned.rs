@@ -109,6 +109,13 @@ fn an_rc_refcell_future_sleeps_yields_ten_thousand_times_and_returns() {
         .unwrap()
     });
     assert_eq!(out, ("slept,yielded,timers".to_string(), 10_000));
+    // Every yield was a poll on the pinned thread; they count in polls_total once it ends.
+    assert!(eventually(Duration::from_secs(20), || rt
+        .metrics()
+        .locked_threads
+        == 0));
+    let polls = rt.metrics().polls_total;
+    assert!(polls > 10_000, "polls_total = {polls}");
 }
 
 #[test]

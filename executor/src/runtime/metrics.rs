@@ -42,7 +42,7 @@ pub struct Metrics {
     pub local_queue_depths: Vec<usize>,
     /// Tasks spawned since the runtime started.
     pub spawned_total: u64,
-    /// Polls since the runtime started.
+    /// Polls since the runtime started (pinned tasks' included).
     pub polls_total: u64,
     /// Tasks moved between Ps by stealing.
     pub steals_total: u64,
@@ -75,7 +75,7 @@ impl Metrics {
             local_queue_depths: shared.ps.iter().map(|p| p.runq.len()).collect(),
             spawned_total: sum(|m| m.spawned.load(Ordering::Relaxed))
                 + shared.remote_spawned.load(Ordering::Relaxed),
-            polls_total: sum(|m| m.polls.load(Ordering::Relaxed)),
+            polls_total: sum(|m| m.polls.load(Ordering::Relaxed)) + shared.locked.polls(),
             steals_total: sum(|m| m.steals.load(Ordering::Relaxed)),
             handoffs_total: shared.handoffs.load(Ordering::Relaxed),
             preemptions_total: shared.preemptions.load(Ordering::Relaxed),

@@ -35,7 +35,7 @@ use super::id::Id;
 use super::raw::{Header, RawTask, SpawnMeta, Task, new_pinned_task};
 use super::state::TransitionToNotified;
 use super::{JoinHandle, Notified, Schedule};
-use crate::loom::atomic::Ordering;
+use crate::loom::atomic::{AtomicU64, Ordering};
 use crate::sched::{Shared, context};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -52,6 +52,8 @@ pub(crate) struct LockedThreads {
     synced: Mutex<Synced>,
     /// Signalled when a pinned thread is done (`Synced::live` went down).
     exited: Condvar,
+    /// Polls run on pinned threads, added in batches (`UNCOUNTED`).
+    polls: AtomicU64,
 }
 
 struct Synced {
@@ -69,6 +71,7 @@ impl LockedThreads {
                 handles: Vec::new(),
             }),
             exited: Condvar::new(),
+            polls: AtomicU64::new(0),
         }
     }
 
@@ -79,6 +82,21 @@ impl LockedThreads {
     /// Pinned threads alive (`Metrics::locked_threads`).
     pub(crate) fn live(&self) -> usize {
         self.lock().live
+    }
+
+    /// Polls run on pinned threads (part of `Metrics::polls_total`); a running thread's last
+    /// few are added when it next waits, after `FLUSH_POLLS` more, or when it ends.
+    pub(crate) fn polls(&self) -> u64 {
+        self.polls.load(Ordering::Relaxed)
+    }
+
+    /// Adds this thread's uncounted polls.
+    fn flush_polls(&self) {
+        let n = UNCOUNTED.take();
+        if n > 0 {
+            // Relaxed: a statistic.
+            self.polls.fetch_add(n, Ordering::Relaxed);
+        }
     }
 
     fn done(&self) {
@@ -172,6 +190,11 @@ impl Queue {
 
     /// The next entry, waiting for one if there is none.
     fn pop_wait(&self) -> Notified {
+        if let Some(task) = self.pop() {
+            return task;
+        }
+        // About to sleep: make this thread's polls visible to `metrics()` first.
+        self.shared.locked.flush_polls();
         let mut s = self.lock();
         loop {
             if let Some(task) = s.tasks.pop_front() {
@@ -239,7 +262,12 @@ thread_local! {
     static LOCALS: RefCell<Vec<TaskRef>> = const { RefCell::new(Vec::new()) };
     /// `LOCALS` drops its completed tasks when it grows to this length.
     static PRUNE_AT: Cell<usize> = const { Cell::new(MIN_PRUNE) };
+    /// Polls run on this pinned thread and not yet added to `LockedThreads::polls`.
+    static UNCOUNTED: Cell<u64> = const { Cell::new(0) };
 }
+
+/// A busy pinned thread adds its polls to the runtime's count at least this often.
+const FLUSH_POLLS: u64 = 256;
 
 /// Smallest `PRUNE_AT`.
 const MIN_PRUNE: usize = 64;
@@ -391,15 +419,26 @@ fn run(queue: Arc<Queue>, main: TaskRef) {
     finish_locals(&queue);
     queue.lock().closed = true;
     CURRENT.set(None);
+    shared.locked.flush_polls();
     if let Some(f) = &shared.config.on_thread_stop {
         f();
     }
 }
 
-/// Polls (or cancels) one task with a fresh coop budget.
+/// Polls (or cancels) one task with a fresh coop budget, and counts the poll.
 fn run_entry(task: Notified) {
-    let _budget = crate::coop::reset_pinned();
+    let budget = crate::coop::reset_pinned();
     task.run();
+    drop(budget);
+    let n = UNCOUNTED.get() + 1;
+    UNCOUNTED.set(n);
+    if n >= FLUSH_POLLS {
+        CURRENT.with_borrow(|q| {
+            if let Some(q) = q {
+                q.shared.locked.flush_polls();
+            }
+        });
+    }
 }
 
 /// Cancels the `spawn_local` tasks still alive and runs the queue until every one of them
