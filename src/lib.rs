@@ -18,8 +18,11 @@
 #![warn(missing_docs)]
 
 pub use gosched_executor::{JoinHandle, block_in_place, spawn, spawn_blocking};
-pub use gosched_executor::{coop, netpoll, runtime, task, time};
+pub use gosched_executor::{coop, netpoll, runtime, signal, task, task_local, time};
 pub use gosched_macros::{main, test};
+
+#[cfg(feature = "hyper")]
+pub mod hyper;
 
 /// Sockets driven by gosched's netpoller.
 pub mod net {

@@ -192,3 +192,243 @@ fn hyper_hello_answers() {
         "{out}"
     );
 }
+
+#[test]
+fn axum_hello_answers_on_gosched_without_tokio() {
+    let out = run("axum_hello", &["--requests", "30"]);
+    assert_eq!(line(&out, "responses ok: "), "30/30", "{out}");
+    let runtime = line(&out, "GET /runtime -> ");
+    assert!(
+        runtime.starts_with("gosched task ") && runtime.ends_with(", no tokio runtime"),
+        "{out}"
+    );
+}
+
+#[test]
+fn axum_hello_on_tokio() {
+    let out = run("axum_hello", &["--runtime", "tokio", "--requests", "10"]);
+    assert_eq!(line(&out, "responses ok: "), "10/10", "{out}");
+    assert!(out.contains("runtime: tokio"), "{out}");
+}
+
+/// The stdout of a running child, line by line, with a timeout per line.
+struct Lines {
+    rx: std::sync::mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Lines {
+    fn of(child: &mut Child) -> Lines {
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Lines { rx, seen: Vec::new() }
+    }
+
+    /// Waits for the next line starting with `prefix` (skipping others); panics after
+    /// [`WATCHDOG`] with everything seen so far.
+    fn expect(&mut self, prefix: &str) -> String {
+        let deadline = Instant::now() + WATCHDOG;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.rx.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.starts_with(prefix) {
+                        return line;
+                    }
+                }
+                Err(e) => panic!(
+                    "no line starting with {prefix:?} ({e}); got:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// The address in a `... listening on http://ADDR/` line.
+    fn listening_addr(&mut self, prefix: &str) -> std::net::SocketAddr {
+        let line = self.expect(prefix);
+        line.split("http://")
+            .nth(1)
+            .and_then(|a| a.strip_suffix('/'))
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+    }
+}
+
+/// Sends `signal` (`TERM`, `INT`) to the child with kill(1).
+fn send_signal(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("run kill(1)");
+    assert!(status.success(), "kill -{signal} failed");
+}
+
+/// Kills the child when dropped (a failing test leaves no server behind).
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn graceful_shutdown_answers_the_request_in_flight_refuses_new_ones_and_exits_0() {
+    use std::io::Write;
+    let mut server = KillOnDrop(spawn(
+        "graceful_shutdown",
+        &["--addr", "127.0.0.1:0", "--drain-ms", "30000", "--maxprocs", "2"],
+    ));
+    let mut out = Lines::of(&mut server.0);
+    let addr = out.listening_addr("graceful_shutdown: listening on ");
+
+    // A slow request, in flight when the signal comes.
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /slow?ms=3000 HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    out.expect("request 1: GET /slow?ms=3000 started");
+
+    send_signal(&server.0, "TERM");
+    let shutdown = out.expect("shutdown: ");
+    assert!(
+        shutdown.contains("SIGTERM") && shutdown.contains("draining 1 in-flight"),
+        "{shutdown}"
+    );
+    // Still draining (the slow request has seconds to go), yet no longer accepting.
+    assert!(server.0.try_wait().unwrap().is_none(), "exited before the drain");
+    let refused = std::net::TcpStream::connect(addr).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused, "{refused}");
+
+    // The request in flight is answered in full.
+    let mut response = String::new();
+    slow.read_to_string(&mut response).unwrap();
+    let body = "request 1: /slow?ms=3000 done after 3000 ms\n";
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response:?}");
+    assert!(
+        response.contains(&format!("Content-Length: {}\r\n", body.len())),
+        "{response:?}"
+    );
+    assert!(response.ends_with(&format!("\r\n\r\n{body}")), "{response:?}");
+
+    let drained = out.expect("drained: ");
+    assert!(
+        drained.starts_with("drained: 1 answered, 0 failed, 0 aborted"),
+        "{drained}"
+    );
+    let status = wait_or_kill(&mut server.0).expect("still running after the drain");
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn graceful_shutdown_aborts_what_outlives_the_deadline_and_still_exits_0() {
+    use std::io::Write;
+    let mut server = KillOnDrop(spawn(
+        "graceful_shutdown",
+        &["--addr", "127.0.0.1:0", "--drain-ms", "200"],
+    ));
+    let mut out = Lines::of(&mut server.0);
+    let addr = out.listening_addr("graceful_shutdown: listening on ");
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /slow?ms=60000 HTTP/1.1\r\n\r\n").unwrap();
+    out.expect("request 1: GET /slow?ms=60000 started");
+
+    send_signal(&server.0, "INT");
+    assert!(out.expect("shutdown: ").contains("SIGINT"));
+    let drained = out.expect("drained: ");
+    assert!(
+        drained.contains("0 answered, 0 failed, 1 aborted at the deadline"),
+        "{drained}"
+    );
+    // The aborted request's connection is closed without an answer.
+    let mut response = Vec::new();
+    let _ = slow.read_to_end(&mut response);
+    assert!(response.is_empty(), "{:?}", String::from_utf8_lossy(&response));
+    let status = wait_or_kill(&mut server.0).expect("still running after the drain");
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn graceful_shutdown_stops_draining_at_a_second_signal() {
+    use std::io::Write;
+    let mut server = KillOnDrop(spawn(
+        "graceful_shutdown",
+        &["--addr", "127.0.0.1:0", "--drain-ms", "60000"],
+    ));
+    let mut out = Lines::of(&mut server.0);
+    let addr = out.listening_addr("graceful_shutdown: listening on ");
+    let mut slow = std::net::TcpStream::connect(addr).unwrap();
+    slow.write_all(b"GET /slow?ms=60000 HTTP/1.1\r\n\r\n").unwrap();
+    out.expect("request 1: GET /slow?ms=60000 started");
+    send_signal(&server.0, "TERM");
+    out.expect("shutdown: SIGTERM");
+    send_signal(&server.0, "TERM");
+    let drained = out.expect("drained: ");
+    assert!(
+        drained.contains("0 answered, 0 failed, 1 aborted at a second signal"),
+        "{drained}"
+    );
+    let status = wait_or_kill(&mut server.0).expect("still running after the second signal");
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn http_echo_server_only_drains_on_sigterm_and_prints_its_final_metrics() {
+    use std::io::Write;
+    let mut server = KillOnDrop(spawn(
+        "http_echo",
+        &[
+            "--server-only",
+            "--addr",
+            "127.0.0.1:0",
+            "--maxprocs",
+            "2",
+            "--drain-ms",
+            "30000",
+        ],
+    ));
+    let mut out = Lines::of(&mut server.0);
+    let addr = out.listening_addr("http_echo (gosched): listening on ");
+
+    // A POST whose body is half sent when the signal comes.
+    let mut conn = std::net::TcpStream::connect(addr).unwrap();
+    conn.write_all(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nhello")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    send_signal(&server.0, "TERM");
+    let draining = out.expect("http_echo: SIGTERM: ");
+    assert!(draining.contains("draining 1 open connections"), "{draining}");
+    assert!(server.0.try_wait().unwrap().is_none(), "exited before the drain");
+    let refused = std::net::TcpStream::connect(addr).unwrap_err();
+    assert_eq!(refused.kind(), std::io::ErrorKind::ConnectionRefused, "{refused}");
+
+    // The rest of the body: the request is answered intact, then the connection closes.
+    conn.write_all(b"world").unwrap();
+    conn.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut response = String::new();
+    conn.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response:?}");
+    assert!(response.ends_with("\r\n\r\nhelloworld"), "{response:?}");
+    drop(conn);
+
+    let drained = out.expect("http_echo: drained: ");
+    assert!(
+        drained.contains("1 connections finished, 0 still open"),
+        "{drained}"
+    );
+    assert!(out.expect("runtime: gosched").contains("spawned="));
+    assert!(out.expect("metrics: ").contains("netpoll_wakeups="));
+    let status = wait_or_kill(&mut server.0).expect("still running after the drain");
+    assert!(status.success(), "exit status {status}");
+}

@@ -11,11 +11,15 @@
 //! cargo run --release --example http_echo -- --server-only --runtime tokio   # same code on tokio
 //! ```
 //!
+//! `--server-only` stops gracefully on SIGTERM or Ctrl-C: it stops accepting, gives the open
+//! connections up to `--drain-ms` to finish, prints the runtime's final metrics and exits 0.
+//!
 //! `server.rs` is the server (limits: 8 KiB head → 431, 1 MiB body → 413, malformed → 400,
 //! 30 s idle → close), `client.rs` the load, `rt.rs` the adapter that runs both on gosched
-//! or on tokio.
+//! or on tokio; `drain.rs` the graceful stop of `--server-only`.
 
 mod client;
+mod drain;
 mod rt;
 mod server;
 
@@ -36,9 +40,13 @@ const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 #[derive(Parser, Debug)]
 #[command(about = "HTTP/1.1 echo server and load generator on gosched (or tokio, to compare)")]
 struct Args {
-    /// Only run the server (until killed), on --addr (default 127.0.0.1:8080).
+    /// Only run the server (until SIGTERM or Ctrl-C), on --addr (default 127.0.0.1:8080).
     #[arg(long, conflicts_with = "client_only")]
     server_only: bool,
+    /// With --server-only: after SIGTERM or Ctrl-C, how long the open connections may take to
+    /// finish before the server exits anyway.
+    #[arg(long, default_value_t = 5_000)]
+    drain_ms: u64,
     /// Only run the client, against the server at --addr (default 127.0.0.1:8080).
     #[arg(long)]
     client_only: bool,
@@ -80,7 +88,10 @@ fn main() -> std::io::Result<()> {
                 b = b.maxprocs(n);
             }
             let rt = b.build()?;
-            let report = rt.block_on(app::<rt::Gosched>(&args))?;
+            let report = rt.block_on(async {
+                let stop = args.server_only.then(drain::Stop::gosched).transpose()?;
+                app::<rt::Gosched>(&args, stop).await
+            })?;
             let m = rt.metrics();
             println!(
                 "runtime: gosched maxprocs={} threads={} spawned={} polls={}",
@@ -98,7 +109,10 @@ fn main() -> std::io::Result<()> {
                 b.worker_threads(n);
             }
             let rt = b.enable_all().build()?;
-            let report = rt.block_on(app::<rt::Tokio>(&args))?;
+            let report = rt.block_on(async {
+                let stop = args.server_only.then(drain::Stop::tokio).transpose()?;
+                app::<rt::Tokio>(&args, stop).await
+            })?;
             let m = rt.metrics();
             println!("runtime: tokio worker_threads={}", m.num_workers());
             println!("metrics: (steals and the rest need --cfg tokio_unstable)");
@@ -112,8 +126,8 @@ fn main() -> std::io::Result<()> {
 }
 
 /// Runs the server, the client or both; returns the client's report (an empty one for
-/// `--server-only`, which never returns).
-async fn app<R: Rt>(args: &Args) -> std::io::Result<Report> {
+/// `--server-only`, which returns once `stop` fired and the drain ended).
+async fn app<R: Rt>(args: &Args, stop: Option<drain::Stop>) -> std::io::Result<Report> {
     let default_addr: SocketAddr = DEFAULT_ADDR.parse().expect("a literal address");
     let limits = server::Limits {
         idle: Duration::from_millis(args.idle_timeout_ms),
@@ -131,9 +145,15 @@ async fn app<R: Rt>(args: &Args) -> std::io::Result<Report> {
         let addr = R::local_addr(&listener)?;
         println!("http_echo ({}): listening on http://{addr}/", R::NAME);
         std::io::stdout().flush()?;
-        if args.server_only {
-            server::serve::<R>(listener, limits).await?;
-            unreachable!("serve returns only on error");
+        if let Some(stop) = stop {
+            let drain = Duration::from_millis(args.drain_ms);
+            drain::serve_until_stopped::<R>(listener, limits, stop, drain).await?;
+            return Ok(Report {
+                requests: 0,
+                errors: 0,
+                elapsed: Duration::ZERO,
+                latencies: Vec::new(),
+            });
         }
         drop(R::spawn(server::serve::<R>(listener, limits)));
         addr

@@ -31,6 +31,7 @@ mod loom;
 pub mod netpoll;
 pub mod runtime;
 pub(crate) mod sched;
+pub mod signal;
 mod sysmon;
 pub mod task;
 pub mod time;

@@ -615,3 +615,36 @@ fn a_pinned_task_can_start_and_await_another_pinned_task() {
         .locked_threads
         == 0));
 }
+
+gosched_executor::task_local! {
+    static REQUEST: Rc<RefCell<Vec<u32>>>;
+}
+
+#[test]
+fn task_local_works_inside_a_pinned_task_with_a_not_send_value() {
+    let _s = serial();
+    let _w = watchdog("pinned_task_local", LIMIT);
+    let rt = rt(2);
+    let (seen, child_saw_it) = rt.block_on(async {
+        spawn_pinned(|| {
+            let log = Rc::new(RefCell::new(Vec::new()));
+            REQUEST.scope(log.clone(), async move {
+                for i in 0..5 {
+                    REQUEST.with(|l| l.borrow_mut().push(i));
+                    sleep(Duration::from_micros(100)).await;
+                    yield_now().await;
+                }
+                // A local task is a new future: no scope, so no value.
+                let child = spawn_local(async { REQUEST.try_with(|_| ()).is_ok() })
+                    .await
+                    .unwrap();
+                let seen = log.borrow().clone();
+                (seen, child)
+            })
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(seen, vec![0, 1, 2, 3, 4]);
+    assert!(!child_saw_it);
+}

@@ -1,11 +1,13 @@
 //! The netpoller (Go's `netpoll`, DESIGN.md "Netpoller"): one edge-triggered `mio::Poll` per
 //! runtime, a readiness record per source, and a `mio::Waker` to break a blocking poll.
 //!
-//! Who polls (the scheduler side is in `sched/netpoll.rs`):
-//! - any M in `findRunnable`, non-blocking, when its own queues and the global queue are empty
-//!   and nobody is blocked in the poller (Go's step 4);
-//! - the one M that found nothing at all, blocking until the nearest timer (Go's step 7);
-//! - sysmon, if nobody polled for 10 ms.
+//! Who polls (the scheduler side is in `sched/netpoll.rs`; step numbers are the list "Where an M
+//! looks for work" in `sched/mod.rs`):
+//! - any M in `findRunnable`, non-blocking, every 61st poll of that M (step 2) and when its own
+//!   queues and the global queue are empty (step 5), unless an M is blocked in the poller;
+//! - one M that found nothing at all, blocking until the nearest timer, only while every P is
+//!   idle (or sysmon is off) (step 8);
+//! - sysmon, if nobody polled for 1 ms.
 //!
 //! Tokens name a slot of the slab plus the slot's generation, so an event for a source that
 //! was deregistered (and whose slot was reused) is recognised as stale and dropped.

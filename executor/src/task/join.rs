@@ -83,19 +83,28 @@ fn abort_raw(raw: RawTask) {
 impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         if crate::coop::poll_proceed(cx).is_pending() {
             return Poll::Pending;
         }
+        let out = self.poll_unbudgeted(cx);
+        if out.is_pending() {
+            set_current_wait(WAIT_JOIN);
+        }
+        out
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// `poll` without spending the task's budget (for `JoinSet`, which spends one unit per
+    /// `join_next` however many handles it looks at).
+    pub(crate) fn poll_unbudgeted(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
         let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
         // SAFETY: we hold the handle's reference and `out` has the task's output type.
         unsafe {
             self.raw
                 .try_read_output(&mut out as *mut _ as *mut (), cx.waker())
         };
-        if out.is_pending() {
-            set_current_wait(WAIT_JOIN);
-        }
         out
     }
 }

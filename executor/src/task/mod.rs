@@ -1,24 +1,30 @@
 //! The G: tasks, their handles, and the task-level functions of the public API
-//! (`yield_now`, `consume_budget`, `id`, `spawn_pinned`, `spawn_local`).
+//! (`yield_now`, `consume_budget`, `id`, `spawn_pinned`, `spawn_local`), plus the structured
+//! helpers built on them (`JoinSet`, `task_local!`).
 //!
 //! Files: `state.rs` (the atomic state word), `raw.rs` (the allocation and its vtable),
 //! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
 //! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled),
-//! `pinned.rs` (pinned tasks on a thread of their own: Go's `LockOSThread`).
+//! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey), `pinned.rs` (pinned tasks
+//! on a thread of their own: Go's `LockOSThread`).
 
 mod current;
 mod harness;
 mod id;
 mod join;
+mod join_set;
 mod pinned;
 mod raw;
 mod registry;
 mod state;
+mod task_local;
 mod waker;
 
 pub use id::Id;
 pub use join::{AbortHandle, JoinError, JoinHandle};
+pub use join_set::JoinSet;
 pub use pinned::{spawn_local, spawn_pinned};
+pub use task_local::{AccessError, LocalKey};
 
 pub(crate) use current::{current_header, set_current_wait};
 pub(crate) use pinned::{LockedThreads, join_pinned_threads};
@@ -139,4 +145,4 @@ pub async fn consume_budget() {
     std::future::poll_fn(crate::coop::poll_proceed).await
 }
 
-pub use crate::{block_in_place, spawn, spawn_blocking};
+pub use crate::{block_in_place, spawn, spawn_blocking, task_local};
