@@ -59,7 +59,7 @@ pub(crate) struct LockedThreads {
 struct Synced {
     /// Pinned threads started (or about to be) and not yet done.
     live: usize,
-    /// Join handles, joined at shutdown; finished ones are reaped now and then by spawns.
+    /// Join handles, joined at shutdown; spawns drop those of finished threads now and then.
     handles: Vec<std::thread::JoinHandle<()>>,
 }
 
@@ -369,7 +369,8 @@ where
     match builder.spawn(move || run(thread_queue, main)) {
         Ok(thread) => {
             let mut s = locked.lock();
-            // Join finished threads now and then, so the list stays as long as the live ones.
+            // Now and then drop the handles of finished threads (detaching a finished thread
+            // frees it as a join would), so the list stays about as long as the live ones.
             if s.handles.len() >= 2 * s.live + 16 {
                 s.handles.retain(|h| !h.is_finished());
             }
