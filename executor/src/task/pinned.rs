@@ -283,8 +283,8 @@ const MIN_PRUNE: usize = 64;
 /// is in `dump()` with `TaskInfo::locked == true`, the thread is counted in
 /// `Metrics::locked_threads`, and `abort` and runtime shutdown cancel it (on its thread).
 ///
-/// A thread is started per call (tens of microseconds), so this is for long-lived tasks that
-/// need a thread, not for many short ones.
+/// Each call starts a thread (an OS thread start, far dearer than a `spawn`), so this is for
+/// long-lived tasks that need a thread, not for many short ones.
 ///
 /// # Panics
 /// Outside a runtime, or if the OS cannot start a thread.
