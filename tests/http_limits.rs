@@ -1,6 +1,13 @@
-//! The limits of `examples/http_echo`'s server (431, 413, 400, 501, idle close) and its
-//! HTTP behaviour (keep-alive, pipelining, HEAD, HTTP/1.0), with the server in-process on a
-//! gosched runtime (and once on tokio) and a blocking std client with read timeouts.
+//! The limits of `examples/http_echo`'s server (431, 413, 400, 501, idle close, the request
+//! head and write deadlines, buffers given back, accept errors backed off) and its HTTP
+//! behaviour (keep-alive, pipelining, HEAD, HTTP/1.0, `Connection` token lists), with the
+//! server in-process on a gosched runtime (and once on tokio) and a blocking std client with
+//! read timeouts.
+//!
+//! Timing: every test that waits for the server to close a connection gives it a short limit
+//! and then a generous bound (seconds) to do so; nothing else depends on the machine being
+//! fast (the shared limits' idle timeout is 10 s, so a client stalled by a busy machine is
+//! not closed under a test's feet).
 
 #[path = "../examples/http_echo/rt.rs"]
 mod rt;
@@ -8,18 +15,80 @@ mod rt;
 mod server;
 
 use rt::Rt;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-/// No single read in these tests should wait longer (the idle tests wait ~200 ms).
+/// No single read in these tests should wait longer.
 const READ_LIMIT: Duration = Duration::from_secs(10);
-/// The idle timeout the tests give the server.
+/// The idle timeout of the tests that check it.
 const IDLE: Duration = Duration::from_millis(200);
+/// How long a server gets to close a connection that hit a limit (the limits are far
+/// shorter: this only bounds a hang).
+const CLOSE_LIMIT: Duration = Duration::from_secs(8);
+
+/// The system allocator, counting the bytes held by threads marked with `COUNT_HERE` (the
+/// worker threads of the runtime of `buffers_shrink_back_after_a_large_message`), so that
+/// test sees the server's memory and not the other tests' or the client's.
+struct Counting;
+
+static SERVER_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+thread_local! {
+    static COUNT_HERE: Cell<bool> = const { Cell::new(false) };
+}
+
+fn counted(delta: isize) {
+    if COUNT_HERE.try_with(Cell::get).unwrap_or(false) {
+        SERVER_BYTES.fetch_add(delta, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: forwards to `System`, which upholds the `GlobalAlloc` contract; the counter has no
+// effect on the memory handed out (and `counted` does not allocate).
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded from the caller.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            counted(layout.size() as isize);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded from the caller.
+        unsafe { System.dealloc(ptr, layout) };
+        counted(-(layout.size() as isize));
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        // SAFETY: forwarded from the caller.
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
+        if !p.is_null() {
+            counted(new_size as isize - layout.size() as isize);
+        }
+        p
+    }
+}
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 
 /// A gosched runtime serving on a free loopback port.
 fn start(limits: server::Limits) -> (gosched::runtime::Runtime, SocketAddr) {
-    let rt = gosched::runtime::Builder::new().maxprocs(2).build().unwrap();
+    start_on(gosched::runtime::Builder::new().maxprocs(2), limits)
+}
+
+fn start_on(
+    builder: gosched::runtime::Builder,
+    limits: server::Limits,
+) -> (gosched::runtime::Runtime, SocketAddr) {
+    let rt = builder.build().unwrap();
     let addr = rt.block_on(async {
         let listener = rt::Gosched::bind(([127, 0, 0, 1], 0).into()).await.unwrap();
         let addr = rt::Gosched::local_addr(&listener).unwrap();
@@ -29,11 +98,37 @@ fn start(limits: server::Limits) -> (gosched::runtime::Runtime, SocketAddr) {
     (rt, addr)
 }
 
+/// The limits most tests use: the defaults but a 10 s idle timeout.
 fn limits() -> server::Limits {
     server::Limits {
-        idle: IDLE,
+        idle: Duration::from_secs(10),
         ..server::Limits::default()
     }
+}
+
+/// `limits()` with a short idle timeout.
+fn idle_limits(idle: Duration) -> server::Limits {
+    server::Limits { idle, ..limits() }
+}
+
+/// The server's connection tasks still alive (they are spawned in rt.rs).
+fn conn_tasks(rt: &gosched::runtime::Runtime) -> usize {
+    rt.dump()
+        .iter()
+        .filter(|t| t.spawned_at.file().ends_with("rt.rs"))
+        .count()
+}
+
+/// Waits up to `limit` for `cond`.
+fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
 }
 
 fn connect(addr: SocketAddr) -> TcpStream {
@@ -265,7 +360,7 @@ fn chunked_body_is_501_and_close() {
 
 #[test]
 fn idle_connection_is_closed_after_the_timeout() {
-    let (_rt, addr) = start(limits());
+    let (_rt, addr) = start(idle_limits(IDLE));
     // Silent from the start.
     let start = Instant::now();
     let mut s = connect(addr);
@@ -289,18 +384,21 @@ fn idle_connection_is_closed_after_the_timeout() {
 
 #[test]
 fn a_busy_connection_outlives_the_idle_timeout() {
-    let (_rt, addr) = start(limits());
+    // A longer idle timeout than the other idle tests: the client sleeps 1/10 of it between
+    // requests, so a machine busy enough to stall it 900 ms would be needed to fail this.
+    let idle = Duration::from_secs(1);
+    let (_rt, addr) = start(idle_limits(idle));
     let mut s = connect(addr);
     let start = Instant::now();
-    // One request every IDLE/4 for 4 idle periods: the timer fires early and is moved.
+    // A request every idle/10 for 3 idle periods: the timer fires early and is moved.
     let mut n = 0;
-    while start.elapsed() < IDLE * 4 {
+    while start.elapsed() < idle * 3 {
         s.write_all(b"GET /still-here HTTP/1.1\r\n\r\n").unwrap();
         assert!(read_response(&mut s).ends_with("/still-here"));
-        std::thread::sleep(IDLE / 4);
+        std::thread::sleep(idle / 10);
         n += 1;
     }
-    assert!(n >= 8, "{n} requests");
+    assert!(n >= 3, "{n} requests");
 }
 
 #[test]
@@ -313,7 +411,7 @@ fn the_same_server_runs_on_tokio() {
     let addr = rt.block_on(async {
         let listener = rt::Tokio::bind(([127, 0, 0, 1], 0).into()).await.unwrap();
         let addr = rt::Tokio::local_addr(&listener).unwrap();
-        tokio::spawn(server::serve::<rt::Tokio>(listener, limits()));
+        tokio::spawn(server::serve::<rt::Tokio>(listener, idle_limits(IDLE)));
         addr
     });
     assert_eq!(
@@ -352,4 +450,346 @@ fn a_waiting_connection_shows_as_io_wait_in_the_dump() {
         assert!(Instant::now() < deadline, "{conn_tasks:?}");
         std::thread::sleep(Duration::from_millis(5));
     }
+}
+
+#[test]
+fn a_request_head_trickling_in_is_closed_at_the_header_deadline() {
+    // Slowloris: one byte every 50 ms keeps the 3 s idle timer from ever firing; the 1 s
+    // header deadline (from the head's first byte) closes it.
+    let header = Duration::from_secs(1);
+    let (_rt, addr) = start(server::Limits {
+        idle: Duration::from_secs(3),
+        header,
+        ..limits()
+    });
+    let mut s = connect(addr);
+    let mut reader = s.try_clone().unwrap();
+    let closed = Arc::new(AtomicBool::new(false));
+    let closed2 = closed.clone();
+    let watcher = std::thread::spawn(move || {
+        // A byte that arrived just before the server closed is unread there, so the close
+        // may come as a reset rather than an end of stream: both are a close.
+        let mut got = Vec::new();
+        let mut chunk = [0u8; 1024];
+        loop {
+            match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break,
+                Err(e) => panic!("no close within {READ_LIMIT:?}: {e}"),
+            }
+        }
+        closed2.store(true, Ordering::SeqCst);
+        String::from_utf8_lossy(&got).into_owned()
+    });
+    let start = Instant::now();
+    let head = b"GET /slow HTTP/1.1\r\nx-slow: "
+        .iter()
+        .chain(std::iter::repeat(&b'a'));
+    for &byte in head {
+        if closed.load(Ordering::SeqCst) || start.elapsed() > CLOSE_LIMIT || s.write_all(&[byte]).is_err() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let took = start.elapsed();
+    assert!(
+        eventually(Duration::from_secs(1), || closed.load(Ordering::SeqCst)),
+        "a head still trickling in after {took:?} was not closed"
+    );
+    eprintln!("slowloris head closed after {took:?} (header deadline {header:?})");
+    assert!(took < CLOSE_LIMIT, "closed only after {took:?}");
+    assert!(
+        took >= header - Duration::from_millis(20),
+        "closed after {took:?}"
+    );
+    // Closed without a response (Go does the same at its ReadHeaderTimeout).
+    assert_eq!(watcher.join().unwrap(), "");
+}
+
+#[test]
+fn the_header_deadline_starts_at_the_first_byte_of_each_request() {
+    let header = Duration::from_millis(300);
+    let (_rt, addr) = start(server::Limits {
+        idle: Duration::from_secs(10),
+        header,
+        ..limits()
+    });
+    let mut s = connect(addr);
+    // Silent for longer than the header deadline before the first request, and between
+    // requests: only the idle timeout applies to a connection that sent nothing yet.
+    std::thread::sleep(header * 2);
+    s.write_all(b"GET /1 HTTP/1.1\r\n\r\n").unwrap();
+    assert!(read_response(&mut s).ends_with("/1"));
+    std::thread::sleep(header * 2);
+    s.write_all(b"GET /2 HTTP/1.1\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    assert!(read_to_close(&mut s).ends_with("/2"));
+}
+
+#[test]
+fn a_client_that_never_reads_is_closed_at_the_write_deadline() {
+    // It pipelines 64 KiB POSTs and reads nothing: the server's writes block once the socket
+    // buffers are full, and the 300 ms write deadline closes the connection.
+    let (rt, addr) = start(server::Limits {
+        idle: Duration::from_secs(10),
+        write: Duration::from_millis(300),
+        ..limits()
+    });
+    let mut s = connect(addr);
+    s.set_write_timeout(Some(Duration::from_millis(100))).unwrap();
+    let mut req = b"POST /w HTTP/1.1\r\ncontent-length: 65536\r\n\r\n".to_vec();
+    req.extend(std::iter::repeat_n(b'w', 65536));
+    let start = Instant::now();
+    let mut sent = 0usize;
+    let err = loop {
+        assert!(
+            start.elapsed() < CLOSE_LIMIT,
+            "still open after {sent} bytes and {:?}",
+            start.elapsed()
+        );
+        match s.write(&req) {
+            Ok(n) => sent += n,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(e) => break e,
+        }
+    };
+    assert!(
+        matches!(
+            err.kind(),
+            std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe
+        ),
+        "{err}"
+    );
+    // And the connection's task (with its buffers) is gone.
+    assert!(eventually(Duration::from_secs(5), || conn_tasks(&rt) == 0));
+}
+
+#[test]
+fn a_slow_response_within_the_write_deadline_is_delivered() {
+    // A client that reads a 1 MiB echo slowly, but within the deadline, gets all of it.
+    let (_rt, addr) = start(server::Limits {
+        write: Duration::from_secs(5),
+        ..limits()
+    });
+    let mut s = connect(addr);
+    let mut req = b"POST /big HTTP/1.1\r\ncontent-length: 1048576\r\nconnection: close\r\n\r\n".to_vec();
+    req.extend(std::iter::repeat_n(b'z', 1 << 20));
+    let mut w = s.try_clone().unwrap();
+    let writer = std::thread::spawn(move || w.write_all(&req).unwrap());
+    std::thread::sleep(Duration::from_millis(200));
+    let got = read_to_close(&mut s);
+    writer.join().unwrap();
+    assert!(got.starts_with("HTTP/1.1 200 OK\r\ncontent-length: 1048576\r\n"));
+    assert_eq!(got.len() - got.find("\r\n\r\n").unwrap() - 4, 1 << 20);
+}
+
+#[test]
+fn buffers_shrink_back_after_a_large_message() {
+    // The server's heap, counted on its own worker threads only.
+    const CONNS: usize = 16;
+    let builder = gosched::runtime::Builder::new()
+        .maxprocs(2)
+        .on_thread_start(|| COUNT_HERE.with(|c| c.set(true)));
+    let (_rt, addr) = start_on(builder, limits());
+    let mut conns: Vec<TcpStream> = (0..CONNS).map(|_| connect(addr)).collect();
+    for (i, s) in conns.iter_mut().enumerate() {
+        s.write_all(format!("GET /{i} HTTP/1.1\r\n\r\n").as_bytes())
+            .unwrap();
+        assert!(read_response(s).ends_with(&format!("/{i}")));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let before = SERVER_BYTES.load(Ordering::Relaxed);
+    let mut req = b"POST /big HTTP/1.1\r\ncontent-length: 1048576\r\n\r\n".to_vec();
+    req.extend(std::iter::repeat_n(b'b', 1 << 20));
+    for s in conns.iter_mut() {
+        let mut w = s.try_clone().unwrap();
+        let req = req.clone();
+        let writer = std::thread::spawn(move || w.write_all(&req).unwrap());
+        let got = read_response(s);
+        writer.join().unwrap();
+        assert_eq!(
+            got.len(),
+            "HTTP/1.1 200 OK\r\ncontent-length: 1048576\r\n\r\n".len() + (1 << 20)
+        );
+    }
+    // Each connection is idle again and keeps its 16 KiB buffers, not 1 MiB ones: allow 64 KiB
+    // each (a kept 1 MiB buffer alone would be 16 MiB in all).
+    let bound = (CONNS * 64 * 1024) as isize;
+    let grown = || SERVER_BYTES.load(Ordering::Relaxed) - before;
+    assert!(
+        eventually(Duration::from_secs(5), || grown() < bound),
+        "the server holds {} KiB more after one 1 MiB echo per connection ({CONNS} connections)",
+        grown() / 1024
+    );
+    eprintln!(
+        "server heap after one 1 MiB echo on each of {CONNS} idle connections: {:+} KiB",
+        grown() / 1024
+    );
+    // The connections still work.
+    for s in conns.iter_mut() {
+        s.write_all(b"GET /again HTTP/1.1\r\n\r\n").unwrap();
+        assert!(read_response(s).ends_with("/again"));
+    }
+}
+
+/// An `AsyncRead` that hands out its chunks one read at a time.
+struct Chunks(Vec<Vec<u8>>);
+
+impl futures::io::AsyncRead for Chunks {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut [u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        if self.0.is_empty() {
+            return std::task::Poll::Ready(Ok(0));
+        }
+        let chunk = &mut self.0[0];
+        let n = chunk.len().min(buf.len());
+        buf[..n].copy_from_slice(&chunk[..n]);
+        chunk.drain(..n);
+        if chunk.is_empty() {
+            self.0.remove(0);
+        }
+        std::task::Poll::Ready(Ok(n))
+    }
+}
+
+#[test]
+fn the_read_buffer_grows_only_for_a_large_message_and_shrinks_after() {
+    futures::executor::block_on(async {
+        let mut buf = server::InBuf::default();
+        assert_eq!(buf.capacity(), server::READ_CHUNK);
+        // A slow client's first partial read: no reallocation.
+        let mut io = Chunks(vec![b"GET / HTTP/1.1\r\nx-a: ".to_vec(), b"b\r\n".to_vec()]);
+        buf.read_from(&mut io, 0).await.unwrap();
+        buf.read_from(&mut io, 0).await.unwrap();
+        assert_eq!(buf.capacity(), server::READ_CHUNK);
+        let len = buf.filled().len();
+        buf.consume(len);
+        // A 1 MiB message grows it; once consumed the buffer is back to its base size, even
+        // when the next request has already started to arrive behind it.
+        let big = 1 << 20;
+        let mut msg = vec![b'm'; big];
+        msg.extend_from_slice(b"GET /next");
+        let mut io = Chunks(msg.chunks(64 * 1024).map(<[u8]>::to_vec).collect());
+        while buf.filled().len() < big + 9 {
+            assert!(buf.read_from(&mut io, big).await.unwrap() > 0);
+        }
+        assert!(buf.capacity() >= big);
+        buf.consume(big);
+        assert_eq!(buf.filled(), b"GET /next");
+        assert_eq!(buf.capacity(), server::READ_CHUNK);
+    });
+}
+
+/// The echo server's runtime operations, with `accept` failing (as under EMFILE) while
+/// `ACCEPT_FAILING` is set, counting the attempts.
+struct FlakyAccept;
+
+static ACCEPT_FAILING: AtomicBool = AtomicBool::new(true);
+static ACCEPT_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+impl Rt for FlakyAccept {
+    type Listener = <rt::Gosched as Rt>::Listener;
+    type Conn = <rt::Gosched as Rt>::Conn;
+    type Timer = <rt::Gosched as Rt>::Timer;
+    const NAME: &'static str = "gosched (accept fails)";
+
+    fn bind(addr: SocketAddr) -> impl std::future::Future<Output = std::io::Result<Self::Listener>> + Send {
+        rt::Gosched::bind(addr)
+    }
+
+    fn local_addr(listener: &Self::Listener) -> std::io::Result<SocketAddr> {
+        rt::Gosched::local_addr(listener)
+    }
+
+    async fn accept(listener: &Self::Listener) -> std::io::Result<Self::Conn> {
+        ACCEPT_CALLS.fetch_add(1, Ordering::SeqCst);
+        if ACCEPT_FAILING.load(Ordering::SeqCst) {
+            // EMFILE: "Too many open files".
+            return Err(std::io::Error::from_raw_os_error(24));
+        }
+        rt::Gosched::accept(listener).await
+    }
+
+    fn connect(addr: SocketAddr) -> impl std::future::Future<Output = std::io::Result<Self::Conn>> + Send {
+        rt::Gosched::connect(addr)
+    }
+
+    fn spawn<T, F>(f: F) -> impl std::future::Future<Output = T> + Send + 'static
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = T> + Send + 'static,
+    {
+        rt::Gosched::spawn(f)
+    }
+
+    fn timer(deadline: Instant) -> Self::Timer {
+        rt::Gosched::timer(deadline)
+    }
+}
+
+#[test]
+fn accept_errors_back_off_exponentially_and_the_server_recovers() {
+    let rt = gosched::runtime::Builder::new().maxprocs(2).build().unwrap();
+    let addr = rt.block_on(async {
+        let listener = FlakyAccept::bind(([127, 0, 0, 1], 0).into()).await.unwrap();
+        let addr = FlakyAccept::local_addr(&listener).unwrap();
+        drop(gosched::spawn(server::serve::<FlakyAccept>(listener, limits())));
+        addr
+    });
+    // 1.5 s of failures: backing off 5, 10, 20, ... ms up to 1 s is 9 attempts (and 9 log
+    // lines); a fixed 10 ms pause was ~150. A slow machine only makes fewer.
+    std::thread::sleep(Duration::from_millis(1500));
+    let attempts = ACCEPT_CALLS.load(Ordering::SeqCst);
+    eprintln!("{attempts} accept attempts (and log lines) in 1.5 s of accept errors");
+    assert!(
+        (1..=20).contains(&attempts),
+        "{attempts} accept attempts in 1.5 s"
+    );
+    // The errors stop: the next attempt (at most 1 s away) accepts the waiting client.
+    ACCEPT_FAILING.store(false, Ordering::SeqCst);
+    let got = one_shot(addr, b"GET /back HTTP/1.1\r\nconnection: close\r\n\r\n");
+    assert!(got.ends_with("/back"), "{got}");
+}
+
+#[test]
+fn the_accept_backoff_doubles_from_5ms_to_1s_and_resets_after_a_success() {
+    let mut b = server::AcceptBackoff::default();
+    let delays: Vec<u64> = (0..10).map(|_| b.next_delay().as_millis() as u64).collect();
+    assert_eq!(delays, [5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+    b.reset();
+    assert_eq!(b.next_delay(), Duration::from_millis(5));
+}
+
+#[test]
+fn connection_is_read_as_a_token_list() {
+    let (_rt, addr) = start(limits());
+    // `close` anywhere in the list closes, whatever else is there and however it is spelled.
+    for value in ["keep-alive, close", "Close", "upgrade ,CLOSE", "close,keep-alive"] {
+        let got = one_shot(
+            addr,
+            format!("GET /c HTTP/1.1\r\nconnection: {value}\r\n\r\n").as_bytes(),
+        );
+        assert_eq!(
+            got, "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\n/c",
+            "connection: {value}"
+        );
+    }
+    // HTTP/1.0 with keep-alive in a list stays open.
+    let mut s = connect(addr);
+    s.write_all(b"GET /k HTTP/1.0\r\nConnection: foo, Keep-Alive\r\n\r\n")
+        .unwrap();
+    assert_eq!(
+        read_response(&mut s),
+        "HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n/k"
+    );
+    s.write_all(b"GET /k2 HTTP/1.0\r\n\r\n").unwrap();
+    assert!(read_to_close(&mut s).ends_with("/k2"));
 }

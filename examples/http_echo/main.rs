@@ -15,8 +15,10 @@
 //! connections up to `--drain-ms` to finish, prints the runtime's final metrics and exits 0.
 //!
 //! `server.rs` is the server (limits: 8 KiB head → 431, 1 MiB body → 413, malformed → 400,
-//! 30 s idle → close), `client.rs` the load, `rt.rs` the adapter that runs both on gosched
-//! or on tokio; `drain.rs` the graceful stop of `--server-only`.
+//! 30 s idle → close, a head not whole 10 s after its first byte → close, a response not
+//! written in 30 s → close; `--idle-timeout-ms`, `--header-timeout-ms`, `--write-timeout-ms`),
+//! `client.rs` the load, `rt.rs` the adapter that runs both on gosched or on tokio;
+//! `drain.rs` the graceful stop of `--server-only`.
 
 mod client;
 mod drain;
@@ -71,6 +73,14 @@ struct Args {
     /// Close a connection that sends nothing for this many milliseconds.
     #[arg(long, default_value_t = 30_000)]
     idle_timeout_ms: u64,
+    /// Close a connection whose request head is not complete this many milliseconds after its
+    /// first byte (slowloris).
+    #[arg(long, default_value_t = 10_000)]
+    header_timeout_ms: u64,
+    /// Close a connection whose response takes longer than this many milliseconds to write (a
+    /// client that does not read).
+    #[arg(long, default_value_t = 30_000)]
+    write_timeout_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -131,8 +141,11 @@ async fn app<R: Rt>(args: &Args, stop: Option<drain::Stop>) -> std::io::Result<R
     let default_addr: SocketAddr = DEFAULT_ADDR.parse().expect("a literal address");
     let limits = server::Limits {
         idle: Duration::from_millis(args.idle_timeout_ms),
+        header: Duration::from_millis(args.header_timeout_ms),
+        write: Duration::from_millis(args.write_timeout_ms),
         ..server::Limits::default()
     };
+    limits.check()?;
     let addr = if args.client_only {
         args.addr.unwrap_or(default_addr)
     } else {

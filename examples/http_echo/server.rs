@@ -3,21 +3,39 @@
 //! parsed with `httparse`.
 //!
 //! Limits, so that one bad client cannot hurt the server (each has a test in
-//! `tests/http_limits.rs`):
+//! `tests/http_limits.rs`, and `tests/http_soak.rs` runs them all at once):
 //! - a request head larger than [`Limits::max_head`] (8 KiB), or with more than
 //!   [`MAX_HEADERS`] headers: `431` and close;
 //! - a body larger than [`Limits::max_body`] (1 MiB): `413` and close;
 //! - a request `httparse` rejects, or a bad `Content-Length`: `400` and close;
 //!   `Transfer-Encoding` (chunked bodies): `501` and close;
-//! - no bytes from the client for [`Limits::idle`] (30 s): the connection is closed.
+//! - no bytes from the client for [`Limits::idle`] (30 s): the connection is closed;
+//! - a request head not whole [`Limits::header`] (10 s) after its first byte arrived (Go's
+//!   `ReadHeaderTimeout`; slowloris): closed without a response. Before a request's first
+//!   byte only the idle timeout applies;
+//! - a response not written within [`Limits::write`] (30 s) of the moment the write first had
+//!   to wait (a client that sends and never reads): closed.
+//!
+//! Memory: each connection starts with a 16 KiB read buffer and a 16 KiB output buffer. A
+//! large message grows them to its size; once it is consumed (read buffer) or written (output
+//! buffer) a buffer above 64 KiB goes back to 16 KiB, so an idle keep-alive connection never
+//! keeps the memory of its largest message. A partial read (a slow client) never grows the
+//! read buffer: a read is offered at least [`MIN_READ`] free bytes, and a head fits.
 //!
 //! After a refusal the server shuts its write half and drains the client for up to
 //! [`LINGER`] before closing, so the client reads the error instead of a reset.
 //!
+//! An `accept` error (EMFILE, ...) is logged with the delay before the next attempt, which
+//! doubles from 5 ms to 1 s and starts over after a success ([`AcceptBackoff`], Go's
+//! `Server.Serve`): under a lasting EMFILE that is one line per second, not a flood.
+//!
+//! `Connection` is read as a token list (`keep-alive, close` closes).
+//!
 //! Responses to all the complete requests found in one read are written with one
-//! `write_all` (a pipelining client gets one segment back, not one per request). The idle
-//! timer is armed once per connection and moved only when it fires early (it compares with
-//! the time of the last read), so a request costs no timer operation.
+//! write (a pipelining client gets one segment back, not one per request). The connection's
+//! one timer is armed once and moved lazily: only when it fires before the deadline in force
+//! (which it compares with the clock), or when a nearer deadline is needed (the head and
+//! write deadlines), so a request on a healthy connection costs no timer operation.
 //!
 //! Generic over the runtime through [`Rt`](crate::rt::Rt); shared by `examples/http_echo`,
 //! `benches/http.rs` and `tests/http_limits.rs`.
@@ -37,15 +55,15 @@ pub const MAX_HEADERS: usize = 64;
 /// The smallest free space a read is offered, and the buffer's starting size: 16 KiB holds
 /// hundreds of pipelined small requests, and a 1 MiB body arrives in 64 reads at most.
 pub const READ_CHUNK: usize = 16 * 1024;
-/// After a large request, a buffer bigger than this is given back once it is empty.
+/// After a large message, a buffer bigger than this goes back to its base size.
 const SHRINK_ABOVE: usize = 64 * 1024;
+/// The least free space a read is offered (the read buffer grows only when a message needs
+/// more room than it has, never for a partial read).
+pub const MIN_READ: usize = 4 * 1024;
 /// After refusing a request, the server shuts its write half and reads (and drops) what the
 /// client still sends for this long, so that its close does not reset the connection before
 /// the client has read the error (Go's `rstAvoidanceDelay`, also 500 ms).
 const LINGER: Duration = Duration::from_millis(500);
-/// Wait after an `accept` error (EMFILE, ...) before trying again, as Go's `net/http` does
-/// (it starts at 5 ms and doubles; one fixed step is enough here).
-const ACCEPT_BACKOFF: Duration = Duration::from_millis(10);
 
 /// The server's limits.
 #[derive(Clone, Debug)]
@@ -56,6 +74,30 @@ pub struct Limits {
     pub max_body: usize,
     /// A connection that sends nothing for this long is closed.
     pub idle: Duration,
+    /// A request head (request line and headers) must arrive whole within this long of its
+    /// first byte (Go's `ReadHeaderTimeout`), or the connection is closed.
+    pub header: Duration,
+    /// A response must be written within this long (a client that stops reading is closed).
+    pub write: Duration,
+}
+
+impl Limits {
+    /// Every limit must be positive: `InvalidInput` naming the setting otherwise.
+    pub fn check(&self) -> io::Result<()> {
+        for (value, name) in [
+            (self.idle, "idle timeout (--idle-timeout-ms)"),
+            (self.header, "header timeout (--header-timeout-ms)"),
+            (self.write, "write timeout (--write-timeout-ms)"),
+        ] {
+            if value.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("http_echo: the {name} must be longer than 0"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for Limits {
@@ -64,19 +106,54 @@ impl Default for Limits {
             max_head: 8 * 1024,
             max_body: 1024 * 1024,
             idle: Duration::from_secs(30),
+            header: Duration::from_secs(10),
+            write: Duration::from_secs(30),
         }
+    }
+}
+
+/// How long `serve` waits after an `accept` error (EMFILE, ...) before trying again: 5 ms,
+/// doubling up to 1 s, back to 5 ms after an accept succeeds (Go's `net/http` `Server.Serve`).
+#[derive(Debug, Default)]
+pub struct AcceptBackoff {
+    /// The last delay; `None` after a success.
+    last: Option<Duration>,
+}
+
+impl AcceptBackoff {
+    /// The first delay.
+    const FIRST: Duration = Duration::from_millis(5);
+    /// The longest delay.
+    const MAX: Duration = Duration::from_secs(1);
+
+    /// The delay before the next attempt, after one more error.
+    pub fn next_delay(&mut self) -> Duration {
+        let next = self.last.map_or(Self::FIRST, |d| (d * 2).min(Self::MAX));
+        self.last = Some(next);
+        next
+    }
+
+    /// An accept succeeded.
+    pub fn reset(&mut self) {
+        self.last = None;
     }
 }
 
 /// Accepts connections forever, one task each.
 pub async fn serve<R: Rt>(listener: R::Listener, limits: Limits) -> io::Result<()> {
+    limits.check()?;
     let limits = Arc::new(limits);
+    let mut backoff = AcceptBackoff::default();
     loop {
         let conn = match R::accept(&listener).await {
-            Ok(conn) => conn,
+            Ok(conn) => {
+                backoff.reset();
+                conn
+            }
             Err(e) => {
-                eprintln!("http_echo: accept: {e}");
-                R::timer(Instant::now() + ACCEPT_BACKOFF).await;
+                let delay = backoff.next_delay();
+                eprintln!("http_echo: accept: {e}; retrying in {delay:?}");
+                R::timer(Instant::now() + delay).await;
                 continue;
             }
         };
@@ -107,34 +184,46 @@ impl Default for InBuf {
 }
 
 impl InBuf {
+    /// The bytes of memory the buffer holds.
+    pub fn capacity(&self) -> usize {
+        self.data.capacity()
+    }
+
     /// The bytes read and not consumed yet.
     pub fn filled(&self) -> &[u8] {
         &self.data[self.start..self.end]
     }
 
-    /// Drops the first `n` filled bytes.
+    /// Drops the first `n` filled bytes. A buffer grown past [`SHRINK_ABOVE`] goes back to
+    /// [`READ_CHUNK`] once what is left fits in half of that (the start of the next pipelined
+    /// request, usually).
     pub fn consume(&mut self, n: usize) {
         self.start += n;
         debug_assert!(self.start <= self.end);
-        if self.start == self.end {
-            self.start = 0;
-            self.end = 0;
-            if self.data.len() > SHRINK_ABOVE {
-                self.data.truncate(READ_CHUNK);
-                self.data.shrink_to_fit();
-            }
+        let left = self.end - self.start;
+        if self.data.capacity() > SHRINK_ABOVE && left <= READ_CHUNK / 2 {
+            let mut small = vec![0; READ_CHUNK];
+            small[..left].copy_from_slice(&self.data[self.start..self.end]);
+            self.data = small;
+            (self.start, self.end) = (0, left);
+        } else if left == 0 {
+            (self.start, self.end) = (0, 0);
         }
     }
 
-    /// Free space to read into: at least [`READ_CHUNK`], and enough for `need` filled bytes.
+    /// Free space to read into: at least [`MIN_READ`], and enough for `need` filled bytes.
+    /// Grows the buffer only when that cannot be had by moving the filled bytes to the front.
     fn spare(&mut self, need: usize) -> &mut [u8] {
-        let want = need.max(self.end - self.start + READ_CHUNK);
-        if self.data.len() - self.start < want || self.data.len() - self.end < READ_CHUNK {
+        let filled = self.end - self.start;
+        let want = need.max(filled + MIN_READ);
+        if self.data.len() - self.start < want || self.data.len() - self.end < MIN_READ {
             self.data.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
+            (self.start, self.end) = (0, filled);
             if self.data.len() < want {
-                self.data.resize(want, 0);
+                // Room for the whole message and one more read, in one allocation.
+                let size = want.max(need + MIN_READ);
+                self.data.reserve_exact(size - self.data.len());
+                self.data.resize(size, 0);
             }
         }
         &mut self.data[self.end..]
@@ -147,24 +236,20 @@ impl InBuf {
         Ok(n)
     }
 
-    /// Reads once from `io` unless nothing arrives by `deadline`: `Ok(None)` then. `timer`
-    /// is moved only when it fires before the deadline.
-    async fn read_idle<T: AsyncRead + Unpin>(
+    /// Reads once from `io` unless nothing arrives by `deadline`: `Ok(None)` then.
+    async fn read_by<T: AsyncRead + Unpin>(
         &mut self,
         io: &mut T,
         need: usize,
-        timer: &mut impl IdleTimer,
+        timer: &mut Deadline<impl IdleTimer>,
         deadline: Instant,
     ) -> io::Result<Option<usize>> {
         let spare = self.spare(need);
         let n = poll_fn(|cx| {
             // The timer first, so that a task waiting here is parked on the read last (its
             // wait reason in a gosched task dump is "IO wait", not "sleep").
-            while Pin::new(&mut *timer).poll(cx).is_ready() {
-                if Instant::now() >= deadline {
-                    return Poll::Ready(Ok(None));
-                }
-                timer.reset(deadline);
+            if timer.poll_passed(cx, deadline).is_ready() {
+                return Poll::Ready(Ok(None));
             }
             Pin::new(&mut *io).poll_read(cx, spare).map(|r| r.map(Some))
         })
@@ -174,6 +259,65 @@ impl InBuf {
         }
         Ok(n)
     }
+}
+
+/// A connection's one timer and the instant it is set for. It is moved lazily: to a nearer
+/// deadline at once, to a later one only when it fires early.
+struct Deadline<T> {
+    timer: T,
+    at: Instant,
+}
+
+impl<T: IdleTimer> Deadline<T> {
+    fn new(timer: T, at: Instant) -> Deadline<T> {
+        Deadline { timer, at }
+    }
+
+    /// Ready once `deadline` has passed; otherwise the task is woken by then at the latest.
+    fn poll_passed(&mut self, cx: &mut std::task::Context<'_>, deadline: Instant) -> Poll<()> {
+        if self.at > deadline {
+            self.move_to(deadline);
+        }
+        while Pin::new(&mut self.timer).poll(cx).is_ready() {
+            if Instant::now() >= deadline {
+                return Poll::Ready(());
+            }
+            self.move_to(deadline);
+        }
+        Poll::Pending
+    }
+
+    fn move_to(&mut self, deadline: Instant) {
+        self.timer.reset(deadline);
+        self.at = deadline;
+    }
+}
+
+/// Writes all of `data` unless the write has to wait for longer than `limit` in all (counted
+/// from the first time it waits): `Ok(false)` then.
+async fn write_by<T: AsyncWrite + Unpin>(
+    io: &mut T,
+    mut data: &[u8],
+    timer: &mut Deadline<impl IdleTimer>,
+    limit: Duration,
+) -> io::Result<bool> {
+    let mut deadline = None;
+    poll_fn(|cx| {
+        while !data.is_empty() {
+            match Pin::new(&mut *io).poll_write(cx, data) {
+                Poll::Ready(Ok(0)) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Poll::Ready(Ok(n)) => data = &data[n..],
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    // The clock is read only when a write has to wait.
+                    let deadline = *deadline.get_or_insert_with(|| Instant::now() + limit);
+                    return timer.poll_passed(cx, deadline).map(|()| Ok(false));
+                }
+            }
+        }
+        Poll::Ready(Ok(true))
+    })
+    .await
 }
 
 /// What the front of the buffer holds.
@@ -192,11 +336,14 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
     let mut buf = InBuf::default();
     let mut out = Vec::with_capacity(READ_CHUNK);
     let mut last_active = Instant::now();
-    let mut timer = R::timer(last_active + limits.idle);
+    let mut timer = Deadline::new(R::timer(last_active + limits.idle), last_active + limits.idle);
+    // When the first byte of an unfinished request head arrived (at the latest).
+    let mut head_started: Option<Instant> = None;
     loop {
         let mut need = 0;
         let mut close = false;
         let mut refused = false;
+        let mut in_head = false;
         while !buf.filled().is_empty() && !close {
             match handle(buf.filled(), limits, &mut out) {
                 Parsed::Done { len, close: c } => {
@@ -205,6 +352,8 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
                 }
                 Parsed::Partial { need: n } => {
                     need = n;
+                    // `need` is known once the head is whole (only the body is missing).
+                    in_head = n == 0;
                     break;
                 }
                 Parsed::Reject(status) => {
@@ -214,8 +363,15 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
             }
         }
         if !out.is_empty() {
-            io.write_all(&out).await?;
-            out.clear();
+            if !write_by(&mut io, &out, &mut timer, limits.write).await? {
+                // The client does not read: give up on it (and on its buffers).
+                return Ok(());
+            }
+            if out.capacity() > SHRINK_ABOVE {
+                out = Vec::with_capacity(READ_CHUNK);
+            } else {
+                out.clear();
+            }
         }
         if refused {
             return linger(&mut io, &mut buf, &mut timer).await;
@@ -223,8 +379,15 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
         if close {
             return io.close().await;
         }
-        let deadline = last_active + limits.idle;
-        match buf.read_idle(&mut io, need, &mut timer, deadline).await? {
+        let mut deadline = last_active + limits.idle;
+        if in_head {
+            // Its bytes arrived at the last read or before.
+            let started = *head_started.get_or_insert(last_active);
+            deadline = deadline.min(started + limits.header);
+        } else {
+            head_started = None;
+        }
+        match buf.read_by(&mut io, need, &mut timer, deadline).await? {
             None | Some(0) => return Ok(()),
             Some(_) => last_active = Instant::now(),
         }
@@ -236,12 +399,11 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
 async fn linger<T: AsyncRead + AsyncWrite + Unpin>(
     io: &mut T,
     buf: &mut InBuf,
-    timer: &mut impl IdleTimer,
+    timer: &mut Deadline<impl IdleTimer>,
 ) -> io::Result<()> {
     io.close().await?;
     let deadline = Instant::now() + LINGER;
-    timer.reset(deadline);
-    while let Some(n) = buf.read_idle(io, 0, timer, deadline).await? {
+    while let Some(n) = buf.read_by(io, 0, timer, deadline).await? {
         if n == 0 {
             break;
         }
@@ -309,6 +471,7 @@ impl Head {
     fn from_request(req: &httparse::Request<'_, '_>) -> Result<Head, u16> {
         // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 closes it unless told.
         let mut close = req.version != Some(1);
+        let (mut said_close, mut said_keep_alive) = (false, false);
         let mut body_len: Option<usize> = None;
         for h in req.headers.iter() {
             if h.name.eq_ignore_ascii_case("content-length") {
@@ -325,12 +488,21 @@ impl Head {
             } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
                 return Err(501);
             } else if h.name.eq_ignore_ascii_case("connection") {
-                if h.value.eq_ignore_ascii_case(b"close") {
-                    close = true;
-                } else if h.value.eq_ignore_ascii_case(b"keep-alive") {
-                    close = false;
+                // A token list (RFC 9110 §7.6.1), over any number of headers.
+                for token in h.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
+                    if token.eq_ignore_ascii_case(b"close") {
+                        said_close = true;
+                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                        said_keep_alive = true;
+                    }
                 }
             }
+        }
+        // `close` wins over `keep-alive` (RFC 9112 §9.6).
+        if said_close {
+            close = true;
+        } else if said_keep_alive {
+            close = false;
         }
         Ok(Head {
             body_len: body_len.unwrap_or(0),

@@ -21,7 +21,7 @@ pub use registration::Registration;
 use record::{ERROR, IoRecord, READ_CLOSED, READABLE, SHUTDOWN, WRITABLE, WRITE_CLOSED};
 use std::io;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::task::Waker;
 use std::time::Duration;
 
@@ -44,31 +44,52 @@ struct Slot {
 struct Slab {
     slots: Vec<Slot>,
     free: Vec<usize>,
+    /// Set by `shutdown`.
+    closed: bool,
 }
 
 struct PollState {
-    poll: mio::Poll,
+    /// `None` once the runtime shut down (the epoll fd is closed).
+    poll: Option<mio::Poll>,
     events: mio::Events,
+}
+
+/// The poller's other two fds: a clone of the epoll fd to register with, and the eventfd that
+/// breaks a blocking poll.
+struct Fds {
+    registry: mio::Registry,
+    waker: mio::Waker,
 }
 
 /// # Fields
 /// - `state`: the `mio::Poll`; whoever polls holds the lock (non-blocking pollers only try it).
-/// - `registry`: registers sources without the lock.
-/// - `slab`: token → record; locked to register, release, and once per batch of events.
+/// - `fds`: registers sources and breaks polls; read-locked for each (a system call anyway),
+///   write-locked once, by `close`.
+/// - `slab`: token → record; locked to register, release, and once per batch of events. Its
+///   `closed` flag is set at shutdown: no registration succeeds after it.
 /// - `sources`: registered sources (Go's `netpollAnyWaiters`, coarser).
 /// - `blocking`: an M is in the blocking poll (Go's `sched.lastpoll == 0`). Taken by CAS.
 /// - `poll_until`: when that poll times out by itself, in ns since the runtime started
 ///   (`u64::MAX`: never); a timer added before it breaks the poll.
 /// - `last_poll`: when the poller last ran (`clock::precise_now_ns`), for sysmon.
+///
+/// # Shutdown
+/// `shutdown` closes the slab and wakes every waiting task with an error; `close`, once no M
+/// is left to poll, closes the three fds, so a `Handle` that outlives its runtime does not
+/// keep them open.
 pub(crate) struct Poller {
     state: Mutex<PollState>,
-    registry: mio::Registry,
-    waker: mio::Waker,
+    fds: RwLock<Option<Fds>>,
     slab: Mutex<Slab>,
     sources: AtomicUsize,
     pub(crate) blocking: AtomicBool,
     pub(crate) poll_until: AtomicU64,
     pub(crate) last_poll: AtomicU64,
+}
+
+/// The error of I/O registered after the runtime shut down.
+fn shut_down_error() -> io::Error {
+    io::Error::other("gosched: cannot register the I/O source: its runtime has shut down")
 }
 
 impl Poller {
@@ -78,17 +99,20 @@ impl Poller {
         let waker = mio::Waker::new(poll.registry(), WAKE_TOKEN)?;
         Ok(Poller {
             state: Mutex::new(PollState {
-                poll,
+                poll: Some(poll),
                 events: mio::Events::with_capacity(EVENTS_CAPACITY),
             }),
-            registry,
-            waker,
+            fds: RwLock::new(Some(Fds { registry, waker })),
             slab: Mutex::new(Slab::default()),
             sources: AtomicUsize::new(0),
             blocking: AtomicBool::new(false),
             poll_until: AtomicU64::new(NOT_POLLING),
             last_poll: AtomicU64::new(0),
         })
+    }
+
+    fn fds(&self) -> std::sync::RwLockReadGuard<'_, Option<Fds>> {
+        self.fds.read().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Whether any source is registered (else a non-blocking poll cannot find anything).
@@ -104,6 +128,11 @@ impl Poller {
         let record = Arc::new(IoRecord::new());
         let token = {
             let mut slab = self.slab.lock().unwrap_or_else(|e| e.into_inner());
+            if slab.closed {
+                // Checked under the slab lock, which `shutdown` holds to set it: a record
+                // inserted before is in the slab it then sweeps, so its waiters get the error.
+                return Err(shut_down_error());
+            }
             let index = match slab.free.pop() {
                 Some(i) => i,
                 None => {
@@ -121,7 +150,11 @@ impl Poller {
             slot.record = Some(record.clone());
             mio::Token((slot.generation << INDEX_BITS) | index)
         };
-        if let Err(e) = self.registry.register(source, token, interest) {
+        let registered = match &*self.fds() {
+            Some(fds) => fds.registry.register(source, token, interest),
+            None => Err(shut_down_error()),
+        };
+        if let Err(e) = registered {
             self.free_slot(token);
             return Err(e);
         }
@@ -129,8 +162,12 @@ impl Poller {
         Ok((record, token))
     }
 
+    /// After `close` the epoll fd is gone, and with it every registration: nothing to undo.
     fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
-        self.registry.deregister(source)
+        match &*self.fds() {
+            Some(fds) => fds.registry.deregister(source),
+            None => Ok(()),
+        }
     }
 
     /// The registration is dropped: free its slot and wake anyone still waiting on it (with an
@@ -169,6 +206,10 @@ impl Poller {
             }
         };
         let PollState { poll, events } = &mut *state;
+        let Some(poll) = poll else {
+            // Closed: the runtime is gone and so is every source.
+            return Some(0);
+        };
         if let Err(e) = poll.poll(events, timeout) {
             if e.kind() != io::ErrorKind::Interrupted {
                 eprintln!("gosched: netpoll failed: {e}");
@@ -204,15 +245,19 @@ impl Poller {
 
     /// Go's `netpollBreak`: makes a blocking poll return now.
     pub(crate) fn break_poll(&self) {
-        if let Err(e) = self.waker.wake() {
-            eprintln!("gosched: cannot break the netpoller: {e}");
+        if let Some(fds) = &*self.fds() {
+            if let Err(e) = fds.waker.wake() {
+                eprintln!("gosched: cannot break the netpoller: {e}");
+            }
         }
     }
 
-    /// Shutdown: every waiting task is woken with an error.
+    /// Shutdown: no registration succeeds from now on, and every waiting task is woken with
+    /// an error.
     pub(crate) fn shutdown(&self) {
         let records: Vec<Arc<IoRecord>> = {
-            let slab = self.slab.lock().unwrap_or_else(|e| e.into_inner());
+            let mut slab = self.slab.lock().unwrap_or_else(|e| e.into_inner());
+            slab.closed = true;
             slab.slots.iter().filter_map(|s| s.record.clone()).collect()
         };
         let mut wake = Vec::new();
@@ -221,6 +266,16 @@ impl Poller {
         }
         wake.into_iter().for_each(Waker::wake);
         self.break_poll();
+    }
+
+    /// Closes the poller's fds. Called by the runtime's shutdown after its Ms were joined; if
+    /// a thread left behind (`shutdown_timeout`) still holds the poll, its epoll fd closes
+    /// with the runtime's last reference instead.
+    pub(crate) fn close(&self) {
+        *self.fds.write().unwrap_or_else(|e| e.into_inner()) = None;
+        if let Ok(mut state) = self.state.try_lock() {
+            state.poll = None;
+        }
     }
 }
 

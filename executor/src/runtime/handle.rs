@@ -10,6 +10,23 @@ use std::panic::Location;
 
 /// A cloneable reference to a runtime: spawn on it from any thread, read its metrics.
 ///
+/// # After the runtime is dropped
+/// A `Handle` may outlive its `Runtime`; it then keeps only the runtime's bookkeeping (no
+/// thread, no fd). `spawn` and `spawn_blocking` give a `JoinHandle` that resolves at once to
+/// a cancelled [`JoinError`](crate::task::JoinError) saying the runtime shut down; a timer
+/// polled in `block_on` panics saying so; registering a socket is an `io::Error` naming the
+/// shutdown. Nothing waits forever.
+///
+/// ```
+/// use gosched_executor::runtime::Runtime;
+///
+/// let rt = Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// drop(rt);
+/// let err = handle.block_on(handle.spawn(async { 1 })).unwrap_err();
+/// assert!(err.is_cancelled() && err.to_string().contains("shut down"));
+/// ```
+///
 /// # Examples
 /// ```
 /// use gosched_executor::runtime::{Handle, Runtime};

@@ -16,3 +16,25 @@ pub use rt::Runtime;
 
 pub(crate) use block_on::block_on;
 pub(crate) use builder::Config;
+
+/// How many runtimes' state is still allocated in this process: each `Runtime` counts from
+/// its build until it is dropped and the last `Handle`, task, timer and socket of it is gone.
+/// A leak check for tests (the count is back where it started once every runtime a test built
+/// was dropped, together with its handles).
+///
+/// # Examples
+/// ```
+/// use gosched_executor::runtime::{Runtime, live_runtimes};
+///
+/// let before = live_runtimes();
+/// let rt = Runtime::new().unwrap();
+/// assert!(live_runtimes() >= 1);
+/// rt.block_on(async {
+///     gosched_executor::spawn(gosched_executor::time::sleep(std::time::Duration::from_secs(3600)));
+/// });
+/// drop(rt); // its sleeping task and timer go with it
+/// assert_eq!(live_runtimes(), before);
+/// ```
+pub fn live_runtimes() -> usize {
+    crate::sched::shared::live()
+}

@@ -1,4 +1,17 @@
 //! `Runtime`: owns the Ps, Ms, sysmon and the blocking pool; shuts them down on drop.
+//!
+//! # Shutdown
+//! Dropping the `Runtime` (or `shutdown_timeout`) stops the Ms and sysmon, drops every task's
+//! future, empties the timer heaps and closes the poller, so nothing of the runtime is left
+//! once the last `Handle` is gone: no thread, no fd, no `Arc` cycle (a timer's waker holds
+//! its task, which holds the runtime). A `Handle` used after that:
+//! - `spawn`/`spawn_blocking` return a `JoinHandle` that resolves at once to a cancelled
+//!   `JoinError` whose message says the runtime shut down;
+//! - a timer polled in `block_on` panics saying the runtime shut down (as tokio does), and a
+//!   `block_on` already waiting on a timer when the runtime is dropped wakes up with that panic;
+//! - registering a socket is an `io::Error` that names the shutdown, and a socket already
+//!   registered fails its next wait the same way;
+//! - `block_on` of a future that needs none of these still runs it. Nothing hangs.
 
 use super::{Builder, Config, Handle, Metrics, TaskInfo};
 use crate::loom::atomic::Ordering;
@@ -131,8 +144,15 @@ impl Runtime {
         for m in shared.all_ms() {
             m.exit();
         }
-        // Wakes the M blocked in the poller, and every task waiting on a socket.
+        // Wakes the M blocked in the poller, and every task waiting on a socket; no socket is
+        // registered from now on.
         shared.poller.shutdown();
+        // Empties the timer heaps (their wakers hold tasks, which hold `shared`: a cycle that
+        // would leak the runtime) and wakes a `block_on` sleeping on one; no timer is added
+        // from now on.
+        for p in shared.ps.iter() {
+            p.timers.close();
+        }
         if let Some(sysmon) = self.sysmon.take() {
             sysmon.stop();
         }
@@ -147,6 +167,9 @@ impl Runtime {
             }
         }
         shared.blocking.shutdown();
+        // The Ms are gone: nobody polls any more. A `Handle` that outlives the runtime keeps
+        // `shared`, but not the poller's fds.
+        shared.poller.close();
     }
 }
 

@@ -59,6 +59,7 @@ impl Shared {
     pub(crate) fn new(config: Config) -> std::io::Result<Arc<Shared>> {
         let n = config.maxprocs;
         let poller = crate::netpoll::Poller::new()?;
+        LIVE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Arc::new(Shared {
             ps: (0..n).map(P::new).collect(),
             global: GlobalQueue::new(),
@@ -194,6 +195,21 @@ impl Shared {
     /// Every M's shared half, cloned out of the lock.
     pub(crate) fn all_ms(&self) -> Vec<Arc<M>> {
         self.ms.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+/// `Shared`s alive in the process (`runtime::live_runtimes`). A plain std static: loom models
+/// never build a `Shared`.
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// How many runtimes' state is still allocated (see `runtime::live_runtimes`).
+pub(crate) fn live() -> usize {
+    LIVE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
 

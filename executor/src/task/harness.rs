@@ -74,7 +74,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
     fn poll(self) {
         match self.header().state.transition_to_running() {
             TransitionToRunning::Success => {}
-            TransitionToRunning::Cancelled => return self.cancel_and_complete(),
+            TransitionToRunning::Cancelled => return self.cancel_and_complete(false),
             TransitionToRunning::Failed => return,
             // SAFETY: the transition dropped the last reference.
             TransitionToRunning::Dealloc => return unsafe { dealloc::<F, S>(self.cell.cast()) },
@@ -94,7 +94,7 @@ impl<F: Future, S: Schedule> Harness<F, S> {
                     let task = unsafe { Notified::from_raw(self.cell.cast()) };
                     self.cell().scheduler.yield_now(task);
                 }
-                TransitionToIdle::Cancelled => self.cancel_and_complete(),
+                TransitionToIdle::Cancelled => self.cancel_and_complete(false),
             },
         }
     }
@@ -145,10 +145,16 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { self.set_stage(Stage::Finished(output)) };
     }
 
-    /// Drops the future of a cancelled task and completes it with a cancelled error.
-    fn cancel_and_complete(self) {
+    /// Drops the future of a cancelled task and completes it with a cancelled error (saying
+    /// the runtime shut down, when `shut_down`).
+    fn cancel_and_complete(self, shut_down: bool) {
         let id = self.header().id;
-        self.store_output(Err(JoinError::cancelled(id)));
+        let err = if shut_down {
+            JoinError::shut_down(id)
+        } else {
+            JoinError::cancelled(id)
+        };
+        self.store_output(Err(err));
         self.complete();
     }
 
@@ -323,7 +329,7 @@ unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         return;
     }
     if harness.header().state.transition_to_shutdown() {
-        harness.cancel_and_complete();
+        harness.cancel_and_complete(true);
     } else {
         // Running elsewhere (it sees CANCELLED when its poll returns) or already complete.
         // SAFETY: the caller's reference.

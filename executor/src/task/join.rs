@@ -190,6 +190,8 @@ pub struct JoinError {
 
 enum Repr {
     Cancelled,
+    /// Cancelled by its runtime's shutdown (or spawned after it).
+    ShutDown,
     /// The payload and, when it was a string, the message (captured at panic time).
     Panic(SyncPayload, Option<String>),
 }
@@ -209,6 +211,13 @@ impl JoinError {
         }
     }
 
+    pub(crate) fn shut_down(id: Id) -> JoinError {
+        JoinError {
+            id,
+            repr: Repr::ShutDown,
+        }
+    }
+
     pub(crate) fn panic(id: Id, payload: Box<dyn Any + Send + 'static>) -> JoinError {
         let msg = payload
             .downcast_ref::<&'static str>()
@@ -220,9 +229,9 @@ impl JoinError {
         }
     }
 
-    /// The task was aborted or its runtime shut down.
+    /// The task was aborted or its runtime shut down (the message says which).
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        matches!(self.repr, Repr::Cancelled | Repr::ShutDown)
     }
 
     /// The task panicked.
@@ -249,14 +258,14 @@ impl JoinError {
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             Repr::Panic(p, _) => Ok(p.0),
-            Repr::Cancelled => Err(self),
+            Repr::Cancelled | Repr::ShutDown => Err(self),
         }
     }
 
     fn panic_message(&self) -> Option<&str> {
         match &self.repr {
             Repr::Panic(_, msg) => msg.as_deref(),
-            Repr::Cancelled => None,
+            Repr::Cancelled | Repr::ShutDown => None,
         }
     }
 }
@@ -265,6 +274,7 @@ impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.repr, self.panic_message()) {
             (Repr::Cancelled, _) => write!(f, "task {} was cancelled", self.id),
+            (Repr::ShutDown, _) => write!(f, "task {} was cancelled because its runtime shut down", self.id),
             (Repr::Panic(..), Some(msg)) => write!(f, "task {} panicked with message {msg:?}", self.id),
             (Repr::Panic(..), None) => write!(f, "task {} panicked", self.id),
         }
@@ -275,6 +285,7 @@ impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.repr {
             Repr::Cancelled => write!(f, "JoinError::Cancelled({})", self.id),
+            Repr::ShutDown => write!(f, "JoinError::Cancelled({}, runtime shut down)", self.id),
             Repr::Panic(_, ref msg) => write!(f, "JoinError::Panic({}, {msg:?})", self.id),
         }
     }

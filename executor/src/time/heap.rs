@@ -3,7 +3,14 @@
 //! A timer is an `Arc<Entry>` shared by its `Sleep` and the heap. Dropping a `Sleep` only marks
 //! its entry cancelled (a "zombie", Go's word); zombies are skipped when they reach the top and
 //! swept out when they are more than a quarter of the heap, so a million short-lived timeouts
-//! do not grow memory.
+//! do not grow memory. A cancelled entry lets go of its waker at once, so a zombie keeps no
+//! task alive.
+//!
+//! At runtime shutdown `close` empties every heap and marks the entries `SHUT_DOWN` (their
+//! `Sleep`s then panic, or stay pending inside a task that is being cancelled), and no timer
+//! is added after it. Nothing in a heap outlives the runtime: an entry's waker holds its task,
+//! whose scheduler holds the runtime, which holds the heap — a cycle that would leak the
+//! runtime (its fds and memory) if the heap kept it.
 
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,6 +27,8 @@ pub(crate) const NO_TIMER: u64 = u64::MAX;
 const WAITING: u8 = 0;
 const FIRED: u8 = 1;
 const CANCELLED: u8 = 2;
+/// The runtime shut down before the timer fired (`Timers::close`).
+const SHUT_DOWN: u8 = 3;
 
 /// One armed timer.
 pub(crate) struct Entry {
@@ -44,11 +53,37 @@ impl Entry {
         self.waker.register(waker);
     }
 
-    /// Marks the entry cancelled; true if it was still waiting (so it is now a zombie).
+    /// Whether the runtime shut down before the entry fired.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        // Acquire: pairs with the Release in `shut_down`.
+        self.state.load(Ordering::Acquire) == SHUT_DOWN
+    }
+
+    /// Marks the entry cancelled and drops its waker; true if it was still waiting (so it is
+    /// now a zombie).
     pub(crate) fn cancel(&self) -> bool {
-        self.state
+        let cancelled = self
+            .state
             .compare_exchange(WAITING, CANCELLED, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok();
+        // Whatever the state, the waker is of no use any more; a zombie that kept it would keep
+        // its task (and the task's runtime) alive until swept.
+        drop(self.waker.take());
+        cancelled
+    }
+
+    /// The runtime shut down: marks a waiting entry and moves its waker to `wake` (a
+    /// `block_on` waiting on it then sees the shutdown instead of sleeping forever).
+    fn shut_down(&self, wake: &mut Vec<Waker>) {
+        if self
+            .state
+            .compare_exchange(WAITING, SHUT_DOWN, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
+        {
+            wake.extend(self.waker.take());
+        } else {
+            drop(self.waker.take());
+        }
     }
 
     /// Fires the entry; its waker goes to `wake`. False if it had been cancelled.
@@ -71,19 +106,51 @@ impl Entry {
 /// - `next_when`: the top's deadline (ns since the runtime started), read without the lock to
 ///   decide whether to take it (Go's `timer0When`).
 /// - `zombies`: cancelled entries still in the heap.
+/// - `closed`: under the lock; set by `close`, after which `add` fails.
 pub(crate) struct Timers {
-    heap: Mutex<Vec<(u64, Arc<Entry>)>>,
+    heap: Mutex<Heap>,
     next_when: AtomicU64,
     zombies: AtomicUsize,
 }
 
+struct Heap {
+    entries: Vec<(u64, Arc<Entry>)>,
+    closed: bool,
+}
+
+/// `Timers::add` after `Timers::close`: the runtime has shut down.
+#[derive(Debug)]
+pub(crate) struct Closed;
+
 impl Timers {
     pub(crate) fn new() -> Timers {
         Timers {
-            heap: Mutex::new(Vec::new()),
+            heap: Mutex::new(Heap {
+                entries: Vec::new(),
+                closed: false,
+            }),
             next_when: AtomicU64::new(NO_TIMER),
             zombies: AtomicUsize::new(0),
         }
+    }
+
+    /// Runtime shutdown: empties the heap, marks every waiting entry `SHUT_DOWN` and wakes its
+    /// waker (outside the lock); every later `add` fails.
+    pub(crate) fn close(&self) {
+        let entries = {
+            let mut heap = self.heap.lock().unwrap_or_else(|e| e.into_inner());
+            heap.closed = true;
+            self.next_when.store(NO_TIMER, Ordering::Release);
+            self.zombies.store(0, Ordering::Relaxed);
+            std::mem::take(&mut heap.entries)
+        };
+        let mut wake = Vec::new();
+        for (_, entry) in &entries {
+            entry.shut_down(&mut wake);
+        }
+        drop(entries);
+        // A woken task is dropped by its (shut-down) scheduler; a `block_on` thread wakes up.
+        wake.into_iter().for_each(Waker::wake);
     }
 
     /// The earliest deadline, or `NO_TIMER`.
@@ -93,22 +160,27 @@ impl Timers {
 
     /// Number of entries (zombies included), for scheddetail's `timerslen`.
     pub(crate) fn len(&self) -> usize {
-        self.heap.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.heap.lock().unwrap_or_else(|e| e.into_inner()).entries.len()
     }
 
-    /// Adds a timer firing at `when`; true if it is now the earliest.
-    pub(crate) fn add(&self, when: u64, entry: Arc<Entry>) -> bool {
-        let mut heap = self.heap.lock().unwrap_or_else(|e| e.into_inner());
+    /// Adds a timer firing at `when`; `Ok(true)` if it is now the earliest, `Err` after
+    /// `close`.
+    pub(crate) fn add(&self, when: u64, entry: Arc<Entry>) -> Result<bool, Closed> {
+        let mut guard = self.heap.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.closed {
+            return Err(Closed);
+        }
+        let heap = &mut guard.entries;
         let zombies = self.zombies.load(Ordering::Relaxed);
         if heap.len() >= ZOMBIE_MIN_HEAP && zombies * ZOMBIE_FRACTION > heap.len() {
-            self.sweep(&mut heap);
+            self.sweep(heap);
         }
         heap.push((when, entry));
         let i = heap.len() - 1;
-        sift_up(&mut heap, i);
+        sift_up(heap, i);
         let earliest = heap[0].0 == when;
         self.next_when.store(heap[0].0, Ordering::Release);
-        earliest
+        Ok(earliest)
     }
 
     /// A `Sleep` cancelled its entry: one more zombie.
@@ -122,7 +194,7 @@ impl Timers {
         if self.next_when() > now {
             return;
         }
-        let mut heap = if try_only {
+        let mut guard = if try_only {
             match self.heap.try_lock() {
                 Ok(h) => h,
                 Err(std::sync::TryLockError::WouldBlock) => return,
@@ -131,11 +203,12 @@ impl Timers {
         } else {
             self.heap.lock().unwrap_or_else(|e| e.into_inner())
         };
+        let heap = &mut guard.entries;
         while let Some(&(when, _)) = heap.first() {
             if when > now {
                 break;
             }
-            let (_, entry) = pop(&mut heap);
+            let (_, entry) = pop(heap);
             if !entry.fire(wake) {
                 self.zombies.fetch_sub(1, Ordering::Relaxed);
             }
@@ -200,7 +273,7 @@ mod tests {
         let whens = [50u64, 10, 40, 30, 20, 60, 5, 70, 15, 25];
         let entries: Vec<_> = whens.iter().map(|_| Arc::new(Entry::new())).collect();
         for (w, e) in whens.iter().zip(&entries) {
-            timers.add(*w, e.clone());
+            timers.add(*w, e.clone()).unwrap();
         }
         assert_eq!(timers.next_when(), 5);
         assert!(entries[2].cancel()); // 40
@@ -228,10 +301,38 @@ mod tests {
         let timers = Timers::new();
         for i in 0..10_000u64 {
             let e = Arc::new(Entry::new());
-            timers.add(1_000_000 + i, e.clone());
+            timers.add(1_000_000 + i, e.clone()).unwrap();
             assert!(e.cancel());
             timers.note_cancelled();
         }
         assert!(timers.len() < 200, "heap kept {} zombies", timers.len());
+    }
+
+    #[test]
+    fn close_empties_the_heap_and_refuses_new_timers() {
+        let timers = Timers::new();
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let woken = Arc::new(Count(AtomicUsize::new(0)));
+        let waiting = Arc::new(Entry::new());
+        waiting.register(&Waker::from(woken.clone()));
+        timers.add(10, waiting.clone()).unwrap();
+        let zombie = Arc::new(Entry::new());
+        timers.add(20, zombie.clone()).unwrap();
+        assert!(zombie.cancel());
+        timers.note_cancelled();
+        timers.close();
+        assert_eq!(timers.len(), 0);
+        assert_eq!(timers.next_when(), NO_TIMER);
+        assert!(waiting.is_shut_down() && !waiting.is_fired());
+        assert_eq!(woken.0.load(Ordering::SeqCst), 1);
+        // The entry let go of the waker: only the test's reference is left.
+        assert_eq!(Arc::strong_count(&woken), 1);
+        assert!(!zombie.is_shut_down());
+        assert!(timers.add(30, Arc::new(Entry::new())).is_err());
     }
 }

@@ -9,6 +9,12 @@
 //! A `Sleep` is not registered until its first `Pending` poll, so `timeout(d, ready_future)`
 //! costs no allocation and no lock.
 //!
+//! After the runtime shut down (its `Runtime` was dropped), a timer polled through a `Handle`
+//! that outlived it panics with a message that says so (tokio does the same), and a
+//! `block_on` waiting on a timer when the runtime is dropped wakes up with that panic: waiting
+//! would hang, since nothing runs the timers any more. The timer heaps are emptied at shutdown
+//! (heap.rs), so no timer keeps the runtime alive.
+//!
 //! # Examples
 //! ```
 //! use gosched_executor::time::{self, Duration, Instant};
@@ -114,6 +120,9 @@ impl Sleep {
             if a.entry.is_fired() {
                 return Poll::Ready(());
             }
+            if a.entry.is_shut_down() {
+                return shut_down(&a.shared);
+            }
             crate::task::set_current_wait(crate::task::WAIT_SLEEP);
             return Poll::Pending;
         }
@@ -130,13 +139,33 @@ impl Sleep {
         let p = crate::sched::context::current_p(&shared).unwrap_or(0);
         let entry = std::sync::Arc::new(Entry::new());
         entry.register(cx.waker());
-        if shared.ps[p].timers.add(when, entry.clone()) {
-            shared.timer_added(when);
+        match shared.ps[p].timers.add(when, entry.clone()) {
+            Ok(true) => shared.timer_added(when),
+            Ok(false) => {}
+            Err(heap::Closed) => return shut_down(&shared),
         }
         self.armed = Some(Armed { shared, p, entry });
         crate::task::set_current_wait(crate::task::WAIT_SLEEP);
         Poll::Pending
     }
+}
+
+/// A timer polled after its runtime shut down. On a worker of that runtime (a task still
+/// running while the runtime shuts down, which is about to cancel it) the timer just never
+/// fires; anywhere else (`Handle::block_on` on a dropped runtime) it panics, as tokio does:
+/// waiting would hang, since nobody runs the timers any more.
+#[track_caller]
+fn shut_down(shared: &Arc<Shared>) -> Poll<()> {
+    let own_worker =
+        crate::sched::context::with_worker(|cx| cx.is_some_and(|cx| Arc::ptr_eq(&cx.shared, shared)));
+    if own_worker {
+        return Poll::Pending;
+    }
+    panic!(
+        "gosched: a timer (sleep, timeout or interval) was polled after its runtime shut down \
+         (the Runtime was dropped); nothing will ever fire it. Keep the Runtime alive while \
+         its Handles use timers"
+    )
 }
 
 impl Future for Sleep {
