@@ -432,3 +432,10 @@ fn http_echo_server_only_drains_on_sigterm_and_prints_its_final_metrics() {
     let status = wait_or_kill(&mut server.0).expect("still running after the drain");
     assert!(status.success(), "exit status {status}");
 }
+
+#[test]
+fn debugging_counts_the_two_slow_polls() {
+    let out = run("debugging", &["0"]);
+    assert!(out.contains("slow polls: 2;"), "{out}");
+    assert!(out.contains("flight recorder snapshot: "), "{out}");
+}

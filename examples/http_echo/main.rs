@@ -111,6 +111,16 @@ fn main() -> std::io::Result<()> {
                 "metrics: steals={} handoffs={} netpoll_wakeups={} preemptions={}",
                 m.steals_total, m.handoffs_total, m.netpoll_wakeups_total, m.preemptions_total
             );
+            // poll_duration is recorded only with GOSCHED_DEBUG=slowpoll=MS (or the recorder).
+            let (s, p) = (&m.sched_latency, &m.poll_duration);
+            println!(
+                "scheduler: sched_latency p50 {:?} p99 {:?}, poll_duration p50 {:?} p99 {:?} ({} polls timed)",
+                s.quantile(0.5),
+                s.quantile(0.99),
+                p.quantile(0.5),
+                p.quantile(0.99),
+                p.count()
+            );
             report
         }
         RuntimeKind::Tokio => {

@@ -267,6 +267,7 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
                     && m.kernel_runnable() != Some(true);
                 w.cpu = cpu;
                 w.cpu_at = now;
+                crate::trace::poll::sysmon_sample(m, seq, w.blocked);
             }
             let stuck = now.duration_since(w.poll_since);
             let retake_now = if w.blocked {
@@ -275,11 +276,16 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
                 // Computing: asked to yield in an earlier round and still in the same poll.
                 w.preempt_sent
             };
-            if retake_now && has_work(shared, pid, m) && shared.retake_and_handoff(pid, seq, m) {
-                m.preempt.store(true, Ordering::Relaxed);
-                w.seq = None;
-                acted = true;
-                continue;
+            if retake_now && has_work(shared, pid, m) {
+                // Before the CAS, which publishes it to the stuck M (trace/poll.rs).
+                let start = shared.instant_to_ns(w.poll_since);
+                crate::trace::poll::sysmon_retaking(m, seq, w.blocked, start);
+                if shared.retake_and_handoff(pid, seq, m) {
+                    m.preempt.store(true, Ordering::Relaxed);
+                    w.seq = None;
+                    acted = true;
+                    continue;
+                }
             }
         }
         // Queued work behind an M that stopped polling: wake another M to steal it.

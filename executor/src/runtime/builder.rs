@@ -31,6 +31,12 @@ pub(crate) struct Config {
     pub(crate) scheddetail: bool,
     /// Where to write the trace (`GOSCHED_TRACE`, `Builder::trace_path`).
     pub(crate) trace: Option<std::path::PathBuf>,
+    /// Report polls this long (`Builder::slow_poll_threshold`, `GOSCHED_DEBUG=slowpoll=MS`).
+    pub(crate) slow_poll: Option<Duration>,
+    /// Keep the trace rings without a trace path (`Builder::flight_recorder`).
+    pub(crate) flight_recorder: bool,
+    /// Dump and exit 2 on SIGQUIT (`GOSCHED_DEBUG=sigquit=1`).
+    pub(crate) sigquit: bool,
     pub(crate) on_thread_start: Option<Hook>,
     pub(crate) on_thread_stop: Option<Hook>,
 }
@@ -69,6 +75,8 @@ pub struct Builder {
     sysmon: Option<bool>,
     schedtrace: Option<Duration>,
     trace: Option<std::path::PathBuf>,
+    slow_poll: Option<Duration>,
+    flight_recorder: Option<bool>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
 }
@@ -150,6 +158,63 @@ impl Builder {
         self
     }
 
+    /// Reports every poll that runs at least `d` (as `GOSCHED_DEBUG=slowpoll=MS`): one line on
+    /// stderr naming the task, where it was spawned, how long the poll ran, whether it was
+    /// blocked in the kernel or computing (sysmon's CPU-clock rule) and whether sysmon handed
+    /// its P to another thread, at most 10 lines in any second. Counted in
+    /// `Metrics::slow_polls_total`, and per task in the dump. With a threshold set, each M
+    /// reads the clock around every poll, and `Metrics::poll_duration` is recorded.
+    /// Default: off; 0 is an error.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::Builder;
+    /// use std::time::Duration;
+    ///
+    /// let rt = Builder::new().slow_poll_threshold(Duration::from_millis(20)).build().unwrap();
+    /// rt.block_on(rt.spawn(async {
+    ///     // stderr: "gosched: slow poll: task 1 spawned at <this file>:<line>:<col> ran 30.1 ms
+    ///     // in one poll (blocked in the kernel)"
+    ///     std::thread::sleep(Duration::from_millis(30));
+    /// }))
+    /// .unwrap();
+    /// // Counted when the poll ends, which is just after the task woke `block_on`.
+    /// while rt.metrics().slow_polls_total == 0 {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    /// }
+    /// assert_eq!(rt.metrics().slow_polls_total, 1);
+    ///
+    /// let err = Builder::new().slow_poll_threshold(Duration::ZERO).build().unwrap_err();
+    /// assert!(err.to_string().contains("slow_poll_threshold"));
+    /// ```
+    pub fn slow_poll_threshold(mut self, d: Duration) -> Self {
+        self.slow_poll = Some(d);
+        self
+    }
+
+    /// Keeps every M's ring of recent trace events (the newest 65536 per M) even without
+    /// `GOSCHED_TRACE`, so [`Handle::write_trace`](super::Handle::write_trace) can write what
+    /// just happened at any moment (Go's `trace.FlightRecorder`). Costs two clock reads and
+    /// an uncontended lock per poll. Default: off.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::Builder;
+    ///
+    /// let rt = Builder::new().flight_recorder(true).build().unwrap();
+    /// rt.block_on(rt.spawn(async {})).unwrap();
+    /// // The poll's event is recorded just after the task woke `block_on`: let it land.
+    /// std::thread::sleep(std::time::Duration::from_millis(50));
+    /// let path = std::env::temp_dir().join(format!("gosched-doc-{}.json", std::process::id()));
+    /// rt.write_trace(&path).unwrap();
+    /// assert!(std::fs::read_to_string(&path).unwrap().contains("\"ph\":\"X\""));
+    /// std::fs::remove_file(path).unwrap();
+    /// ```
+    pub fn flight_recorder(mut self, on: bool) -> Self {
+        self.flight_recorder = Some(on);
+        self
+    }
+
     /// Checks the settings and starts the runtime.
     pub fn build(self) -> io::Result<Runtime> {
         Runtime::from_config(self.config()?)
@@ -171,6 +236,9 @@ impl Builder {
         if self.schedtrace == Some(Duration::ZERO) {
             return Err(invalid("schedtrace interval must be longer than 0"));
         }
+        if self.slow_poll == Some(Duration::ZERO) {
+            return Err(invalid("slow_poll_threshold must be longer than 0"));
+        }
         Ok(Config {
             maxprocs,
             thread_name: self
@@ -181,9 +249,12 @@ impl Builder {
             blocking_keep_alive: self.blocking_keep_alive.unwrap_or(DEFAULT_BLOCKING_KEEP_ALIVE),
             preempt_slice: self.preempt_slice.unwrap_or(DEFAULT_PREEMPT_SLICE),
             sysmon: self.sysmon.unwrap_or(true),
-            schedtrace: self.schedtrace.or(env.schedtrace),
-            scheddetail: env.scheddetail,
+            schedtrace: self.schedtrace.or(env.debug.schedtrace),
+            scheddetail: env.debug.scheddetail,
             trace: self.trace.or(env.trace),
+            slow_poll: self.slow_poll.or(env.debug.slowpoll),
+            flight_recorder: self.flight_recorder.unwrap_or(false),
+            sigquit: env.debug.sigquit,
             on_thread_start: self.on_thread_start,
             on_thread_stop: self.on_thread_stop,
         })
@@ -194,9 +265,17 @@ impl Builder {
 #[derive(Default)]
 struct EnvSettings {
     maxprocs: Option<usize>,
-    schedtrace: Option<Duration>,
-    scheddetail: bool,
+    debug: DebugSettings,
     trace: Option<std::path::PathBuf>,
+}
+
+/// What `GOSCHED_DEBUG` says.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct DebugSettings {
+    pub(crate) schedtrace: Option<Duration>,
+    pub(crate) scheddetail: bool,
+    pub(crate) slowpoll: Option<Duration>,
+    pub(crate) sigquit: bool,
 }
 
 impl EnvSettings {
@@ -209,7 +288,7 @@ impl EnvSettings {
             env.trace = Some(v.into());
         }
         if let Some(v) = var("GOSCHED_DEBUG")? {
-            (env.schedtrace, env.scheddetail) = parse_debug(&v)?;
+            env.debug = parse_debug(&v)?;
         }
         Ok(env)
     }
@@ -235,10 +314,9 @@ pub(crate) fn parse_maxprocs(v: &str) -> io::Result<usize> {
     }
 }
 
-/// `schedtrace=MS[,scheddetail=1]`.
-pub(crate) fn parse_debug(v: &str) -> io::Result<(Option<Duration>, bool)> {
-    let mut schedtrace = None;
-    let mut scheddetail = false;
+/// `schedtrace=MS,scheddetail=1,slowpoll=MS,sigquit=1`, any subset in any order (0 is off).
+pub(crate) fn parse_debug(v: &str) -> io::Result<DebugSettings> {
+    let mut d = DebugSettings::default();
     for item in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let Some((key, value)) = item.split_once('=') else {
             return Err(invalid(&format!("GOSCHED_DEBUG: {item:?} is not key=value")));
@@ -248,17 +326,20 @@ pub(crate) fn parse_debug(v: &str) -> io::Result<(Option<Duration>, bool)> {
                 "GOSCHED_DEBUG: {key}={value:?} is not a non-negative integer"
             ))
         })?;
+        let ms = (n > 0).then(|| Duration::from_millis(n));
         match key.trim() {
-            "schedtrace" => schedtrace = (n > 0).then(|| Duration::from_millis(n)),
-            "scheddetail" => scheddetail = n != 0,
+            "schedtrace" => d.schedtrace = ms,
+            "scheddetail" => d.scheddetail = n != 0,
+            "slowpoll" => d.slowpoll = ms,
+            "sigquit" => d.sigquit = n != 0,
             other => {
                 return Err(invalid(&format!(
-                    "GOSCHED_DEBUG: unknown key {other:?} (known: schedtrace, scheddetail)"
+                    "GOSCHED_DEBUG: unknown key {other:?} (known: schedtrace, scheddetail, slowpoll, sigquit)"
                 )));
             }
         }
     }
-    Ok((schedtrace, scheddetail))
+    Ok(d)
 }
 
 fn invalid(msg: &str) -> io::Error {
@@ -273,6 +354,8 @@ impl fmt::Debug for Builder {
             .field("max_blocking_threads", &self.max_blocking_threads)
             .field("preempt_slice", &self.preempt_slice)
             .field("sysmon", &self.sysmon)
+            .field("slow_poll_threshold", &self.slow_poll)
+            .field("flight_recorder", &self.flight_recorder)
             .finish_non_exhaustive()
     }
 }
@@ -293,16 +376,30 @@ mod tests {
 
     #[test]
     fn debug_env_values() {
+        let d = parse_debug("schedtrace=1000").unwrap();
         assert_eq!(
-            parse_debug("schedtrace=1000").unwrap(),
+            (d.schedtrace, d.scheddetail),
             (Some(Duration::from_secs(1)), false)
         );
+        let d = parse_debug("schedtrace=5,scheddetail=1").unwrap();
         assert_eq!(
-            parse_debug("schedtrace=5,scheddetail=1").unwrap(),
+            (d.schedtrace, d.scheddetail),
             (Some(Duration::from_millis(5)), true)
         );
-        assert_eq!(parse_debug("schedtrace=0").unwrap(), (None, false));
-        for bad in ["bogus=1", "schedtrace=x", "schedtrace", "scheddetail=-1"] {
+        assert_eq!(parse_debug("schedtrace=0").unwrap(), DebugSettings::default());
+        let d = parse_debug("slowpoll=50, sigquit=1").unwrap();
+        assert_eq!((d.slowpoll, d.sigquit), (Some(Duration::from_millis(50)), true));
+        assert_eq!(
+            parse_debug("slowpoll=0,sigquit=0").unwrap(),
+            DebugSettings::default()
+        );
+        for bad in [
+            "bogus=1",
+            "schedtrace=x",
+            "schedtrace",
+            "scheddetail=-1",
+            "slowpoll=1.5",
+        ] {
             let e = parse_debug(bad).unwrap_err();
             assert_eq!(e.kind(), io::ErrorKind::InvalidInput);
             assert!(e.to_string().contains("GOSCHED_DEBUG"), "{e}");

@@ -23,6 +23,11 @@ pub struct TaskInfo {
     pub age: Duration,
     /// How often it has been polled.
     pub polls: u64,
+    /// How many of its polls were slow: ran at least `slow_poll_threshold`, or had their P
+    /// retaken by sysmon.
+    pub slow_polls: u32,
+    /// The longest of its slow polls (zero when it had none).
+    pub longest_poll: Duration,
     /// A pinned task (`task::spawn_pinned`, `task::spawn_local`): it runs on a thread of its
     /// own (Go's "locked to thread").
     pub locked: bool,
@@ -125,6 +130,8 @@ impl TaskInfo {
             spawned_at: header.spawned_at,
             age: crate::clock::coarse_since(header.created),
             polls: u64::from(header.polls.load(std::sync::atomic::Ordering::Relaxed)),
+            slow_polls: 0,
+            longest_poll: Duration::ZERO,
             locked: header.locked,
         }
     }
@@ -139,23 +146,44 @@ impl fmt::Display for TaskInfo {
         if self.locked {
             f.write_str(", locked to thread")?;
         }
-        write!(
-            f,
-            ", {:.1?}, {} polls] spawned at {}",
-            self.age, self.polls, self.spawned_at
-        )
+        write!(f, ", {:.1?}, {} polls", self.age, self.polls)?;
+        write_slow(f, self)?;
+        write!(f, "] spawned at {}", self.spawned_at)
     }
+}
+
+/// `, 3 slow polls, longest 52.1ms` when the task had slow polls.
+fn write_slow(f: &mut impl fmt::Write, t: &TaskInfo) -> fmt::Result {
+    if t.slow_polls == 0 {
+        return Ok(());
+    }
+    write!(
+        f,
+        ", {} slow poll{}, longest {:.1?}",
+        t.slow_polls,
+        plural(t.slow_polls as usize),
+        t.longest_poll
+    )
 }
 
 pub(crate) fn dump(shared: &Shared) -> Vec<TaskInfo> {
     let mut out = Vec::with_capacity(shared.registry.len());
     shared.registry.for_each(|h| out.push(TaskInfo::of(h)));
+    let slow = shared.diag.task_table();
+    if !slow.is_empty() {
+        for t in &mut out {
+            if let Some(s) = slow.get(&t.id.as_u64()) {
+                t.slow_polls = s.count;
+                t.longest_poll = Duration::from_nanos(s.longest);
+            }
+        }
+    }
     out.sort_by_key(|t| t.id);
     out
 }
 
 /// Formats a dump like Go's goroutine dump: tasks grouped by spawn location, the biggest
-/// group first, each task with its state, wait reason, age and poll count.
+/// group first, each task with its state, wait reason, age, poll count and slow polls.
 ///
 /// # Examples
 /// ```
@@ -163,17 +191,16 @@ pub(crate) fn dump(shared: &Shared) -> Vec<TaskInfo> {
 /// for _ in 0..3 {
 ///     rt.spawn(std::future::pending::<()>());
 /// }
-/// let text = gosched_executor::runtime::format_dump(&rt.dump()).to_string();
+/// let text = gosched_executor::runtime::format_dump(&rt.dump());
 /// assert!(text.starts_with("3 tasks"), "{text}");
 /// assert!(text.contains("3 tasks spawned at "), "{text}");
 /// ```
-pub fn format_dump(tasks: &[TaskInfo]) -> DumpDisplay<'_> {
-    DumpDisplay(tasks)
+pub fn format_dump(tasks: &[TaskInfo]) -> String {
+    DumpDisplay(tasks).to_string()
 }
 
 /// The `Display` of a dump; see [`format_dump`].
-#[derive(Debug, Clone, Copy)]
-pub struct DumpDisplay<'a>(&'a [TaskInfo]);
+struct DumpDisplay<'a>(&'a [TaskInfo]);
 
 /// Tasks listed per group before "... and N more".
 const DUMP_PER_GROUP: usize = 20;
@@ -208,7 +235,9 @@ impl fmt::Display for DumpDisplay<'_> {
                     t.id,
                     t.wait_reason.map_or(t.state.to_string(), |r| r.to_string())
                 )?;
-                writeln!(f, ", {:.1?}, {} polls]", t.age, t.polls)?;
+                write!(f, ", {:.1?}, {} polls", t.age, t.polls)?;
+                write_slow(f, t)?;
+                writeln!(f, "]")?;
             }
             if group.len() > DUMP_PER_GROUP {
                 writeln!(f, "  ... and {} more", group.len() - DUMP_PER_GROUP)?;

@@ -106,6 +106,29 @@ impl Handle {
     pub fn dump(&self) -> Vec<TaskInfo> {
         super::dump::dump(&self.shared)
     }
+
+    /// Writes what the trace rings hold now (the newest 65536 events per worker thread) to
+    /// `path` as Chrome trace-event JSON, which Perfetto opens; recording goes on (Go's
+    /// `FlightRecorder.WriteTo`). Needs [`Builder::flight_recorder`](super::Builder::flight_recorder)
+    /// or `GOSCHED_TRACE`; without either it fails with `ErrorKind::Unsupported` naming them.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::Builder;
+    ///
+    /// let rt = Builder::new().flight_recorder(true).build().unwrap();
+    /// rt.block_on(async {
+    ///     gosched_executor::spawn(async {}).await.unwrap();
+    ///     let path = std::env::temp_dir().join(format!("gosched-wt-{}.json", std::process::id()));
+    ///     // Mid-run, from inside a task.
+    ///     gosched_executor::runtime::Handle::current().write_trace(&path).unwrap();
+    ///     assert!(std::fs::read_to_string(&path).unwrap().starts_with('{'));
+    ///     std::fs::remove_file(path).unwrap();
+    /// });
+    /// ```
+    pub fn write_trace(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
+        crate::trace::recorder::write_trace(&self.shared, path.as_ref())
+    }
 }
 
 impl fmt::Debug for Handle {

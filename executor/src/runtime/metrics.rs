@@ -2,6 +2,19 @@
 
 use crate::loom::atomic::Ordering;
 use crate::sched::Shared;
+use crate::sched::m::M;
+use crate::trace::histogram::Histogram;
+
+pub use crate::trace::histogram::LatencyHistogram;
+
+/// One histogram summed over every M.
+fn summed(ms: &[crate::loom::Arc<M>], f: fn(&M) -> &Histogram) -> LatencyHistogram {
+    let mut h = LatencyHistogram::default();
+    for m in ms {
+        f(m).add_to(&mut h);
+    }
+    h
+}
 
 /// A snapshot of a runtime's state and counters (Go's schedtrace fields and more).
 ///
@@ -52,6 +65,14 @@ pub struct Metrics {
     pub preemptions_total: u64,
     /// Tasks made runnable by the netpoller.
     pub netpoll_wakeups_total: u64,
+    /// Polls that ran at least `slow_poll_threshold`, or whose P sysmon retook.
+    pub slow_polls_total: u64,
+    /// How long tasks waited from runnable to running (Go's `/sched/latencies:seconds`),
+    /// sampled: one runnable period in 64.
+    pub sched_latency: LatencyHistogram,
+    /// How long one poll ran (wall time). Recorded only with `slow_poll_threshold`, the flight
+    /// recorder or `GOSCHED_TRACE` (else `count()` is 0), so by default no poll reads a clock.
+    pub poll_duration: LatencyHistogram,
     /// Threads of pinned tasks alive (`task::spawn_pinned`; Go's locked Ms). Not in `threads`.
     pub locked_threads: usize,
 }
@@ -80,6 +101,9 @@ impl Metrics {
             handoffs_total: shared.handoffs.load(Ordering::Relaxed),
             preemptions_total: shared.preemptions.load(Ordering::Relaxed),
             netpoll_wakeups_total: shared.netpoll_wakeups.load(Ordering::Relaxed),
+            slow_polls_total: shared.diag.total(),
+            sched_latency: summed(&ms, |m| &m.diag.sched_latency),
+            poll_duration: summed(&ms, |m| &m.diag.poll_duration),
             locked_threads: shared.locked.live(),
         }
     }

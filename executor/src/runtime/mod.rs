@@ -9,9 +9,9 @@ mod metrics;
 mod rt;
 
 pub use builder::Builder;
-pub use dump::{DumpDisplay, LeakError, TaskInfo, TaskState, WaitReason, format_dump, verify_no_leaks};
+pub use dump::{LeakError, TaskInfo, TaskState, WaitReason, format_dump, verify_no_leaks};
 pub use handle::Handle;
-pub use metrics::Metrics;
+pub use metrics::{LatencyHistogram, Metrics};
 pub use rt::Runtime;
 
 pub(crate) use block_on::block_on;

@@ -62,6 +62,7 @@ impl Runtime {
 
     pub(crate) fn from_config(config: Config) -> io::Result<Runtime> {
         let shared = Shared::new(config)?;
+        crate::trace::recorder::register(&shared);
         let sysmon = if shared.config.sysmon || shared.config.schedtrace.is_some() {
             Some(Sysmon::start(shared.clone())?)
         } else {
@@ -119,6 +120,19 @@ impl Runtime {
         self.handle.dump()
     }
 
+    /// Writes a snapshot of the trace recorded so far to `path`; see
+    /// [`Handle::write_trace`].
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let err = rt.write_trace("never-written.json").unwrap_err();
+    /// assert!(err.to_string().contains("flight_recorder"));
+    /// ```
+    pub fn write_trace(&self, path: impl AsRef<std::path::Path>) -> io::Result<()> {
+        self.handle.write_trace(path)
+    }
+
     /// Drops every task's future, then waits at most `timeout` for the worker threads to exit
     /// (a thread stuck in a task's poll is left behind). Pinned tasks' futures are dropped on
     /// their own threads, which are waited for at most `timeout` too.
@@ -159,6 +173,8 @@ impl Runtime {
         join_threads(shared, timeout);
         cancel_all(shared);
         crate::task::join_pinned_threads(shared, timeout);
+        crate::trace::recorder::unregister(shared);
+        shared.diag.flush();
         if let Some(path) = &shared.config.trace {
             let ms = shared.all_ms();
             let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();

@@ -97,7 +97,11 @@ impl Shared {
             )));
         }
         let buffer = Worker::new_fifo();
-        let m = Arc::new(M::new(ms.len(), buffer.stealer(), self.config.trace.is_some()));
+        let m = Arc::new(M::new(
+            ms.len(),
+            buffer.stealer(),
+            self.config.trace.is_some() || self.config.flight_recorder,
+        ));
         let mut builder = std::thread::Builder::new().name(self.config.thread_name.clone());
         if let Some(size) = self.config.stack_size {
             builder = builder.stack_size(size);

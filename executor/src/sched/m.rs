@@ -54,6 +54,8 @@ pub(crate) struct M {
     tid: AtomicU64,
     /// This M's trace events, when the runtime records a trace (read through `trace()`).
     trace: Option<crate::trace::export::Ring>,
+    /// Latency histograms and what sysmon saw of the current poll (trace/poll.rs).
+    pub(crate) diag: crate::trace::poll::MDiag,
 }
 
 /// Tag bit of `M::cpu_clock`: clock ids are negative numbers, so "set" needs its own bit.
@@ -80,6 +82,7 @@ impl M {
             cpu_clock: AtomicU64::new(0),
             tid: AtomicU64::new(0),
             trace: trace.then(crate::trace::export::Ring::new),
+            diag: crate::trace::poll::MDiag::new(),
         }
     }
 
@@ -198,9 +201,11 @@ impl M {
         self.cv.notify_one();
     }
 
-    /// Adds one to a counter this M's thread owns.
-    pub(crate) fn bump(counter: &AtomicU64, n: u64) {
+    /// Adds `n` to a counter this M's thread owns; returns the new value.
+    pub(crate) fn bump(counter: &AtomicU64, n: u64) -> u64 {
         // Relaxed load + store: only the owning thread writes; readers want a recent value.
-        counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+        let v = counter.load(Ordering::Relaxed) + n;
+        counter.store(v, Ordering::Relaxed);
+        v
     }
 }

@@ -105,7 +105,7 @@ fn inject_local(cx: &WorkerCx, pid: usize, list: Vec<Notified>) -> Option<Notifi
 
 /// Go's `checkTimers`: runs P `pid`'s due timers (or, when stealing, a victim's: `try_only`
 /// skips a heap whose lock is busy). Returns the first task they woke; the rest are queued.
-#[inline]
+#[inline(always)]
 pub(super) fn check_timers(cx: &WorkerCx, pid: usize, victim: usize, try_only: bool) -> Option<Notified> {
     let now = cx.shared.timers_due(victim)?;
     run_due_timers(cx, pid, victim, now, try_only)

@@ -51,6 +51,8 @@ pub(crate) struct Shared {
     pub(crate) poller: crate::netpoll::Poller,
     pub(crate) sysmon_note: crate::sysmon::SysmonNote,
     pub(crate) started: Instant,
+    /// Slow-poll accounting and reports (trace/slowpoll.rs).
+    pub(crate) diag: crate::trace::Diag,
     /// Threads of pinned tasks (Go's locked Ms), `task/pinned.rs`.
     pub(crate) locked: task::LockedThreads,
 }
@@ -59,6 +61,7 @@ impl Shared {
     pub(crate) fn new(config: Config) -> std::io::Result<Arc<Shared>> {
         let n = config.maxprocs;
         let poller = crate::netpoll::Poller::new()?;
+        let started = Instant::now();
         LIVE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(Arc::new(Shared {
             ps: (0..n).map(P::new).collect(),
@@ -74,6 +77,7 @@ impl Shared {
             threads: Mutex::new(Vec::new()),
             registry: Registry::new(n),
             blocking: BlockingPool::new(&config),
+            diag: crate::trace::Diag::new(&config, started),
             config,
             shutdown: AtomicBool::new(false),
             remote_spawned: AtomicU64::new(0),
@@ -82,7 +86,7 @@ impl Shared {
             netpoll_wakeups: AtomicU64::new(0),
             poller,
             sysmon_note: crate::sysmon::SysmonNote::new(),
-            started: Instant::now(),
+            started,
             locked: task::LockedThreads::new(),
         }))
     }
@@ -106,6 +110,7 @@ impl Shared {
             spawned_at: at,
         };
         let (task, notified, raw) = task::new_task(future, self.clone(), meta);
+        crate::trace::poll::spawned(self, notified.header());
         let handle = JoinHandle::new(raw);
         if let Err(task) = self.registry.insert(task) {
             // Shut down: the task never runs; its handle reports it cancelled.
@@ -130,6 +135,7 @@ impl Shared {
     /// Routes a runnable task: a wake or spawn made on one of this runtime's Ms goes to that M
     /// (its buffer while polling, its P between polls); anything else to the global queue.
     pub(crate) fn schedule_task(self: &Arc<Self>, task: Notified) {
+        crate::trace::poll::runnable(self, task.header());
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => self.schedule_local(cx, task),
             _ => Err(task),
@@ -178,6 +184,7 @@ impl Shared {
     /// A task woken during its own poll: it is requeued by the M after the poll (never two
     /// copies in queues: the task still holds RUNNING until then).
     pub(crate) fn requeue_after_poll(self: &Arc<Self>, task: Notified) {
+        crate::trace::poll::runnable(self, task.header());
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) && cx.mode.get() == Mode::Polling => {
                 let old = cx.requeue.replace(Some(task));

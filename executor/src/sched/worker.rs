@@ -91,22 +91,21 @@ fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
     let shared = &cx.shared;
     let pid = cx.p.get().expect("execute without a P");
     let p = &shared.ps[pid];
-    M::bump(&cx.m.polls, 1);
+    let polls = M::bump(&cx.m.polls, 1);
     let id = task.header().id.as_u64();
     cx.m.curg.store(id, Ordering::Relaxed);
-    let traced = cx.m.trace().map(|_| (shared.now_ns(), task.header().spawned_at));
+    let probe = crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
     // Step 1.
     let seq = p.begin_poll(inherit);
     cx.mode.set(Mode::Polling);
     coop::reset(&cx.m.preempt);
     task.run();
-    if let (Some(ring), Some((start, at))) = (cx.m.trace(), traced) {
-        ring.poll(start, shared.now_ns(), id, at);
-    }
     cx.mode.set(Mode::Owning);
     cx.m.curg.store(0, Ordering::Relaxed);
     // Step 3.
-    if p.end_poll(seq) {
+    let kept = p.end_poll(seq);
+    crate::trace::poll::end(shared, &cx.m, pid, id, probe, seq, kept);
+    if kept {
         flush_into_p(cx, pid);
         return true;
     }

@@ -10,7 +10,7 @@ use super::id::Id;
 use super::state::State;
 use super::{JoinError, Schedule};
 use crate::loom::UnsafeCell;
-use crate::loom::atomic::{AtomicU8, AtomicU32, Ordering};
+use crate::loom::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
@@ -25,6 +25,7 @@ use std::task::Waker;
 /// - `join_waker`: written by the `JoinHandle` while `JOIN_WAKER` is unset, read by the
 ///   runtime while it is set (protocol in `state.rs`).
 /// - `polls`, `wait`: written only by the thread holding `RUNNING` (relaxed), read by `dump()`.
+/// - `runnable_at`: the scheduling-latency sample (trace/poll.rs says who writes it when).
 #[repr(C)]
 pub(crate) struct Header {
     pub(super) state: State,
@@ -39,6 +40,9 @@ pub(crate) struct Header {
     /// The [`WaitReason`](crate::runtime::WaitReason) code set when the task last parked, or
     /// [`WAIT_SYSCALL`] while it is inside `block_in_place`.
     pub(crate) wait: AtomicU8,
+    /// `Metrics::sched_latency` sampling: 0, `trace::poll::TRACK`, or when the task became
+    /// runnable (ns since the runtime started).
+    pub(crate) runnable_at: AtomicU64,
     /// A pinned task (`spawn_pinned`, `spawn_local`): its future never leaves its thread.
     pub(crate) locked: bool,
 }
@@ -127,6 +131,7 @@ impl RawTask {
                 created: crate::clock::coarse_now_ns(),
                 polls: AtomicU32::new(0),
                 wait: AtomicU8::new(0),
+                runnable_at: AtomicU64::new(0),
                 locked,
             },
             scheduler,

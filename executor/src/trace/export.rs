@@ -1,29 +1,28 @@
 //! Trace export (`GOSCHED_TRACE=path`, `Builder::trace_path`): a Chrome trace-event JSON file
 //! of the run, which Perfetto and `chrome://tracing` open.
 //!
-//! Each M keeps its own bounded ring of events (the newest `RING_CAPACITY` survive), written
-//! only by code that runs for that M, so recording costs an uncontended lock and no shared
-//! cache line. With tracing off the M has no ring and every recording site is one branch.
-//! The file is written when the runtime is dropped.
+//! Each M keeps its own bounded ring of events (the newest 65,536 survive; `ring.rs`), written
+//! without a lock by the M itself, so recording shares no cache line with other threads. With
+//! tracing off the M has no ring and every recording site is one branch.
+//! The file is written when the runtime is dropped, and whenever `write_trace` asks for a
+//! snapshot (trace/recorder.rs); writing copies the rings, so a snapshot loses nothing.
 //!
 //! Events: a complete event ("X") per poll, named `task <id>` with the spawn location in its
 //! arguments, on the M's track; instant events ("i") for steal, handoff, preempt and netpoll.
 
-use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::io;
 use std::panic::Location;
 use std::path::Path;
-use std::sync::Mutex;
 
-/// Events kept per M (the oldest are dropped beyond this).
-const RING_CAPACITY: usize = 1 << 16;
+pub(crate) use super::ring::Ring;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
 pub(crate) enum Kind {
     /// A task was polled from `ts` for `dur` ns.
-    Poll,
+    Poll = 1,
     /// `n` tasks were stolen.
     Steal,
     /// The P was taken from this M (sysmon retake or `block_in_place`).
@@ -34,6 +33,21 @@ pub(crate) enum Kind {
     Netpoll,
 }
 
+impl Kind {
+    pub(crate) fn from_u64(v: u64) -> Option<Kind> {
+        [
+            Kind::Poll,
+            Kind::Steal,
+            Kind::Handoff,
+            Kind::Preempt,
+            Kind::Netpoll,
+        ]
+        .into_iter()
+        .find(|k| *k as u64 == v)
+    }
+}
+
+/// One event, as the rings hand it to the writer.
 #[derive(Clone, Copy)]
 pub(crate) struct Event {
     kind: Kind,
@@ -45,52 +59,27 @@ pub(crate) struct Event {
     n: u64,
 }
 
-/// One M's events.
-pub(crate) struct Ring {
-    events: Mutex<VecDeque<Event>>,
-}
-
-impl Ring {
-    pub(crate) fn new() -> Ring {
-        Ring {
-            events: Mutex::new(VecDeque::new()),
-        }
-    }
-
-    fn push(&self, e: Event) {
-        let mut q = self.events.lock().unwrap_or_else(|e| e.into_inner());
-        if q.len() == RING_CAPACITY {
-            q.pop_front();
-        }
-        q.push_back(e);
-    }
-
-    /// A poll of task `task` (spawned at `at`) from `ts` to `end`.
-    pub(crate) fn poll(&self, ts: u64, end: u64, task: u64, at: &'static Location<'static>) {
-        self.push(Event {
+impl Event {
+    pub(crate) fn poll(ts: u64, dur: u64, task: u64, at: &'static Location<'static>) -> Event {
+        Event {
             kind: Kind::Poll,
             ts,
-            dur: end.saturating_sub(ts),
+            dur,
             task,
             at: Some(at),
             n: 0,
-        });
+        }
     }
 
-    /// An instant event.
-    pub(crate) fn instant(&self, kind: Kind, ts: u64, n: u64) {
-        self.push(Event {
+    pub(crate) fn instant(kind: Kind, ts: u64, n: u64) -> Event {
+        Event {
             kind,
             ts,
             dur: 0,
             task: 0,
             at: None,
             n,
-        });
-    }
-
-    fn take(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.events.lock().unwrap_or_else(|e| e.into_inner())).into()
+        }
     }
 }
 
@@ -112,7 +101,7 @@ pub(crate) fn write(path: &Path, rings: &[(usize, &Ring)]) -> io::Result<()> {
         );
     }
     for &(m, ring) in rings {
-        for e in ring.take() {
+        for e in ring.snapshot() {
             sep(&mut out);
             let ts = e.ts as f64 / 1000.0;
             match e.kind {
@@ -175,12 +164,20 @@ mod tests {
 
     #[test]
     fn ring_keeps_the_newest() {
+        use super::super::ring::CAPACITY;
         let r = Ring::new();
-        for i in 0..(RING_CAPACITY as u64 + 10) {
-            r.instant(Kind::Steal, i, 1);
+        let at = Location::caller();
+        for i in 0..(CAPACITY as u64 + 10) {
+            r.poll(i, i + 1, i, at);
         }
-        let ev = r.take();
-        assert_eq!(ev.len(), RING_CAPACITY);
-        assert_eq!(ev[0].ts, 10);
+        // Another thread's events go to the side queue, and are kept too.
+        std::thread::scope(|s| {
+            s.spawn(|| r.instant(Kind::Handoff, 7, 1));
+        });
+        let ev = r.snapshot();
+        assert_eq!(ev.len(), CAPACITY + 1);
+        assert_eq!((ev[0].ts, ev[0].task, ev[0].at), (10, 10, Some(at)));
+        assert_eq!(ev[CAPACITY - 1].ts, CAPACITY as u64 + 9);
+        assert_eq!((ev[CAPACITY].kind, ev[CAPACITY].n), (Kind::Handoff, 1));
     }
 }

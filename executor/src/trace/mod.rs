@@ -1,6 +1,17 @@
-//! Observability: the schedtrace line (Go's `schedtrace`), and the trace export (`export.rs`).
+//! Observability: the schedtrace line (Go's `schedtrace`), the trace export (`export.rs`) and
+//! its flight-recorder snapshot and signal-time writes (`recorder.rs`), what the poll path
+//! measures (`poll.rs`: slow polls, latency histograms in `histogram.rs`) and the slow-poll
+//! reports (`slowpoll.rs`).
 
+mod clock;
 pub(crate) mod export;
+pub(crate) mod histogram;
+pub(crate) mod poll;
+pub(crate) mod recorder;
+mod ring;
+pub(crate) mod slowpoll;
+
+pub(crate) use slowpoll::Diag;
 
 use crate::runtime::Metrics;
 use crate::sched::Shared;
@@ -17,6 +28,15 @@ pub(crate) fn schedtrace(shared: &Shared, now: Instant) {
         detail_lines(shared, &mut line);
     }
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// The SCHED line and every scheddetail line, now (SIGQUIT's dump).
+pub(crate) fn sched_report(shared: &Shared) -> String {
+    let m = Metrics::read(shared);
+    let mut out = sched_line(&m, Instant::now().duration_since(shared.started).as_millis());
+    out.push('\n');
+    detail_lines(shared, &mut out);
+    out
 }
 
 /// `SCHED 1004ms: gomaxprocs=4 idleprocs=0 threads=11 spinningthreads=0 needspinning=0

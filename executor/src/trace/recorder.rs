@@ -1,0 +1,272 @@
+//! The flight recorder's snapshot (`write_trace`), and the process-wide moments a runtime's
+//! diagnostics are written without being asked from code: SIGQUIT (`GOSCHED_DEBUG=sigquit=1`),
+//! SIGTERM and an aborting panic (with `GOSCHED_TRACE`).
+//!
+//! # Signals
+//! A library must not take signals unasked, so:
+//! - **SIGQUIT** is taken only with `GOSCHED_DEBUG=sigquit=1`. The user asked for Go's
+//!   behaviour: the dump, then exit status 2. Our handler replaces any other.
+//! - **SIGTERM** is taken with `GOSCHED_TRACE` (or `Builder::trace_path`) only if its action
+//!   is still the default (terminate) when the runtime is built; an ignored SIGTERM or one the
+//!   program handles is left alone. On SIGTERM the trace is written, then, if our handler is
+//!   still the installed one, the default action is restored and SIGTERM raised again, so the
+//!   process dies of SIGTERM exactly as it would have. If the program installed its own
+//!   handler after us (`gosched::signal`, tokio or signal-hook, which all chain to the handler
+//!   they replaced), the trace is written and the signal is left to the program's handler:
+//!   the process goes on, and the full trace is written again when the runtime drops.
+//!
+//! Both handlers only write the signal number to a pipe (async-signal-safe); a thread of ours,
+//! `gosched-signal`, started with the first handler, reads it and does the work.
+//!
+//! # Panics
+//! With `GOSCHED_TRACE` and a `panic = "abort"` build, a panic (in a task or anywhere else)
+//! ends the process before any runtime drops; a panic hook, installed once and chained to the
+//! previous one, writes every such runtime's trace first. With `panic = "unwind"` a task's
+//! panic is caught and delivered through its `JoinHandle`, so nothing aborts and no hook is
+//! installed.
+
+use crate::loom::Arc;
+use crate::sched::Shared;
+use std::io;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Once, OnceLock};
+
+/// Writes a Chrome-JSON snapshot of `shared`'s trace rings to `path`.
+pub(crate) fn write_trace(shared: &Shared, path: &Path) -> io::Result<()> {
+    let ms = shared.all_ms();
+    let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
+    if !recording(shared) {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "gosched: write_trace: this runtime records no trace; build it with \
+             Builder::flight_recorder(true), or set GOSCHED_TRACE=path",
+        ));
+    }
+    super::export::write(path, &rings)
+}
+
+/// Whether the Ms keep trace rings.
+fn recording(shared: &Shared) -> bool {
+    !cfg!(gosched_no_trace) && (shared.config.flight_recorder || shared.config.trace.is_some())
+}
+
+/// Runtimes that asked for SIGQUIT, SIGTERM or panic handling; removed at shutdown.
+static RUNTIMES: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
+
+/// At build: installs what the runtime's settings ask for and registers it.
+pub(crate) fn register(shared: &Arc<Shared>) {
+    let trace = shared.config.trace.is_some();
+    if cfg!(loom) || !(shared.config.sigquit || trace) {
+        return;
+    }
+    lock_runtimes().push(shared.clone());
+    if shared.config.sigquit {
+        signals::install_sigquit();
+    }
+    if trace {
+        signals::install_sigterm();
+        if cfg!(panic = "abort") {
+            install_panic_hook();
+        }
+    }
+}
+
+/// At shutdown: forgets the runtime.
+pub(crate) fn unregister(shared: &Arc<Shared>) {
+    lock_runtimes().retain(|s| !Arc::ptr_eq(s, shared));
+}
+
+fn lock_runtimes() -> std::sync::MutexGuard<'static, Vec<Arc<Shared>>> {
+    RUNTIMES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes the trace of every registered runtime that has a trace path.
+fn write_all_traces() {
+    let runtimes = lock_runtimes().clone();
+    for shared in runtimes {
+        let Some(path) = &shared.config.trace else {
+            continue;
+        };
+        if let Err(e) = write_trace(&shared, path) {
+            eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
+        }
+    }
+}
+
+/// Go's SIGQUIT output for every registered runtime that asked for it.
+fn sigquit_dump() -> String {
+    let runtimes = lock_runtimes().clone();
+    let mut out = String::from("SIGQUIT: quit\n");
+    for shared in runtimes.iter().filter(|s| s.config.sigquit) {
+        out.push_str(&super::sched_report(shared));
+        out.push('\n');
+        out.push_str(&crate::runtime::format_dump(&crate::runtime::dump::dump(shared)));
+    }
+    out
+}
+
+fn install_panic_hook() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            prev(info);
+            write_all_traces();
+        }));
+    });
+}
+
+/// The signal handlers and the thread that acts on them.
+mod signals {
+    use super::*;
+
+    /// The pipe's write end, for the handlers; -1 until the thread runs.
+    static PIPE: AtomicI32 = AtomicI32::new(-1);
+
+    /// The handler: one byte, the signal number, into the pipe.
+    extern "C" fn on_signal(sig: libc::c_int) {
+        let fd = PIPE.load(Ordering::Relaxed);
+        let byte = sig as u8;
+        let errno = errno_ptr();
+        // SAFETY: `write` is async-signal-safe; `byte` is a valid one-byte buffer. The write
+        // end is non-blocking: a full pipe (signals far faster than the thread reads) drops
+        // the byte, which is harmless, the thread already has one to act on. `errno` points to
+        // this thread's errno, saved and restored so the interrupted code never sees ours.
+        unsafe {
+            let saved = *errno;
+            libc::write(fd, (&byte as *const u8).cast(), 1);
+            *errno = saved;
+        }
+    }
+
+    /// This thread's `errno`.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    fn errno_ptr() -> *mut libc::c_int {
+        // SAFETY: returns the calling thread's errno location; async-signal-safe.
+        unsafe { libc::__errno_location() }
+    }
+
+    /// This thread's `errno`.
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    fn errno_ptr() -> *mut libc::c_int {
+        // SAFETY: returns the calling thread's errno location; async-signal-safe.
+        unsafe { libc::__error() }
+    }
+
+    /// Starts the thread and the pipe once; false if they could not be made.
+    fn start() -> bool {
+        static STARTED: OnceLock<bool> = OnceLock::new();
+        *STARTED.get_or_init(|| {
+            let mut fds = [0; 2];
+            // SAFETY: `fds` is a valid out array of two ints.
+            if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+                return false;
+            }
+            // SAFETY: both are our new descriptors; the flags are plain fcntl requests. The
+            // write end is non-blocking (the handler must never block), both close on exec.
+            unsafe {
+                libc::fcntl(fds[0], libc::F_SETFD, libc::FD_CLOEXEC);
+                libc::fcntl(fds[1], libc::F_SETFD, libc::FD_CLOEXEC);
+                libc::fcntl(fds[1], libc::F_SETFL, libc::O_NONBLOCK);
+            }
+            let read = fds[0];
+            PIPE.store(fds[1], Ordering::Relaxed);
+            std::thread::Builder::new()
+                .name("gosched-signal".into())
+                .spawn(move || run(read))
+                .is_ok()
+        })
+    }
+
+    fn run(read: libc::c_int) {
+        loop {
+            let mut byte = 0u8;
+            // SAFETY: `byte` is a valid one-byte buffer; `read` is the pipe's read end, which
+            // stays open for the life of the process.
+            let n = unsafe { libc::read(read, (&mut byte as *mut u8).cast(), 1) };
+            if n != 1 {
+                if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return;
+            }
+            match i32::from(byte) {
+                libc::SIGQUIT => {
+                    let text = sigquit_dump();
+                    let _ = io::Write::write_all(&mut io::stderr().lock(), text.as_bytes());
+                    std::process::exit(2);
+                }
+                libc::SIGTERM => {
+                    write_all_traces();
+                    if still_ours(libc::SIGTERM) {
+                        die_of(libc::SIGTERM);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// The current action for `sig`.
+    fn current(sig: libc::c_int) -> Option<libc::sigaction> {
+        // SAFETY: an all-zero `sigaction` is a valid value to be overwritten.
+        let mut old: libc::sigaction = unsafe { std::mem::zeroed() };
+        // SAFETY: a null new action only reads the current one into `old`.
+        let rc = unsafe { libc::sigaction(sig, std::ptr::null(), &mut old) };
+        (rc == 0).then_some(old)
+    }
+
+    fn still_ours(sig: libc::c_int) -> bool {
+        current(sig).is_some_and(|a| a.sa_sigaction == on_signal as extern "C" fn(libc::c_int) as usize)
+    }
+
+    /// Installs `on_signal` for `sig`.
+    fn install(sig: libc::c_int) {
+        if !start() {
+            eprintln!("gosched: cannot start the signal thread; signal {sig} not handled");
+            return;
+        }
+        // SAFETY: an all-zero `sigaction` is valid; every field we rely on is set below.
+        let mut act: libc::sigaction = unsafe { std::mem::zeroed() };
+        act.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
+        act.sa_flags = libc::SA_RESTART;
+        // SAFETY: `act.sa_mask` is a valid sigset; `act` is a valid action whose handler only
+        // calls async-signal-safe functions.
+        unsafe {
+            libc::sigemptyset(&mut act.sa_mask);
+            libc::sigaction(sig, &act, std::ptr::null_mut());
+        }
+    }
+
+    pub(super) fn install_sigquit() {
+        if !still_ours(libc::SIGQUIT) {
+            install(libc::SIGQUIT);
+        }
+    }
+
+    /// Only over the default action (the module doc says why).
+    pub(super) fn install_sigterm() {
+        static LOCK: Mutex<()> = Mutex::new(());
+        let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+        if current(libc::SIGTERM).is_some_and(|a| a.sa_sigaction == libc::SIG_DFL) {
+            install(libc::SIGTERM);
+        }
+    }
+
+    /// Restores the default action for `sig` and raises it: the process ends as if we had
+    /// never handled it.
+    fn die_of(sig: libc::c_int) -> ! {
+        // SAFETY: restoring the default action and sending the signal to our own process are
+        // plain syscalls; the default action of SIGTERM terminates the process.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+            libc::kill(libc::getpid(), sig);
+        }
+        // The signal may be blocked on this thread but delivered to another; give it time.
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! `GOSCHED_DEBUG=sigquit=1`: SIGQUIT prints the grouped task dump and the scheddetail lines,
+//! then the process exits with status 2 (Go's behaviour). Checked in a child process.
+
+mod common;
+
+use common::watchdog;
+use gosched_executor::runtime::{Builder, TaskState};
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const CHILD: &str = "GOSCHED_TEST_SIGQUIT_CHILD";
+
+#[test]
+#[ignore = "child process entry point, run by sigquit_prints_the_dump_and_exits_2"]
+fn child() {
+    if std::env::var(CHILD).is_err() {
+        return;
+    }
+    let rt = Builder::new().maxprocs(2).build().unwrap();
+    let line = line!() + 2;
+    for _ in 0..3 {
+        rt.spawn(std::future::pending::<()>());
+    }
+    let _one = rt.spawn(gosched_executor::time::sleep(Duration::from_secs(60)));
+    // Every task polled once and parked, so the dump shows their wait reasons.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while rt.dump().iter().any(|t| t.state != TaskState::Waiting) && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    println!("\nREADY {line}");
+    std::thread::sleep(Duration::from_secs(30));
+    println!("SURVIVED");
+}
+
+#[test]
+fn sigquit_prints_the_dump_and_exits_2() {
+    let _w = watchdog("sigquit", Duration::from_secs(60));
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "child", "--ignored", "--nocapture", "--test-threads=1"])
+        .env("GOSCHED_DEBUG", "sigquit=1")
+        .env_remove("GOSCHED_TRACE")
+        .env(CHILD, "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("READY") {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the child ended before READY"
+        );
+    }
+    let site: u32 = line.trim().strip_prefix("READY ").unwrap().parse().unwrap();
+    // SAFETY: sending SIGQUIT to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGQUIT) };
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{status:?}\n{stderr}");
+    assert!(stderr.starts_with("SIGQUIT: quit\n"), "{stderr}");
+    assert!(
+        stderr.contains("SCHED ") && stderr.contains("gomaxprocs=2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("  P0: status=") && stderr.contains("  P1: status="),
+        "{stderr}"
+    );
+    assert!(stderr.contains("  M0: p="), "{stderr}");
+    assert!(stderr.contains("4 tasks\n"), "{stderr}");
+    let group = format!("3 tasks spawned at {}:{site}:", file!());
+    assert!(stderr.contains(&group), "{group} in\n{stderr}");
+    assert!(stderr.contains("1 task spawned at "), "{stderr}");
+    assert!(stderr.contains("[sleep, "), "wait reasons: {stderr}");
+}
