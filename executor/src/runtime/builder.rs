@@ -103,7 +103,7 @@ impl Builder {
         self
     }
 
-    /// Stack size of worker and blocking threads, in bytes.
+    /// Stack size of worker, blocking and pinned (`task::spawn_pinned`) threads, in bytes.
     pub fn thread_stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
@@ -141,13 +141,13 @@ impl Builder {
         self
     }
 
-    /// Runs on every worker and blocking thread when it starts.
+    /// Runs on every worker, blocking and pinned thread when it starts.
     pub fn on_thread_start(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
         self.on_thread_start = Some(Arc::new(f));
         self
     }
 
-    /// Runs on every worker and blocking thread before it exits.
+    /// Runs on every worker, blocking and pinned thread before it exits.
     pub fn on_thread_stop(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
         self.on_thread_stop = Some(Arc::new(f));
         self

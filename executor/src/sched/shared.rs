@@ -55,6 +55,8 @@ pub(crate) struct Shared {
     pub(crate) diag: crate::trace::Diag,
     /// The timer clock (pausable) and the auto-advance holds: clock.rs.
     pub(crate) clock: crate::clock::Clock,
+    /// Threads of pinned tasks (Go's locked Ms), `task/pinned.rs`.
+    pub(crate) locked: task::LockedThreads,
 }
 
 impl Shared {
@@ -88,6 +90,7 @@ impl Shared {
             poller,
             sysmon_note: crate::sysmon::SysmonNote::new(),
             started,
+            locked: task::LockedThreads::new(),
         }))
     }
 
