@@ -93,6 +93,33 @@ async fn body_can_await_sleepless_yields() {
     assert!(start.elapsed() < Duration::from_secs(5));
 }
 
+#[gosched::test(start_paused)]
+async fn start_paused_starts_the_clock_paused() {
+    let start = gosched::time::Instant::now();
+    let real = std::time::Instant::now();
+    gosched::time::sleep(Duration::from_secs(3600)).await;
+    assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    assert!(real.elapsed() < Duration::from_secs(60));
+}
+
+#[gosched::test(maxprocs = 2, start_paused, check_leaks)]
+async fn start_paused_combines_with_maxprocs_and_check_leaks() {
+    assert_eq!(gosched::runtime::Handle::current().metrics().maxprocs, 2);
+    let h = gosched::spawn(async {
+        gosched::time::sleep(Duration::from_secs(30)).await;
+        7
+    });
+    assert_eq!(h.await.unwrap(), 7);
+    // Detached and sleeping: auto-advance finishes it within check_leaks' grace period.
+    drop(gosched::spawn(gosched::time::sleep(Duration::from_secs(600))));
+}
+
+#[gosched::test(check_leaks, start_paused)]
+#[should_panic(expected = "already paused")]
+async fn start_paused_means_pause_panics() {
+    gosched::time::pause();
+}
+
 #[test]
 fn misuse_is_a_compile_error_at_the_offending_span() {
     let t = trybuild::TestCases::new();

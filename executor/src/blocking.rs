@@ -134,6 +134,8 @@ where
         unsafe { RawTask::from_raw(notified.into_raw()).shutdown() };
         return handle;
     }
+    // Auto-advance hold (clock.rs rule 3) until the job has run: `run_thread` lets go.
+    shared.hold();
     s.queue.push_back(notified);
     if s.idle > 0 {
         s.idle -= 1;
@@ -161,7 +163,7 @@ fn start_thread(shared: &Arc<Shared>) -> std::io::Result<()> {
         if let Some(f) = &shared.config.on_thread_start {
             f();
         }
-        run_thread(&shared.blocking.inner);
+        run_thread(&shared.blocking.inner, &shared);
         if let Some(f) = &shared.config.on_thread_stop {
             f();
         }
@@ -170,12 +172,14 @@ fn start_thread(shared: &Arc<Shared>) -> std::io::Result<()> {
 }
 
 /// A pool thread: run queued closures, wait up to `keep_alive` for more, then exit.
-fn run_thread(pool: &Inner) {
+fn run_thread(pool: &Inner, shared: &Shared) {
     let mut s = pool.lock();
     loop {
         if let Some(task) = s.queue.pop_front() {
             drop(s);
             task.run();
+            // After the run, which woke the `JoinHandle` (clock.rs rule 3).
+            shared.let_go();
             s = pool.lock();
             continue;
         }

@@ -1,6 +1,45 @@
-//! A cheap clock for diagnostics (task age in dumps): `CLOCK_MONOTONIC_COARSE` on Linux, a
-//! few nanoseconds to read and a few milliseconds of resolution, so a spawn does not pay for a
-//! precise clock read. Timers use `Instant`, which is precise.
+//! Clocks.
+//!
+//! - `coarse_now_ns`: a cheap clock for diagnostics (task age in dumps):
+//!   `CLOCK_MONOTONIC_COARSE` on Linux, a few nanoseconds to read and a few milliseconds of
+//!   resolution, so a spawn does not pay for a precise clock read.
+//! - `precise_now_ns`: the precise monotonic clock, for sysmon and the poller.
+//! - [`Clock`]: a runtime's timer clock, which tests can pause (`time::pause`), and the
+//!   bookkeeping that decides when a paused clock may jump to the next timer (auto-advance).
+//!
+//! # Paused time and auto-advance (Go's `testing/synctest`, tokio's `start_paused`)
+//! Timer deadlines are nanoseconds since the runtime started. Running, the timer clock is the
+//! real elapsed time plus an offset (zero unless the clock was paused and resumed); paused, it
+//! stands still at a value only `advance` and auto-advance move, and only forward.
+//!
+//! The clock may jump to the next deadline only when nothing could make work runnable at the
+//! current time: no task runnable or running, `block_on`'s future not being polled or woken,
+//! no blocking-pool job in flight. Runnable tasks are in queues the checker can scan (the
+//! global queue, every P's queue, every M's spawn buffer) or privately in the hands of a thread
+//! that is doing something. So every such thread holds a *busy* count while it could hold or
+//! make work (`Clock::hold`, `Clock::let_go`):
+//! 1. every M from its start until it parks (`stopm`, the blocking poll), and again from the
+//!    moment it wakes (an M handed a P is also covered by the P: `pidleget` made it non-idle).
+//!    An M inside `block_in_place`, or in a poll whose P sysmon retook, never parked: it holds;
+//! 2. `block_on` while it polls its future, and from the wake that makes it poll again
+//!    (the waker takes the hold before it sets the flag `block_on` consumes; a wake after
+//!    `block_on` returned gives its hold straight back);
+//! 3. a blocking-pool job from `spawn_blocking` until it has run (and woken its `JoinHandle`);
+//! 4. sysmon while it runs overdue timers or polls the network.
+//!
+//! A holder publishes the work it made (a queue push, a `wakep`) *before* it lets go, and the
+//! checker (the M about to block in the poller, `sched/netpoll.rs`) first drops its own hold,
+//! then reads the count, then scans Ps and queues, all SeqCst. If it reads zero, every work
+//! item made before the last let-go is visible to the scan. Whoever lets the count fall to zero
+//! while the clock is paused breaks the poll, so the checker looks again. A task woken by a
+//! timer and not yet polled is in a queue or held by the thread that ran the timer: the clock
+//! cannot pass it. Wakes from threads that are not the runtime's (and I/O readiness, which the
+//! checker polls once without blocking before it jumps) race with the jump as they race with
+//! real time. The jump goes to the nearest *live* deadline (cancelled timers at the heap tops
+//! are dropped first), never past `MAX_PAUSED_NS`. loom models: `tests/loom_clock.rs`.
+
+use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
+use crate::loom::{Arc, Mutex};
 
 /// Nanoseconds on a coarse monotonic clock (only differences are meaningful).
 #[inline]
@@ -65,6 +104,193 @@ pub(crate) fn precise_now_ns() -> u64 {
     EPOCH.get_or_init(Instant::now).elapsed().as_nanos() as u64
 }
 
+/// Bit of `Clock::state`: the clock is paused; the low 63 bits are the frozen time.
+const PAUSED: u64 = 1 << 63;
+/// The latest time a paused clock can show (about 292 years after the runtime started).
+pub(crate) const MAX_PAUSED_NS: u64 = !PAUSED;
+
+/// A runtime's timer clock and the auto-advance bookkeeping (module docs).
+///
+/// # Fields
+/// - `started`: fixed; the instant timer time 0 stands for.
+/// - `state`: read by anyone without a lock, written under `lock`. `PAUSED` set: the low 63
+///   bits are the frozen time in ns. Clear: they are a signed offset (63-bit two's complement)
+///   added to the real elapsed time; 0 for a clock never paused, so the common read is one
+///   load and a compare.
+/// - `busy`: the holds of the module docs; shared (an `Arc`) with `block_on`'s waker.
+/// - `idle_waiters`: tasks inside `advance` waiting for the runtime to go idle at the new time;
+///   woken by the checker instead of jumping the clock again, or by `resume`.
+pub(crate) struct Clock {
+    started: std::time::Instant,
+    state: AtomicU64,
+    lock: Mutex<()>,
+    busy: Arc<AtomicUsize>,
+    idle_waiters: Mutex<IdleWaiters>,
+}
+
+impl Clock {
+    pub(crate) fn new(started: std::time::Instant, paused: bool) -> Clock {
+        Clock {
+            started,
+            state: AtomicU64::new(if paused { PAUSED } else { 0 }),
+            lock: Mutex::new(()),
+            busy: Arc::new(AtomicUsize::new(0)),
+            idle_waiters: Mutex::new(IdleWaiters::default()),
+        }
+    }
+
+    /// The timer clock: ns since the runtime started (paused-aware).
+    #[inline]
+    pub(crate) fn now_ns(&self) -> u64 {
+        // Acquire: pairs with the Release stores in `set`, so a reader that sees a new time
+        // sees what the writer did before.
+        let state = self.state.load(Ordering::Acquire);
+        if state & PAUSED != 0 {
+            return state & !PAUSED;
+        }
+        let real = self.real_ns();
+        if state == 0 {
+            return real;
+        }
+        // Sign-extend the 63-bit offset.
+        let offset = ((state << 1) as i64) >> 1;
+        real.saturating_add_signed(offset)
+    }
+
+    /// The timer clock as an instant (what `time::Instant::now` returns inside the runtime).
+    #[inline]
+    pub(crate) fn now_instant(&self) -> std::time::Instant {
+        if self.state.load(Ordering::Acquire) == 0 {
+            return std::time::Instant::now();
+        }
+        self.started + std::time::Duration::from_nanos(self.now_ns())
+    }
+
+    fn real_ns(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX >> 1)
+    }
+
+    pub(crate) fn is_paused(&self) -> bool {
+        self.state.load(Ordering::Acquire) & PAUSED != 0
+    }
+
+    fn locked(&self) -> crate::loom::MutexGuard<'_, ()> {
+        self.lock.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Stops the clock. False if it was already paused.
+    pub(crate) fn pause(&self) -> bool {
+        let _g = self.locked();
+        if self.is_paused() {
+            return false;
+        }
+        let now = self.now_ns().min(MAX_PAUSED_NS);
+        // Release: pairs with the Acquire load in `now_ns`.
+        self.state.store(PAUSED | now, Ordering::Release);
+        true
+    }
+
+    /// Starts the clock again from where it stands. False if it was not paused.
+    pub(crate) fn resume(&self) -> bool {
+        {
+            let _g = self.locked();
+            let state = self.state.load(Ordering::Acquire);
+            if state & PAUSED == 0 {
+                return false;
+            }
+            let frozen = (state & !PAUSED) as i64;
+            let offset = frozen.saturating_sub(self.real_ns() as i64);
+            // Offsets fit 63 bits: both times are below 2^63 ns.
+            self.state.store((offset as u64) & !PAUSED, Ordering::Release);
+        }
+        self.wake_idle_waiters();
+        true
+    }
+
+    /// Moves a paused clock forward to `to` (never back). False if it is not paused.
+    pub(crate) fn advance_to(&self, to: u64) -> bool {
+        let _g = self.locked();
+        let state = self.state.load(Ordering::Acquire);
+        if state & PAUSED == 0 {
+            return false;
+        }
+        let to = to.min(MAX_PAUSED_NS);
+        if to > state & !PAUSED {
+            self.state.store(PAUSED | to, Ordering::Release);
+        }
+        true
+    }
+
+    /// Takes one hold (module docs, rules 1-4).
+    #[inline]
+    pub(crate) fn hold(&self) {
+        // SeqCst: ordered with the checker's `fetch_sub` and load in `is_quiescent`.
+        self.busy.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Lets go of one hold; true if it was the last one and the clock is paused (the caller
+    /// then breaks the poll so the checker looks again).
+    #[inline]
+    pub(crate) fn let_go(&self) -> bool {
+        // SeqCst: after the holder published its work; pairs with the checker's load.
+        let prev = self.busy.fetch_sub(1, Ordering::SeqCst);
+        debug_assert!(prev > 0, "auto-advance hold count underflow");
+        prev == 1 && self.is_paused()
+    }
+
+    /// The hold count, shared with `block_on`'s waker.
+    pub(crate) fn busy_counter(&self) -> Arc<AtomicUsize> {
+        self.busy.clone()
+    }
+
+    /// The checker: no holds left (its own was dropped first).
+    pub(crate) fn no_holds(&self) -> bool {
+        // SeqCst: pairs with every `let_go` (module docs).
+        self.busy.load(Ordering::SeqCst) == 0
+    }
+
+    /// `advance`'s wait for idleness: registers `waker` at the first call (`ticket` keeps the
+    /// round it joined); true once the checker (or `resume`) woke that round's waiters.
+    pub(crate) fn poll_idle(&self, ticket: &mut Option<u64>, waker: &std::task::Waker) -> bool {
+        let mut w = self.idle_waiters.lock().unwrap_or_else(|e| e.into_inner());
+        match *ticket {
+            Some(round) if round != w.round => return true,
+            Some(_) => {}
+            None => *ticket = Some(w.round),
+        }
+        if !w.wakers.iter().any(|x| x.will_wake(waker)) {
+            w.wakers.push(waker.clone());
+        }
+        false
+    }
+
+    pub(crate) fn has_idle_waiters(&self) -> bool {
+        !self
+            .idle_waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .wakers
+            .is_empty()
+    }
+
+    /// Ends the round: wakes every task waiting for idleness.
+    pub(crate) fn wake_idle_waiters(&self) {
+        let wakers = {
+            let mut w = self.idle_waiters.lock().unwrap_or_else(|e| e.into_inner());
+            w.round += 1;
+            std::mem::take(&mut w.wakers)
+        };
+        wakers.into_iter().for_each(std::task::Waker::wake);
+    }
+}
+
+/// Tasks in `advance` waiting for the runtime to go idle, and the round they wait in.
+#[derive(Default)]
+struct IdleWaiters {
+    round: u64,
+    wakers: Vec<std::task::Waker>,
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -81,5 +307,38 @@ mod tests {
         assert!(super::coarse_since(now) > std::time::Duration::ZERO);
         // A reading from the future (another thread's later tick) still gives a positive age.
         assert!(super::coarse_since(now + 1_000_000_000) > std::time::Duration::ZERO);
+    }
+
+    #[test]
+    fn paused_clock_stands_still_and_only_moves_forward() {
+        let clock = super::Clock::new(std::time::Instant::now(), false);
+        assert!(!clock.is_paused());
+        assert!(clock.pause());
+        assert!(!clock.pause());
+        let t = clock.now_ns();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert_eq!(clock.now_ns(), t);
+        assert!(clock.advance_to(t + 1_000_000_000));
+        assert_eq!(clock.now_ns(), t + 1_000_000_000);
+        assert!(clock.advance_to(t));
+        assert_eq!(clock.now_ns(), t + 1_000_000_000, "never backwards");
+        assert!(clock.resume());
+        assert!(!clock.resume());
+        assert!(!clock.advance_to(u64::MAX));
+        let after = clock.now_ns();
+        assert!(after >= t + 1_000_000_000, "resumes from where it stood: {after}");
+        assert!(after < t + 2_000_000_000);
+    }
+
+    #[test]
+    fn resumed_clock_with_a_negative_offset_runs_on() {
+        let clock = super::Clock::new(std::time::Instant::now(), true);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // Frozen at 0 while 20 ms passed: the offset is negative.
+        assert!(clock.resume());
+        let a = clock.now_ns();
+        assert!(a < 15_000_000, "{a}");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(clock.now_ns() > a);
     }
 }

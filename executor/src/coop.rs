@@ -26,6 +26,24 @@ pub(crate) fn reset(preempt: &AtomicBool) {
     PREEMPT.set(preempt as *const AtomicBool);
 }
 
+/// Starts a poll on a pinned thread (`task::spawn_pinned`): a full budget, and no preempt flag
+/// to watch (no M runs there and sysmon never preempts it). Returns a guard that makes the
+/// thread unconstrained again after the poll.
+pub(crate) fn reset_pinned() -> impl Drop {
+    BUDGET.set(Some(INITIAL_BUDGET));
+    PREEMPT.set(ptr::null());
+    Unconstrained
+}
+
+/// Restores "no budget" (outside a poll) on drop.
+struct Unconstrained;
+
+impl Drop for Unconstrained {
+    fn drop(&mut self) {
+        BUDGET.set(None);
+    }
+}
+
 /// Whether sysmon asked the polling task to yield.
 fn preempt_requested() -> bool {
     let p = PREEMPT.get();

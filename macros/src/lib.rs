@@ -9,6 +9,9 @@
 //!   runtime's defaults apply (`GOSCHED_MAXPROCS`, else the available parallelism).
 //! - `check_leaks` (test only): after the body returns, wait up to ~1 s for the tasks it spawned
 //!   to finish, then fail the test listing those still alive (goleak's `VerifyNone`).
+//! - `start_paused` (test only): the runtime's clock starts paused (`Builder::start_paused`):
+//!   timers fire by `time::advance` and by auto-advance when the runtime is idle, so tests of
+//!   timeouts and retries run in milliseconds and see exact times. Combines with the others.
 
 use proc_macro::TokenStream;
 use proc_macro2::{Span, TokenStream as TokenStream2};
@@ -50,6 +53,13 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 /// async fn joins() {
 ///     assert_eq!(gosched::spawn(async { 1 }).await.unwrap(), 1);
 /// }
+///
+/// #[gosched::test(start_paused)]
+/// async fn an_hour_in_no_time() {
+///     let start = gosched::time::Instant::now();
+///     gosched::time::sleep(std::time::Duration::from_secs(3600)).await;
+///     assert_eq!(start.elapsed(), std::time::Duration::from_secs(3600));
+/// }
 /// ```
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
@@ -77,6 +87,7 @@ impl Kind {
 struct Args {
     maxprocs: Option<(u64, Span)>,
     check_leaks: bool,
+    start_paused: Option<Span>,
 }
 
 fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
@@ -84,7 +95,7 @@ fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
     let mut out = Args::default();
     let expected = match kind {
         Kind::Main => "expected `maxprocs = N`",
-        Kind::Test => "expected `maxprocs = N` or `check_leaks`",
+        Kind::Test => "expected `maxprocs = N`, `check_leaks` or `start_paused`",
     };
     for meta in metas {
         let name = meta.path().get_ident().map(|i| i.to_string()).unwrap_or_default();
@@ -125,6 +136,19 @@ fn parse_args(kind: Kind, args: TokenStream2) -> syn::Result<Args> {
             }
             ("check_leaks", _) if kind == Kind::Test => {
                 return Err(syn::Error::new(meta.span(), "`check_leaks` takes no value"));
+            }
+            ("start_paused", Meta::Path(_)) if kind == Kind::Test => {
+                if out.start_paused.is_some() {
+                    return Err(syn::Error::new(meta.span(), "`start_paused` is given twice"));
+                }
+                out.start_paused = Some(meta.span());
+            }
+            ("start_paused", _) if kind == Kind::Test => {
+                return Err(syn::Error::new(
+                    meta.span(),
+                    "`start_paused` takes no value: write `start_paused` to start the clock \
+                     paused (leave it out for a running clock)",
+                ));
             }
             _ => {
                 let shown = quote!(#meta).to_string();
@@ -181,6 +205,10 @@ fn expand(kind: Kind, args: TokenStream2, item: TokenStream2) -> syn::Result<Tok
             quote_spanned!(span=> ::gosched::runtime::Builder::new().maxprocs(#n))
         }
         None => quote!(::gosched::runtime::Builder::new()),
+    };
+    let builder = match args.start_paused {
+        Some(span) => quote_spanned!(span=> #builder.start_paused(true)),
+        None => builder,
     };
     let run = if args.check_leaks {
         quote! {

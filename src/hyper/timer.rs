@@ -1,9 +1,11 @@
 //! [`GoschedTimer`]: hyper's `Timer` on gosched's timers.
 
-use gosched_executor::time::{self, Duration, Instant};
+use gosched_executor::time::{self, Duration};
+// hyper's `Timer` speaks std instants; `sleep_until` and `reset` take them as they are.
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Instant;
 
 /// hyper's [`Timer`](hyper::rt::Timer) on gosched's per-P timer heaps, for the timeouts hyper
 /// keeps itself: HTTP/1 `header_read_timeout`, HTTP/2 keep-alive pings, the legacy client's

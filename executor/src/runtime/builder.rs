@@ -39,6 +39,8 @@ pub(crate) struct Config {
     pub(crate) sigquit: bool,
     pub(crate) on_thread_start: Option<Hook>,
     pub(crate) on_thread_stop: Option<Hook>,
+    /// The timer clock starts paused (`Builder::start_paused`).
+    pub(crate) start_paused: bool,
 }
 
 /// Builds a [`Runtime`] with custom settings.
@@ -79,6 +81,7 @@ pub struct Builder {
     flight_recorder: Option<bool>,
     on_thread_start: Option<Hook>,
     on_thread_stop: Option<Hook>,
+    start_paused: bool,
 }
 
 impl Builder {
@@ -100,7 +103,7 @@ impl Builder {
         self
     }
 
-    /// Stack size of worker and blocking threads, in bytes.
+    /// Stack size of worker, blocking and pinned (`task::spawn_pinned`) threads, in bytes.
     pub fn thread_stack_size(mut self, bytes: usize) -> Self {
         self.stack_size = Some(bytes);
         self
@@ -138,13 +141,13 @@ impl Builder {
         self
     }
 
-    /// Runs on every worker and blocking thread when it starts.
+    /// Runs on every worker, blocking and pinned thread when it starts.
     pub fn on_thread_start(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
         self.on_thread_start = Some(Arc::new(f));
         self
     }
 
-    /// Runs on every worker and blocking thread before it exits.
+    /// Runs on every worker, blocking and pinned thread before it exits.
     pub fn on_thread_stop(mut self, f: impl Fn() + Send + Sync + 'static) -> Self {
         self.on_thread_stop = Some(Arc::new(f));
         self
@@ -215,6 +218,34 @@ impl Builder {
         self
     }
 
+    /// Starts the runtime with its timer clock paused at 0, as if [`time::pause`] were the
+    /// first thing it ran (tokio's `start_paused`, Go's `testing/synctest` bubble). The clock
+    /// then moves only by [`time::advance`] and by auto-advance: when the runtime is idle, it
+    /// jumps to the next timer's deadline, so tests of timeouts and retries run in
+    /// milliseconds. Default `false`. `#[gosched::test(start_paused)]` sets it.
+    ///
+    /// [`time::pause`]: crate::time::pause
+    /// [`time::advance`]: crate::time::advance
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::Builder;
+    /// use gosched_executor::time::{self, Duration, Instant};
+    ///
+    /// let rt = Builder::new().maxprocs(2).start_paused(true).build().unwrap();
+    /// let real = std::time::Instant::now();
+    /// rt.block_on(async {
+    ///     let start = Instant::now();
+    ///     time::sleep(Duration::from_secs(3600)).await;
+    ///     assert_eq!(start.elapsed(), Duration::from_secs(3600));
+    /// });
+    /// assert!(real.elapsed() < Duration::from_secs(60));
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Self {
+        self.start_paused = paused;
+        self
+    }
+
     /// Checks the settings and starts the runtime.
     pub fn build(self) -> io::Result<Runtime> {
         Runtime::from_config(self.config()?)
@@ -257,6 +288,7 @@ impl Builder {
             sigquit: env.debug.sigquit,
             on_thread_start: self.on_thread_start,
             on_thread_stop: self.on_thread_stop,
+            start_paused: self.start_paused,
         })
     }
 }

@@ -28,6 +28,9 @@ pub struct TaskInfo {
     pub slow_polls: u32,
     /// The longest of its slow polls (zero when it had none).
     pub longest_poll: Duration,
+    /// A pinned task (`task::spawn_pinned`, `task::spawn_local`): it runs on a thread of its
+    /// own (Go's "locked to thread").
+    pub locked: bool,
 }
 
 /// A task's state, in Go's terms.
@@ -129,6 +132,7 @@ impl TaskInfo {
             polls: u64::from(header.polls.load(std::sync::atomic::Ordering::Relaxed)),
             slow_polls: 0,
             longest_poll: Duration::ZERO,
+            locked: header.locked,
         }
     }
 }
@@ -138,6 +142,9 @@ impl fmt::Display for TaskInfo {
         write!(f, "task {} [{}", self.id, self.state)?;
         if let Some(reason) = self.wait_reason {
             write!(f, ", {reason}")?;
+        }
+        if self.locked {
+            f.write_str(", locked to thread")?;
         }
         write!(f, ", {:.1?}, {} polls", self.age, self.polls)?;
         write_slow(f, self)?;

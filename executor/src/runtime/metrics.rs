@@ -55,7 +55,7 @@ pub struct Metrics {
     pub local_queue_depths: Vec<usize>,
     /// Tasks spawned since the runtime started.
     pub spawned_total: u64,
-    /// Polls since the runtime started.
+    /// Polls since the runtime started (pinned tasks' included).
     pub polls_total: u64,
     /// Tasks moved between Ps by stealing.
     pub steals_total: u64,
@@ -73,6 +73,8 @@ pub struct Metrics {
     /// How long one poll ran (wall time). Recorded only with `slow_poll_threshold`, the flight
     /// recorder or `GOSCHED_TRACE` (else `count()` is 0), so by default no poll reads a clock.
     pub poll_duration: LatencyHistogram,
+    /// Threads of pinned tasks alive (`task::spawn_pinned`; Go's locked Ms). Not in `threads`.
+    pub locked_threads: usize,
 }
 
 impl Metrics {
@@ -94,7 +96,7 @@ impl Metrics {
             local_queue_depths: shared.ps.iter().map(|p| p.runq.len()).collect(),
             spawned_total: sum(|m| m.spawned.load(Ordering::Relaxed))
                 + shared.remote_spawned.load(Ordering::Relaxed),
-            polls_total: sum(|m| m.polls.load(Ordering::Relaxed)),
+            polls_total: sum(|m| m.polls.load(Ordering::Relaxed)) + shared.locked.polls(),
             steals_total: sum(|m| m.steals.load(Ordering::Relaxed)),
             handoffs_total: shared.handoffs.load(Ordering::Relaxed),
             preemptions_total: shared.preemptions.load(Ordering::Relaxed),
@@ -102,6 +104,7 @@ impl Metrics {
             slow_polls_total: shared.diag.total(),
             sched_latency: summed(&ms, |m| &m.diag.sched_latency),
             poll_duration: summed(&ms, |m| &m.diag.poll_duration),
+            locked_threads: shared.locked.live(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The runtime: [`Runtime`], its [`Builder`] and [`Handle`], and what it reports
 //! ([`Metrics`], [`TaskInfo`], [`verify_no_leaks`]).
 
-mod block_on;
+pub(crate) mod block_on;
 mod builder;
 pub(crate) mod dump;
 mod handle;

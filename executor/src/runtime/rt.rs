@@ -134,7 +134,8 @@ impl Runtime {
     }
 
     /// Drops every task's future, then waits at most `timeout` for the worker threads to exit
-    /// (a thread stuck in a task's poll is left behind).
+    /// (a thread stuck in a task's poll is left behind). Pinned tasks' futures are dropped on
+    /// their own threads, which are waited for at most `timeout` too.
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
     }
@@ -171,6 +172,7 @@ impl Runtime {
         }
         join_threads(shared, timeout);
         cancel_all(shared);
+        crate::task::join_pinned_threads(shared, timeout);
         crate::trace::recorder::unregister(shared);
         shared.diag.flush();
         if let Some(path) = &shared.config.trace {

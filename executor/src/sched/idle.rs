@@ -107,7 +107,11 @@ impl Shared {
             builder = builder.stack_size(size);
         }
         let m2 = m.clone();
-        let handle = builder.spawn(move || worker::m_main(shared, m2, buffer, p, spinning))?;
+        // Auto-advance hold (clock.rs rule 1): the new M is awake from its start.
+        self.hold();
+        let handle = builder
+            .spawn(move || worker::m_main(shared, m2, buffer, p, spinning))
+            .inspect_err(|_| self.let_go())?;
         ms.push(m);
         // Under the `ms` lock, so shutdown (which sets its flag, then reads `ms`, then takes
         // `threads`) joins every M it told to exit.
@@ -126,7 +130,10 @@ impl Shared {
         if self.is_shutdown() {
             return Wakeup::Exit;
         }
-        cx.m.park()
+        self.let_go();
+        let wakeup = cx.m.park();
+        self.hold();
+        wakeup
     }
 
     /// `stopm` for at most `timeout`. `None`: it ran out and this M is off the idle list
@@ -137,7 +144,10 @@ impl Shared {
         if self.is_shutdown() {
             return Some(Wakeup::Exit);
         }
-        if let Some(w) = cx.m.park_timeout(timeout) {
+        self.let_go();
+        let woken = cx.m.park_timeout(timeout);
+        self.hold();
+        if let Some(w) = woken {
             return Some(w);
         }
         let mut synced = self.lock_sched();

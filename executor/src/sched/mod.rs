@@ -11,6 +11,7 @@
 //! | `schedule`/`findRunnable` | `worker::schedule`, `find::find_runnable` | `worker.rs`, `find.rs` |
 //! | `wakep`/`startm`/`stopm`/`handoffp` | same names on `Shared` | `idle.rs` |
 //! | sysmon | the monitor thread | `../sysmon.rs` |
+//! | locked M (`LockOSThread`) | a pinned task's own thread: no P, its own run queue | `../task/pinned.rs` |
 //!
 //! There are exactly `maxprocs` Ps. An M needs a P to poll tasks; an M without one parks.
 //! Ms are started lazily (the first spawn starts the first one) and never exit before the

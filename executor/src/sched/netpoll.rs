@@ -11,6 +11,11 @@
 //! (SeqCst) and then reads every P's earliest deadline; `timer_added` publishes the deadline
 //! (under the heap lock, then a SeqCst fence) and then reads `poll_until`. Either the poller
 //! sees the new timer, or the adder sees the poller and breaks its poll.
+//!
+//! Paused time (clock.rs): timers read `timer_now`, which stands still while paused. The M in
+//! the blocking poll is the one that lets a paused clock jump: when the runtime is quiescent
+//! (`Shared::is_quiescent`) it polls the network once without blocking and, if nothing came,
+//! moves the clock to the nearest deadline and runs the timers due then (`paused_poll`).
 
 use super::context::{Mode, WorkerCx};
 use super::shared::Shared;
@@ -30,11 +35,46 @@ use std::time::{Duration, Instant};
 const SYSMON_POLL_AFTER: u64 = 1_000_000;
 /// sysmon runs a P's timers if they are overdue by this much (nobody ran them).
 const SYSMON_TIMER_SLACK: u64 = 1_000_000;
+/// With the clock paused and no jump to make, the blocking poller looks again this often even
+/// without a break (`paused_poll`). Picked so a missed break costs a test 10 ms, not a hang,
+/// and an idle paused runtime wakes 100 times a second at most.
+const PAUSED_RECHECK: Duration = Duration::from_millis(10);
 
 impl Shared {
-    /// Nanoseconds since the runtime started: the clock of timer deadlines.
+    /// Nanoseconds since the runtime started, on the real clock (traces).
     pub(crate) fn now_ns(&self) -> u64 {
         self.instant_to_ns(Instant::now())
+    }
+
+    /// The clock of timer deadlines: ns since the runtime started, standing still while the
+    /// clock is paused (clock.rs).
+    #[inline]
+    pub(crate) fn timer_now(&self) -> u64 {
+        self.clock.now_ns()
+    }
+
+    /// Takes an auto-advance hold (clock.rs, "Paused time and auto-advance").
+    pub(crate) fn hold(&self) {
+        self.clock.hold();
+    }
+
+    /// Lets go of a hold. The last one while the clock is paused breaks the blocking poll, so
+    /// the M there checks whether the clock may jump now.
+    pub(crate) fn let_go(&self) {
+        if self.clock.let_go() {
+            self.poller.break_poll();
+        }
+    }
+
+    /// Whether nothing could make work runnable at the current time (clock.rs): no holds,
+    /// every P idle, every queue and spawn buffer empty. The caller has let go of its own hold.
+    /// Read in this order: a holder publishes its work before it lets go.
+    fn is_quiescent(&self) -> bool {
+        self.clock.no_holds()
+            && self.npidle.load(Ordering::SeqCst) == self.ps.len()
+            && self.global.is_empty()
+            && self.ps.iter().all(|p| p.runq.is_empty())
+            && self.all_ms().iter().all(|m| m.buffer.is_empty())
     }
 
     pub(crate) fn instant_to_ns(&self, t: Instant) -> u64 {
@@ -57,7 +97,7 @@ impl Shared {
         if next == NO_TIMER {
             return None;
         }
-        let now = self.now_ns();
+        let now = self.timer_now();
         (now >= next).then_some(now)
     }
 
@@ -177,19 +217,40 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
         return false;
     }
     let next = shared.next_timer();
-    let timeout = match next {
-        NO_TIMER => None,
-        w => Some(Duration::from_nanos(w.saturating_sub(shared.now_ns()))),
+    // Rule 1 of clock.rs: this M stops holding while it blocks (and before it checks).
+    shared.clock.let_go();
+    let (timeout, step) = if shared.clock.is_paused() {
+        paused_poll(shared, next)
+    } else {
+        let timeout = match next {
+            NO_TIMER => None,
+            w => Some(Duration::from_nanos(w.saturating_sub(shared.timer_now()))),
+        };
+        poller.poll_until.store(next, Ordering::SeqCst);
+        (timeout, Step::Wait)
     };
-    poller.poll_until.store(next, Ordering::SeqCst);
     cx.m.blocked.store(true, Ordering::Relaxed);
     let mut list = collect(cx, || {
         poller.poll(timeout, true);
     });
     cx.m.blocked.store(false, Ordering::Relaxed);
+    shared.hold();
     poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
     poller.blocking.store(false, Ordering::SeqCst);
     let io = list.len();
+    if io == 0 {
+        match step {
+            Step::Wait => {}
+            Step::Jump(to) => {
+                shared.clock.advance_to(to);
+            }
+            Step::WakeIdleWaiters => {
+                list.extend(collect(cx, || {
+                    shared.clock.wake_idle_waiters();
+                }));
+            }
+        }
+    }
     list.extend(run_all_timers(cx));
     if io > 0 {
         shared.netpoll_wakeups.fetch_add(io as u64, Ordering::Relaxed);
@@ -198,14 +259,60 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
     take_idle_p_for(cx, list)
 }
 
+/// What the blocking poller does after a poll that found no I/O.
+enum Step {
+    /// Nothing more: run the timers due by the clock (if any).
+    Wait,
+    /// The runtime is quiescent and the clock paused: jump it to this deadline.
+    Jump(u64),
+    /// The runtime is quiescent at the current paused time: wake `advance`'s callers.
+    WakeIdleWaiters,
+}
+
+/// How long to poll while the clock is paused, and what to do then. Timers due already: a
+/// quick poll, then they run. The runtime quiescent: a poll without blocking (I/O that is
+/// ready wins over the jump), then wake `advance`'s callers waiting for idleness, else jump to
+/// the nearest deadline. Not quiescent: wait for I/O, a break (the last hold let go, a timer
+/// added), or `PAUSED_RECHECK` at most. The recheck is a safety net: every let-go and timer
+/// that matters breaks the poll, but a non-blocking poller that raced this M into the poll
+/// can swallow a break (as it can for an unpaused timer).
+fn paused_poll(shared: &Shared, next: u64) -> (Option<Duration>, Step) {
+    // "Polling, until unknown" (stored by the caller) stays: any timer added breaks the poll.
+    // Cancelled timers are no deadlines to jump to.
+    let next = if next == NO_TIMER {
+        next
+    } else {
+        let live = shared.ps.iter().map(|p| p.timers.next_live_when()).min();
+        live.unwrap_or(NO_TIMER)
+    };
+    let now = shared.timer_now();
+    if next != NO_TIMER && next <= now {
+        return (Some(Duration::ZERO), Step::Wait);
+    }
+    if !shared.is_quiescent() {
+        return (Some(PAUSED_RECHECK), Step::Wait);
+    }
+    if shared.clock.has_idle_waiters() {
+        (Some(Duration::ZERO), Step::WakeIdleWaiters)
+    } else if next <= crate::clock::MAX_PAUSED_NS {
+        (Some(Duration::ZERO), Step::Jump(next))
+    } else {
+        // Nothing to jump to (no timer, or one past the latest time a paused clock shows):
+        // only I/O, a new timer or a new task can change that.
+        (Some(PAUSED_RECHECK), Step::Wait)
+    }
+}
+
 /// Find step 8 while some P runs: park, until the nearest timer if any, then run the due timers.
+/// With the clock paused the real time of the next deadline means nothing: park until woken
+/// (the M in the blocking poll moves the clock and runs the timers).
 fn sleep_until_timer(cx: &WorkerCx) -> bool {
     let shared = &cx.shared;
     let next = shared.next_timer();
-    if next == NO_TIMER {
+    if next == NO_TIMER || shared.clock.is_paused() {
         return false;
     }
-    let timeout = Duration::from_nanos(next.saturating_sub(shared.now_ns()));
+    let timeout = Duration::from_nanos(next.saturating_sub(shared.timer_now()));
     match shared.stopm_timeout(cx, timeout) {
         Some(super::m::Wakeup::Run { p, spinning }) => {
             acquirep(cx, p);
@@ -227,7 +334,7 @@ fn run_all_timers(cx: &WorkerCx) -> Vec<Notified> {
     if shared.next_timer() == NO_TIMER {
         return Vec::new();
     }
-    let now = shared.now_ns();
+    let now = shared.timer_now();
     let mut wake = Vec::new();
     for p in shared.ps.iter() {
         p.timers.run(now, &mut wake, false);
@@ -280,22 +387,30 @@ pub(crate) fn sysmon_poll(shared: &Shared) -> bool {
     if poller.blocking.load(Ordering::SeqCst) {
         return false;
     }
-    let mut acted = false;
     let last = poller.last_poll.load(Ordering::Relaxed);
-    if poller.has_sources() && crate::clock::precise_now_ns().saturating_sub(last) > SYSMON_POLL_AFTER {
+    let poll_net =
+        poller.has_sources() && crate::clock::precise_now_ns().saturating_sub(last) > SYSMON_POLL_AFTER;
+    let now = shared.timer_now();
+    let overdue = |p: &super::p::P| p.timers.next_when().saturating_add(SYSMON_TIMER_SLACK) <= now;
+    if !poll_net && !shared.ps.iter().any(overdue) {
+        return false;
+    }
+    // Rule 4 of clock.rs: a hold from before it takes anything out of the poller or a heap
+    // until its wakes are in the global queue.
+    shared.hold();
+    let mut acted = false;
+    if poll_net {
         if let Some(n) = poller.poll(Some(Duration::ZERO), false) {
             shared.netpoll_wakeups.fetch_add(n as u64, Ordering::Relaxed);
             acted |= n > 0;
         }
     }
-    let now = shared.now_ns();
     let mut wake = Vec::new();
-    for p in shared.ps.iter() {
-        if p.timers.next_when().saturating_add(SYSMON_TIMER_SLACK) <= now {
-            p.timers.run(now, &mut wake, true);
-        }
+    for p in shared.ps.iter().filter(|p| overdue(p)) {
+        p.timers.run(now, &mut wake, true);
     }
     acted |= !wake.is_empty();
     wake_all(wake);
+    shared.let_go();
     acted
 }

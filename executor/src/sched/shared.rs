@@ -53,6 +53,10 @@ pub(crate) struct Shared {
     pub(crate) started: Instant,
     /// Slow-poll accounting and reports (trace/slowpoll.rs).
     pub(crate) diag: crate::trace::Diag,
+    /// The timer clock (pausable) and the auto-advance holds: clock.rs.
+    pub(crate) clock: crate::clock::Clock,
+    /// Threads of pinned tasks (Go's locked Ms), `task/pinned.rs`.
+    pub(crate) locked: task::LockedThreads,
 }
 
 impl Shared {
@@ -76,6 +80,7 @@ impl Shared {
             registry: Registry::new(n),
             blocking: BlockingPool::new(&config),
             diag: crate::trace::Diag::new(&config, started),
+            clock: crate::clock::Clock::new(started, config.start_paused),
             config,
             shutdown: AtomicBool::new(false),
             remote_spawned: AtomicU64::new(0),
@@ -85,6 +90,7 @@ impl Shared {
             poller,
             sysmon_note: crate::sysmon::SysmonNote::new(),
             started,
+            locked: task::LockedThreads::new(),
         }))
     }
 

@@ -7,7 +7,7 @@
 //! - `complete` releases the task from the registry and drops that reference too.
 
 use super::raw::{Cell, Header, RawTask, Stage, Vtable};
-use super::state::{TransitionToIdle, TransitionToRunning};
+use super::state::{TransitionToIdle, TransitionToNotified, TransitionToRunning};
 use super::{JoinError, Notified, Schedule, WAIT_OTHER, current};
 use crate::loom::atomic::Ordering;
 use std::any::Any;
@@ -316,6 +316,18 @@ unsafe fn drop_join_handle_slow<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: from the caller.
     let harness = unsafe { Harness::<F, S>::from_raw(ptr) };
+    if S::PINNED {
+        // The future may not be dropped on this thread: send the cancel to its own thread,
+        // as `abort` does, which drops it there.
+        let raw = harness.raw();
+        if raw.header().state.transition_to_notified_and_cancel() == TransitionToNotified::Submit {
+            // SAFETY: the transition added a reference for the new entry.
+            unsafe { raw.schedule() };
+        }
+        // SAFETY: the caller's reference.
+        unsafe { raw.drop_reference() };
+        return;
+    }
     if harness.header().state.transition_to_shutdown() {
         harness.cancel_and_complete(true);
     } else {

@@ -1,17 +1,19 @@
 //! The G: tasks, their handles, and the task-level functions of the public API
-//! (`yield_now`, `consume_budget`, `id`), plus the structured helpers built on them
-//! (`JoinSet`, `task_local!`).
+//! (`yield_now`, `consume_budget`, `id`, `spawn_pinned`, `spawn_local`), plus the structured
+//! helpers built on them (`JoinSet`, `task_local!`).
 //!
 //! Files: `state.rs` (the atomic state word), `raw.rs` (the allocation and its vtable),
 //! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
 //! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled),
-//! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey).
+//! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey), `pinned.rs` (pinned tasks
+//! on a thread of their own: Go's `LockOSThread`).
 
 mod current;
 mod harness;
 mod id;
 mod join;
 mod join_set;
+mod pinned;
 mod raw;
 mod registry;
 mod state;
@@ -21,9 +23,11 @@ mod waker;
 pub use id::Id;
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub use join_set::JoinSet;
+pub use pinned::{spawn_local, spawn_pinned};
 pub use task_local::{AccessError, LocalKey};
 
 pub(crate) use current::{current_header, set_current_wait};
+pub(crate) use pinned::{LockedThreads, join_pinned_threads};
 pub(crate) use raw::{
     Header, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_task, new_unregistered_task,
 };
@@ -42,6 +46,10 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     fn yield_now(&self, task: Notified);
     /// `task` completed: take it out of the registry, returning the registry's reference.
     fn release(&self, task: &Header) -> Option<Task>;
+    /// The task's future must stay on the thread this scheduler runs it on (a pinned task):
+    /// runtime shutdown then sends that thread a cancel instead of dropping the future on the
+    /// thread that shuts down.
+    const PINNED: bool = false;
 }
 
 /// Wait-reason codes kept in `Header::wait` (see `runtime::WaitReason`).
@@ -80,7 +88,8 @@ pub fn try_id() -> Option<Id> {
 /// P's local queue, where idle threads can steal it and sysmon sees it, and runs again after
 /// what is queued there (the global queue is still read every 61st tick and whenever the local
 /// queue is empty). Go puts it on the global tail; the local tail keeps the task on its core
-/// and measured 2–3× faster on `yield_many` (CHANGELOG, round 2).
+/// and measured 2–3× faster on `yield_many` (CHANGELOG, round 2). In a pinned task
+/// ([`spawn_pinned`]) it goes to the tail of its thread's own queue.
 ///
 /// # Examples
 /// ```

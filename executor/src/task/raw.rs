@@ -43,6 +43,8 @@ pub(crate) struct Header {
     /// `Metrics::sched_latency` sampling: 0, `trace::poll::TRACK`, or when the task became
     /// runnable (ns since the runtime started).
     pub(crate) runnable_at: AtomicU64,
+    /// A pinned task (`spawn_pinned`, `spawn_local`): its future never leaves its thread.
+    pub(crate) locked: bool,
 }
 
 /// `wait` value while the task's M is inside `block_in_place` (Go's `_Gsyscall`).
@@ -109,7 +111,7 @@ unsafe impl Send for RawTask {}
 unsafe impl Sync for RawTask {}
 
 impl RawTask {
-    fn new<F, S>(future: F, scheduler: S, meta: SpawnMeta, state: State) -> RawTask
+    fn new<F, S>(future: F, scheduler: S, meta: SpawnMeta, state: State, locked: bool) -> RawTask
     where
         F: Future,
         S: Schedule,
@@ -130,6 +132,7 @@ impl RawTask {
                 polls: AtomicU32::new(0),
                 wait: AtomicU8::new(0),
                 runnable_at: AtomicU64::new(0),
+                locked,
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
@@ -300,7 +303,33 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = RawTask::new(future, scheduler, meta, State::new());
+    let raw = RawTask::new(future, scheduler, meta, State::new(), false);
+    // SAFETY: `State::new` starts with three references: one each for these three values.
+    unsafe { (Task::from_raw(raw), Notified::from_raw(raw.ptr), raw) }
+}
+
+/// As [`new_task`], for a pinned task (`task::pinned`): neither the future nor its output need
+/// be `Send`, and the header is marked `locked`.
+///
+/// # Safety
+/// The future must only be polled and dropped on the one thread that `scheduler` runs the
+/// task's entries on: `S::PINNED` is true (so runtime shutdown sends that thread a cancel
+/// rather than dropping the future where it runs), every entry the scheduler is given is run
+/// on that thread, and the caller runs the returned `Notified` there too. The one exception:
+/// an entry may be run elsewhere to cancel the task before its first poll, if the future's
+/// state at that point is `Send` (an `async` block that has only captured `Send` values).
+/// If `F::Output` is not `Send`, the returned handle's reference must stay on that thread too.
+pub(crate) unsafe fn new_pinned_task<F, S>(
+    future: F,
+    scheduler: S,
+    meta: SpawnMeta,
+) -> (Task, Notified, RawTask)
+where
+    F: Future + 'static,
+    S: Schedule,
+{
+    debug_assert!(S::PINNED, "a pinned task needs a pinned scheduler");
+    let raw = RawTask::new(future, scheduler, meta, State::new(), true);
     // SAFETY: `State::new` starts with three references: one each for these three values.
     unsafe { (Task::from_raw(raw), Notified::from_raw(raw.ptr), raw) }
 }
@@ -312,7 +341,7 @@ where
     F::Output: Send + 'static,
     S: Schedule,
 {
-    let raw = RawTask::new(future, scheduler, meta, State::new_unregistered());
+    let raw = RawTask::new(future, scheduler, meta, State::new_unregistered(), false);
     // SAFETY: `State::new_unregistered` starts with two references: the entry's and the handle's.
     unsafe { (Notified::from_raw(raw.ptr), raw) }
 }

@@ -1,6 +1,7 @@
 //! Internal tests (loom models, raw-task tests under miri).
 //!
-//! - `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`, `loom_park.rs`, `loom_netpoll.rs`: loom
+//! - `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`, `loom_park.rs`, `loom_netpoll.rs`,
+//!   `loom_clock.rs`: loom
 //!   models, built only with
 //!   `--cfg loom`; `RUSTFLAGS="--cfg loom" cargo test -p gosched-executor --lib --release -- loom`.
 //! - `task_raw.rs`: the raw task's unsafe paths, for miri;
@@ -12,6 +13,8 @@ compile_error!("the loom models check debug assertions too: RUSTFLAGS=\"--cfg lo
 
 mod support;
 
+#[cfg(loom)]
+mod loom_clock;
 #[cfg(loom)]
 mod loom_handoff;
 #[cfg(loom)]

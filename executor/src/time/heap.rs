@@ -183,6 +183,27 @@ impl Timers {
         Ok(earliest)
     }
 
+    /// The earliest deadline of a timer still waiting, or `NO_TIMER`: cancelled entries at the
+    /// top are dropped first. A paused clock jumps to this (sched/netpoll.rs), never to the
+    /// deadline of a timer nobody waits for.
+    pub(crate) fn next_live_when(&self) -> u64 {
+        if self.next_when() == NO_TIMER {
+            return NO_TIMER;
+        }
+        let mut guard = self.heap.lock().unwrap_or_else(|e| e.into_inner());
+        let heap = &mut guard.entries;
+        while let Some((_, entry)) = heap.first() {
+            if entry.state.load(Ordering::Acquire) != CANCELLED {
+                break;
+            }
+            pop(heap);
+            self.zombies.fetch_sub(1, Ordering::Relaxed);
+        }
+        let top = heap.first().map_or(NO_TIMER, |t| t.0);
+        self.next_when.store(top, Ordering::Release);
+        top
+    }
+
     /// A `Sleep` cancelled its entry: one more zombie.
     pub(crate) fn note_cancelled(&self) {
         self.zombies.fetch_add(1, Ordering::Relaxed);
@@ -294,6 +315,26 @@ mod tests {
         assert!(!entries[2].is_fired());
         assert_eq!(timers.next_when(), NO_TIMER);
         assert_eq!(timers.zombies.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn next_live_when_skips_cancelled_tops() {
+        let timers = Timers::new();
+        let entries: Vec<_> = (0..3).map(|_| Arc::new(Entry::new())).collect();
+        for (w, e) in [10u64, 20, 30].iter().zip(&entries) {
+            timers.add(*w, e.clone()).unwrap();
+        }
+        assert!(entries[0].cancel());
+        timers.note_cancelled();
+        assert!(entries[1].cancel());
+        timers.note_cancelled();
+        assert_eq!(timers.next_when(), 10);
+        assert_eq!(timers.next_live_when(), 30);
+        assert_eq!(timers.next_when(), 30);
+        assert_eq!(timers.zombies.load(Ordering::Relaxed), 0);
+        assert!(entries[2].cancel());
+        timers.note_cancelled();
+        assert_eq!(timers.next_live_when(), NO_TIMER);
     }
 
     #[test]

@@ -15,6 +15,10 @@
 //! would hang, since nothing runs the timers any more. The timer heaps are emptied at shutdown
 //! (heap.rs), so no timer keeps the runtime alive.
 //!
+//! The clock is the runtime's timer clock (clock.rs), which tests can pause: [`pause`],
+//! [`resume`], [`advance`], `Builder::start_paused`. [`Instant`] is gosched's own type, read
+//! from that clock; std instants convert in wherever an `impl Into<Instant>` is taken.
+//!
 //! # Examples
 //! ```
 //! use gosched_executor::time::{self, Duration, Instant};
@@ -36,6 +40,11 @@
 //! ```
 
 pub(crate) mod heap;
+mod instant;
+mod pause;
+
+pub use instant::Instant;
+pub use pause::{advance, pause, resume};
 
 use crate::loom::Arc;
 use crate::sched::Shared;
@@ -44,7 +53,7 @@ use std::fmt;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
-pub use std::time::{Duration, Instant};
+pub use std::time::Duration;
 
 /// Waits until `duration` has passed since this call.
 ///
@@ -55,12 +64,31 @@ pub fn sleep(duration: Duration) -> Sleep {
     sleep_until(now.checked_add(duration).unwrap_or_else(|| far_future(now)))
 }
 
-/// Waits until `deadline`.
-pub fn sleep_until(deadline: Instant) -> Sleep {
+/// Waits until `deadline`, on the current runtime's clock (std instants convert in).
+///
+/// # Examples
+/// ```
+/// use gosched_executor::time::{self, Duration, Instant};
+///
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let deadline = Instant::now() + Duration::from_millis(3);
+///     time::sleep_until(deadline).await;
+///     assert!(Instant::now() >= deadline);
+///     // A std instant works too.
+///     time::sleep_until(std::time::Instant::now()).await;
+/// });
+/// ```
+pub fn sleep_until(deadline: impl Into<Instant>) -> Sleep {
     Sleep {
-        deadline,
+        deadline: deadline.into(),
         armed: None,
     }
+}
+
+/// A sleep until `ns` on `shared`'s timer clock.
+pub(crate) fn sleep_until_ns(shared: &Shared, ns: u64) -> Sleep {
+    sleep_until(shared.started + Duration::from_nanos(ns))
 }
 
 /// About 30 years from now: "never" for a deadline that overflows `Instant`.
@@ -84,14 +112,32 @@ struct Armed {
 
 impl Sleep {
     /// When this sleep ends.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::time::{self, Duration, Instant};
+    /// let deadline = Instant::now() + Duration::from_secs(1);
+    /// assert_eq!(time::sleep_until(deadline).deadline(), deadline);
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
 
-    /// Moves the deadline (earlier or later); the sleep is pending again until then.
-    pub fn reset(&mut self, deadline: Instant) {
+    /// Moves the deadline (earlier or later); the sleep is pending again until then. Takes
+    /// gosched's or std's `Instant`.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::time::{self, Duration, Instant};
+    /// let mut s = time::sleep(Duration::from_secs(60));
+    /// let sooner = Instant::now() + Duration::from_millis(1);
+    /// s.reset(sooner);
+    /// assert_eq!(s.deadline(), sooner);
+    /// s.reset(std::time::Instant::now());
+    /// ```
+    pub fn reset(&mut self, deadline: impl Into<Instant>) {
         self.disarm();
-        self.deadline = deadline;
+        self.deadline = deadline.into();
     }
 
     /// Whether the deadline has passed (without polling).
@@ -132,10 +178,10 @@ impl Sleep {
                  runtime. Await it inside a task, inside Runtime::block_on or #[gosched::main]"
             )
         });
-        if Instant::now() >= self.deadline {
+        let when = shared.instant_to_ns(self.deadline.into_std());
+        if shared.timer_now() >= when {
             return Poll::Ready(());
         }
-        let when = shared.instant_to_ns(self.deadline);
         let p = crate::sched::context::current_p(&shared).unwrap_or(0);
         let entry = std::sync::Arc::new(Entry::new());
         entry.register(cx.waker());
@@ -206,8 +252,18 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
     }
 }
 
-/// Runs `future` until `deadline` at most.
-pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
+/// Runs `future` until `deadline` at most (gosched's or std's `Instant`).
+///
+/// # Examples
+/// ```
+/// use gosched_executor::time::{self, Duration, Instant};
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let deadline = Instant::now() + Duration::from_millis(1);
+///     assert!(time::timeout_at(deadline, std::future::pending::<()>()).await.is_err());
+/// });
+/// ```
+pub fn timeout_at<F: Future>(deadline: impl Into<Instant>, future: F) -> Timeout<F> {
     Timeout {
         future,
         duration: Duration::ZERO,
@@ -292,11 +348,12 @@ pub fn interval(period: Duration) -> Interval {
     interval_at(Instant::now(), period)
 }
 
-/// Like [`interval`], with the first tick at `start`.
+/// Like [`interval`], with the first tick at `start` (gosched's or std's `Instant`).
 ///
 /// # Panics
 /// If `period` is zero.
-pub fn interval_at(start: Instant, period: Duration) -> Interval {
+pub fn interval_at(start: impl Into<Instant>, period: Duration) -> Interval {
+    let start = start.into();
     assert!(
         !period.is_zero(),
         "gosched::time::interval: the period must be longer than zero"

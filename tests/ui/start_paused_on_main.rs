@@ -1,0 +1,2 @@
+#[gosched::main(start_paused)]
+async fn main() {}
