@@ -262,6 +262,7 @@ fn metrics_pass_a_prometheus_parser() {
         "gosched_blocking_threads",
         "gosched_idle_blocking_threads",
         "gosched_global_queue_depth",
+        "gosched_locked_threads",
     ] {
         assert!(gauge(g) >= 0.0, "{g}");
     }

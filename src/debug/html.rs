@@ -28,7 +28,7 @@ pub(super) fn index(handle: &Handle) -> String {
     }
 
     out.push_str("<section><h2>Metrics</h2>\n<table>\n");
-    let rows: [(&str, String); 18] = [
+    let rows: [(&str, String); 19] = [
         ("maxprocs", m.maxprocs.to_string()),
         ("idle procs", m.idle_procs.to_string()),
         ("threads", m.threads.to_string()),
@@ -38,6 +38,7 @@ pub(super) fn index(handle: &Handle) -> String {
         ("idle blocking threads", m.idle_blocking_threads.to_string()),
         ("live tasks", m.live_tasks.to_string()),
         ("global queue", m.global_queue_depth.to_string()),
+        ("locked threads", m.locked_threads.to_string()),
         ("spawned", m.spawned_total.to_string()),
         ("polls", m.polls_total.to_string()),
         ("steals", m.steals_total.to_string()),

@@ -364,6 +364,9 @@ fn per_task(tasks: &[TaskInfo]) -> String {
                 t.slow_polls, t.longest_poll
             );
         }
+        if t.locked {
+            out.push_str(", locked to thread");
+        }
         let _ = write!(out, "]:\n  spawned at {}\n", t.spawned_at);
     }
     out

@@ -22,7 +22,7 @@ const LOW_EXP: u32 = 10;
 /// The exposition of `m`.
 pub(super) fn exposition(m: &Metrics) -> String {
     let mut out = String::with_capacity(8 * 1024);
-    let gauges: [(&str, usize, &str); 9] = [
+    let gauges: [(&str, usize, &str); 10] = [
         ("maxprocs", m.maxprocs, "Number of Ps (GOMAXPROCS)."),
         ("idle_procs", m.idle_procs, "Ps on the idle list."),
         (
@@ -55,6 +55,11 @@ pub(super) fn exposition(m: &Metrics) -> String {
             "global_queue_depth",
             m.global_queue_depth,
             "Tasks in the global run queue.",
+        ),
+        (
+            "locked_threads",
+            m.locked_threads,
+            "Threads locked to one pinned task (task::spawn_pinned).",
         ),
     ];
     for (name, v, help) in gauges {
