@@ -178,6 +178,11 @@ impl Queue {
         }
         s.tasks.push_back(task);
         let wake = std::mem::replace(&mut s.sleeping, false);
+        if wake {
+            // The sleeping thread let go of its auto-advance hold: take one for it before it
+            // can be seen as idle (clock.rs), under the queue lock; it owns it once awake.
+            self.shared.hold();
+        }
         drop(s);
         if wake {
             self.ready.notify_one();
@@ -200,7 +205,12 @@ impl Queue {
             if let Some(task) = s.tasks.pop_front() {
                 return task;
             }
-            s.sleeping = true;
+            if !s.sleeping {
+                // Asleep, this thread cannot make work runnable: paused time may jump
+                // (clock.rs). `push` takes the hold back for it when it wakes it.
+                s.sleeping = true;
+                self.shared.let_go();
+            }
             s = self.ready.wait(s).unwrap_or_else(|e| e.into_inner());
         }
     }
@@ -366,6 +376,9 @@ where
         builder = builder.stack_size(size);
     }
     let thread_queue = queue.clone();
+    // The new thread's auto-advance hold, taken here so paused time cannot jump before the
+    // thread has started; `run` owns it (and lets go when the thread ends).
+    shared.hold();
     match builder.spawn(move || run(thread_queue, main)) {
         Ok(thread) => {
             let mut s = locked.lock();
@@ -377,6 +390,7 @@ where
             s.handles.push(thread);
         }
         Err(e) => {
+            shared.let_go();
             locked.done();
             // The closure (with `main`) is gone; the first entry is still queued.
             if let Some(first) = queue.pop() {
@@ -408,6 +422,16 @@ fn run(queue: Arc<Queue>, main: TaskRef) {
         }
     }
     let _done = Done(&shared.locked);
+    // An awake pinned thread holds paused time back, as an awake M does (clock.rs): its task
+    // may be about to arm a timer or wake another. The hold was taken by `spawn_pinned`; let
+    // go when the thread ends.
+    struct LetGo<'a>(&'a crate::sched::Shared);
+    impl Drop for LetGo<'_> {
+        fn drop(&mut self) {
+            self.0.let_go();
+        }
+    }
+    let _hold = LetGo(&shared);
     let _enter = context::enter(shared.clone());
     if let Some(f) = &shared.config.on_thread_start {
         f();
