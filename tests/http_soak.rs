@@ -17,6 +17,8 @@
 //! The numbers (requests, closes, the control client's p50/p99/max, fds, RSS) are printed.
 //! Nothing is asserted about speed: the machine may be busy.
 
+#[path = "../executor/tests/common/mod.rs"]
+mod common;
 #[path = "../examples/http_echo/rt.rs"]
 mod rt;
 #[path = "../examples/http_echo/server.rs"]
@@ -63,24 +65,6 @@ fn rss() -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         .map_or(0, |kb| kb * 1024)
-}
-
-/// Aborts the process if the test runs past `limit`.
-fn watchdog(limit: Duration) -> Arc<AtomicBool> {
-    let done = Arc::new(AtomicBool::new(false));
-    let flag = done.clone();
-    std::thread::spawn(move || {
-        let start = Instant::now();
-        while start.elapsed() < limit {
-            if flag.load(Ordering::Acquire) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("watchdog: http_soak still running after {limit:?}; aborting");
-        std::process::abort();
-    });
-    done
 }
 
 /// xorshift64*: reproducible pseudo-random bytes without a dependency.
@@ -347,7 +331,7 @@ fn quantile(sorted: &[Duration], q: f64) -> Duration {
 
 #[test]
 fn http_echo_survives_slow_readers_slowloris_and_resets() {
-    let done = watchdog(Duration::from_secs(60));
+    let _w = common::watchdog("http_soak", Duration::from_secs(60));
     let rt = gosched::runtime::Builder::new().maxprocs(2).build().unwrap();
     let limits = server::Limits {
         idle: IDLE,
@@ -486,5 +470,4 @@ fn http_echo_survives_slow_readers_slowloris_and_resets() {
         rss1.saturating_sub(rss0) / 1024,
         RSS_BOUND / 1024
     );
-    done.store(true, Ordering::Release);
 }
