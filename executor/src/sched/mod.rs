@@ -53,7 +53,8 @@
 //! and the global queue waits 61 slices (the PingPongHog test in tests/fairness.rs).
 //!
 //! # Where a runnable task can be
-//! Every runnable task is in one of these places, and each is seen by more than one thread:
+//! Every runnable task is in one of these places, and each is seen by more than one thread
+//! (except a pinned task's, which by its owner's choice has one thread of its own):
 //! | place | who may take it | who sees it as work |
 //! |---|---|---|
 //! | a P's `runnext` and ring | the owner; thieves (`runnext` in the last round) | sysmon `has_work`, thieves, protocol B's re-check |
@@ -62,6 +63,7 @@
 //! | `WorkerCx::next` (the hand-off slot) | the M, a few instructions after `end_poll`, before anything can block it | — (it *is* `runnext`; it exists only between two polls of the same M) |
 //! | `WorkerCx::requeue` (woken during its own poll) | the M at `end_poll`, or the global queue if the P was lost | — (the task is still running) |
 //! | `WorkerCx::collected` (poller and timer wakes) | injected by the same M before it does anything else | — (same) |
+//! | a pinned thread's queue (`task/pinned.rs`) | that thread only: Go's locked M, chosen by `spawn_pinned` | — (it runs nothing else, and sysmon never takes it over) |
 //!
 //! `yield_now` and a spent budget requeue the task on the local tail, where thieves and
 //! sysmon see it. Go's `Gosched` uses the global tail; measured here, the local tail keeps
