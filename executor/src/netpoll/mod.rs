@@ -18,9 +18,9 @@ mod registration;
 pub use record::{Direction, ReadyEvent};
 pub use registration::Registration;
 
+use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use record::{ERROR, IoRecord, READ_CLOSED, READABLE, SHUTDOWN, WRITABLE, WRITE_CLOSED};
 use std::io;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::task::Waker;
 use std::time::Duration;

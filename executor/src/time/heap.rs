@@ -12,7 +12,7 @@
 //! whose scheduler holds the runtime, which holds the heap — a cycle that would leak the
 //! runtime (its fds and memory) if the heap kept it.
 
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use crate::loom::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 
