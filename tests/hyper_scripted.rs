@@ -4,60 +4,24 @@
 //! task; no tokio runtime exists (the mock only uses tokio's channels). One test polls the
 //! adapter by hand (`tokio_test::task`) to check that it passes the waker through.
 
+#[path = "../examples/http_echo/rt.rs"]
+mod http_rt;
 mod hyper_support;
 
-use futures::io::{AsyncRead, AsyncWrite};
 use gosched::hyper::GoschedIo;
 use gosched::time::timeout;
 use http_body_util::{BodyExt, Full};
+use http_rt::TokioConn;
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_support::{LIMIT, assert_on_gosched_without_tokio, rt, watchdog};
-use std::io::{self, IoSlice};
+use std::io;
 use std::mem::MaybeUninit;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio_test::io::{Builder, Mock};
 use tokio_test::{assert_pending, assert_ready};
-
-/// A tokio-test mock seen through futures-io's traits (what `GoschedIo` takes).
-struct Scripted(Mock);
-
-impl AsyncRead for Scripted {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        let mut rb = tokio::io::ReadBuf::new(buf);
-        ready!(tokio::io::AsyncRead::poll_read(
-            Pin::new(&mut self.0),
-            cx,
-            &mut rb
-        ))?;
-        Poll::Ready(Ok(rb.filled().len()))
-    }
-}
-
-impl AsyncWrite for Scripted {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        tokio::io::AsyncWrite::poll_write(Pin::new(&mut self.0), cx, buf)
-    }
-
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        tokio::io::AsyncWrite::poll_write_vectored(Pin::new(&mut self.0), cx, bufs)
-    }
-
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        tokio::io::AsyncWrite::poll_flush(Pin::new(&mut self.0), cx)
-    }
-
-    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        tokio::io::AsyncWrite::poll_shutdown(Pin::new(&mut self.0), cx)
-    }
-}
 
 /// Answers `"<METHOD> <path> <body length>"`.
 async fn summary(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, hyper::Error> {
@@ -81,7 +45,7 @@ fn serve(mock: Mock) -> hyper::Result<()> {
         let conn = gosched::spawn(async move {
             hyper::server::conn::http1::Builder::new()
                 .auto_date_header(false)
-                .serve_connection(GoschedIo::new(Scripted(mock)), service_fn(summary))
+                .serve_connection(GoschedIo::new(TokioConn(mock)), service_fn(summary))
                 .await
         });
         timeout(LIMIT, conn).await.expect("the connection hung").unwrap()
@@ -155,7 +119,7 @@ fn a_read_error_reaches_hyper_as_the_same_io_error() {
 fn a_read_with_nothing_to_read_is_pending_and_woken_when_bytes_arrive() {
     // Polled by hand, outside any runtime: the adapter must hand the stream the caller's waker.
     let (mock, mut handle) = Builder::new().build_with_handle();
-    let mut io = GoschedIo::new(Scripted(mock));
+    let mut io = GoschedIo::new(TokioConn(mock));
     let mut storage = [MaybeUninit::<u8>::uninit(); 32];
     let mut buf = hyper::rt::ReadBuf::uninit(&mut storage);
     {

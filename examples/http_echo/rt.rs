@@ -103,11 +103,12 @@ impl IdleTimer for gosched::time::Sleep {
 #[derive(Debug)]
 pub struct Tokio;
 
-/// A tokio `TcpStream` with `futures::io` traits (what `tokio_util::compat` does, in 40 lines).
+/// A tokio byte stream (a `TcpStream` here, a scripted mock in tests/hyper_scripted.rs) with
+/// `futures::io` traits (what `tokio_util::compat` does, in 40 lines).
 #[derive(Debug)]
-pub struct TokioConn(pub tokio::net::TcpStream);
+pub struct TokioConn<T = tokio::net::TcpStream>(pub T);
 
-impl AsyncRead for TokioConn {
+impl<T: tokio::io::AsyncRead + Unpin> AsyncRead for TokioConn<T> {
     fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         let mut rb = tokio::io::ReadBuf::new(buf);
         ready!(tokio::io::AsyncRead::poll_read(
@@ -119,7 +120,7 @@ impl AsyncRead for TokioConn {
     }
 }
 
-impl AsyncWrite for TokioConn {
+impl<T: tokio::io::AsyncWrite + Unpin> AsyncWrite for TokioConn<T> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         tokio::io::AsyncWrite::poll_write(Pin::new(&mut self.0), cx, buf)
     }
