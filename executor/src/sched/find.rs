@@ -61,7 +61,7 @@ fn handoff_slot(cx: &WorkerCx) -> Option<Notified> {
     if shared.timers_due(pid).is_none()
         && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
         && cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 != 0
-        && !p.preempt.load(Ordering::Relaxed)
+        && !p.preempt_requested()
         && !shared.is_shutdown()
     {
         return Some(t);
@@ -104,11 +104,9 @@ fn look_holding_p(cx: &WorkerCx, pid: usize) -> Option<(Notified, bool)> {
     None
 }
 
-/// Step 1: sysmon set `preempt` (the slice expired): see `expire_slice`. A load first: the
-/// flag is almost always clear, and a swap would write the line.
+/// Step 1: sysmon set `preempt` (the slice expired): see `expire_slice`.
 fn slice_expired(cx: &WorkerCx, pid: usize) -> Option<Notified> {
-    let p = &cx.shared.ps[pid];
-    if p.preempt.load(Ordering::Relaxed) && p.preempt.swap(false, Ordering::Relaxed) {
+    if cx.shared.ps[pid].take_preempt() {
         return expire_slice(cx, pid);
     }
     None

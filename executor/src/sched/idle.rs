@@ -24,6 +24,13 @@ impl Shared {
         self.sched.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether every P is idle. SeqCst: sysmon's sleep re-reads it after publishing that it
+    /// sleeps long (pairs with `pidleget` and `SysmonNote::kick`), and an M about to block in
+    /// the poller reads it after its own `pidleput`, so the M that idles the last P sees it.
+    pub(crate) fn all_ps_idle(&self) -> bool {
+        self.npidle.load(Ordering::SeqCst) == self.ps.len()
+    }
+
     /// Go's `pidleget`. Caller holds the sched lock.
     pub(crate) fn pidleget(&self, synced: &mut Synced) -> Option<usize> {
         let p = synced.idle_ps.pop()?;
@@ -169,61 +176,6 @@ impl Shared {
         if let Some(ring) = m.trace() {
             ring.instant(kind, self.now_ns(), n);
         }
-    }
-
-    /// Takes P `pid` from the M `m` stuck in poll `seq` (sysmon's retake, or `block_in_place`
-    /// on its own M) and hands it to another M. Tasks the poll spawned so far move from the M's
-    /// buffer into the P. False if the poll had ended meanwhile.
-    pub(crate) fn retake_and_handoff(self: &Arc<Self>, pid: usize, seq: u64, m: &M) -> bool {
-        let p = &self.ps[pid];
-        if !p.try_retake(seq) {
-            return false;
-        }
-        loop {
-            match m.buffer.steal() {
-                crossbeam_deque::Steal::Success(t) => p.runq.put(t, false, &self.global),
-                crossbeam_deque::Steal::Empty => break,
-                crossbeam_deque::Steal::Retry => crate::loom::spin_loop(),
-            }
-        }
-        self.handoffs.fetch_add(1, Ordering::Relaxed);
-        self.trace_instant(m, crate::trace::export::Kind::Handoff, pid as u64);
-        self.handoffp(pid);
-        true
-    }
-
-    /// sysmon's sweep (sysmon.rs, "lost buffers"): an M whose P was retaken while it polls
-    /// may still push a task it spawned or woke into its spawn buffer (it checked ownership
-    /// just before the retake). No thief looks there any more, so the task moves to the global
-    /// queue here. True if it moved any.
-    pub(crate) fn rescue_lost_buffers(self: &Arc<Self>) -> bool {
-        let mut rescued = Vec::new();
-        {
-            let ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
-            for m in ms.iter() {
-                if m.buffer.is_empty() {
-                    continue;
-                }
-                let pid = m.p.load(Ordering::Relaxed);
-                if pid == super::m::NO_P || self.ps[pid].is_owned_by(m) {
-                    continue;
-                }
-                loop {
-                    match m.buffer.steal() {
-                        crossbeam_deque::Steal::Success(t) => rescued.push(t),
-                        crossbeam_deque::Steal::Empty => break,
-                        crossbeam_deque::Steal::Retry => crate::loom::spin_loop(),
-                    }
-                }
-            }
-        }
-        if rescued.is_empty() {
-            return false;
-        }
-        use super::runq::Overflow;
-        self.global.push_batch(rescued);
-        self.wakep();
-        true
     }
 
     /// Go's `handoffp`: a P whose M cannot run it (retaken, or entering `block_in_place`) goes
