@@ -216,7 +216,7 @@ impl M {
 
     /// The flag sysmon sets to make the current poll yield, for tests that play sysmon's or
     /// the M's part by hand.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn preempt_flag(&self) -> &AtomicBool {
         &self.preempt
     }
