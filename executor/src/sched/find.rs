@@ -162,10 +162,7 @@ fn expire_slice(cx: &WorkerCx, pid: usize) -> Option<Notified> {
 fn release_p(cx: &WorkerCx) -> bool {
     let shared = &cx.shared;
     let pid = cx.p.get().expect("release_p without a P");
-    {
-        let mut synced = shared.lock_sched();
-        shared.pidleput(&mut synced, pid);
-    }
+    shared.put_idle_p(pid);
     releasep(cx);
     cx.stop_spinning()
 }
@@ -184,11 +181,9 @@ fn recheck_and_acquire(cx: &WorkerCx, was_spinning: bool) -> bool {
     if !work {
         return false;
     }
-    let p = {
-        let mut synced = shared.lock_sched();
-        shared.pidleget(&mut synced)
+    let Some(p) = shared.take_idle_p() else {
+        return false;
     };
-    let Some(p) = p else { return false };
     acquirep(cx, p);
     if was_spinning {
         cx.start_spinning();

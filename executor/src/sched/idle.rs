@@ -20,8 +20,35 @@ use std::io;
 pub(crate) const MAX_THREADS: usize = 10_000;
 
 impl Shared {
-    pub(crate) fn lock_sched(&self) -> MutexGuard<'_, Synced> {
+    pub(super) fn lock_sched(&self) -> MutexGuard<'_, Synced> {
         self.sched.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Idle Ps now (metrics; a relaxed read of a moving count).
+    pub(crate) fn idle_p_count(&self) -> usize {
+        self.npidle.load(Ordering::Relaxed)
+    }
+
+    /// Spinning Ms now (metrics; a relaxed read of a moving count).
+    pub(crate) fn spinning_m_count(&self) -> usize {
+        self.nmspinning.load(Ordering::Relaxed)
+    }
+
+    /// Parked Ms without a P now (metrics).
+    pub(crate) fn idle_m_count(&self) -> usize {
+        self.lock_sched().idle_ms.len()
+    }
+
+    /// `pidleget` under the sched lock, for callers that need nothing else under it.
+    pub(super) fn take_idle_p(&self) -> Option<usize> {
+        let mut synced = self.lock_sched();
+        self.pidleget(&mut synced)
+    }
+
+    /// `pidleput` under the sched lock. Caller owns the P.
+    pub(super) fn put_idle_p(&self, p: usize) {
+        let mut synced = self.lock_sched();
+        self.pidleput(&mut synced, p);
     }
 
     /// Whether every P is idle. SeqCst: sysmon's sleep re-reads it after publishing that it
@@ -32,7 +59,7 @@ impl Shared {
     }
 
     /// Go's `pidleget`. Caller holds the sched lock.
-    pub(crate) fn pidleget(&self, synced: &mut Synced) -> Option<usize> {
+    pub(super) fn pidleget(&self, synced: &mut Synced) -> Option<usize> {
         let p = synced.idle_ps.pop()?;
         // SeqCst: protocol A step 3 reads it.
         self.npidle.fetch_sub(1, Ordering::SeqCst);
@@ -40,7 +67,7 @@ impl Shared {
     }
 
     /// Go's `pidleput`. Caller holds the sched lock and owns the P.
-    pub(crate) fn pidleput(&self, synced: &mut Synced, p: usize) {
+    pub(super) fn pidleput(&self, synced: &mut Synced, p: usize) {
         self.ps[p].set_idle();
         synced.idle_ps.push(p);
         // SeqCst: protocol B step 1; pairs with the submitter's load in `wakep`.
@@ -53,11 +80,7 @@ impl Shared {
         if !claim_spinning_m(&self.npidle, &self.nmspinning) {
             return;
         }
-        let p = {
-            let mut synced = self.lock_sched();
-            self.pidleget(&mut synced)
-        };
-        match p {
+        match self.take_idle_p() {
             Some(p) => self.startm(p, true),
             None => self.unclaim_spinner(),
         }
@@ -80,8 +103,7 @@ impl Shared {
                     if !self.is_shutdown() {
                         eprintln!("gosched: cannot start a worker thread: {e}");
                     }
-                    let mut synced = self.lock_sched();
-                    self.pidleput(&mut synced, p);
+                    self.put_idle_p(p);
                     if spinning {
                         self.unclaim_spinner();
                     }
@@ -183,8 +205,7 @@ impl Shared {
     pub(crate) fn handoffp(self: &Arc<Self>, p: usize) {
         if self.is_shutdown() {
             // Every M is being told to exit and every task cancelled: the P stays idle.
-            let mut synced = self.lock_sched();
-            return self.pidleput(&mut synced, p);
+            return self.put_idle_p(p);
         }
         let has_work = !self.ps[p].runq.is_empty() || !self.global.is_empty();
         if has_work {
@@ -194,8 +215,7 @@ impl Shared {
         if claim_first_spinner(&self.nmspinning) {
             return self.startm(p, true);
         }
-        let mut synced = self.lock_sched();
-        self.pidleput(&mut synced, p);
+        self.put_idle_p(p);
     }
 }
 
