@@ -360,7 +360,7 @@ impl Holds {
         prev & COUNT == 1
     }
 
-    fn quiet(&self) -> Option<u64> {
+    pub(crate) fn quiet(&self) -> Option<u64> {
         // SeqCst: pairs with every `let_go` (module docs).
         let word = self.word.load(Ordering::SeqCst);
         (word & COUNT == 0).then_some(word)
