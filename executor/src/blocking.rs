@@ -223,13 +223,8 @@ fn run_thread(pool: &Inner, shared: &Shared) {
 pub fn block_in_place<R>(f: impl FnOnce() -> R) -> R {
     let handed_off = context::with_worker(|cx| {
         let cx = cx?;
-        let pid = cx.p.get()?;
-        let p = &cx.shared.ps[pid];
-        let crate::sched::p::PStatus::InPoll(seq) = p.status() else {
-            return None;
-        };
-        // The rest of this poll runs without the P (step 4 at its end).
-        if !cx.shared.retake_and_handoff(pid, seq, &cx.m) {
+        // The rest of this poll runs without the P (sched/p.rs).
+        if !cx.hand_off_p_in_poll() {
             return None;
         }
         cx.m.blocked.store(true, Ordering::Relaxed);

@@ -1,30 +1,35 @@
-//! sysmon: the monitor thread, without a P (Go's `sysmon`; DESIGN.md "sysmon").
+//! sysmon: the monitor thread, without a P (Go's `sysmon`). This file is its policy: what it
+//! remembers of each P between rounds (`PWatch`), its thresholds, and how long it sleeps. What
+//! it does to a P goes through `Shared::observe_p` and `PView` (sched/p.rs, next to the
+//! ownership protocol those acts take part in); the network and timer share is
+//! `sched::netpoll::sysmon_poll`.
 //!
 //! Each round:
 //! - **preempt**: a P whose `schedtick` has not moved for `preempt_slice` is running one time
 //!   slice too long (a task that never yields, or a ping-pong pair inheriting the slice through
-//!   `runnext`): sysmon sets the P's `preempt` flag (the worker then sends the task that would
-//!   inherit the slice to the global tail, sched/mod.rs "The time slice") and the polling M's
-//!   (the task's budget reads zero, so it yields to the global tail at its next gosched
-//!   resource), again every round while the tick stays frozen, as Go's sysmon does.
+//!   `runnext`): sysmon asks it to end the slice (`PView::request_preempt`: the worker then
+//!   sends the task that would inherit the slice to the global tail, sched/mod.rs "The time
+//!   slice", and a running poll's budget reads zero, so it yields to the global tail at its
+//!   next gosched resource), again every round while the tick stays frozen, as Go's sysmon
+//!   does.
 //! - **retake**: a P whose M is stuck in one poll is taken from that M and handed to another
-//!   (`Shared::retake_and_handoff`), so its queue keeps running. sysmon tells a *blocked* M from
-//!   a *busy* one the way Go tells a syscall from running code, by the stuck thread's CPU clock:
-//!   not advancing = blocked in the kernel (a `std::thread::sleep`, a sync lock, blocking
-//!   I/O): retaken once stuck ≥ 1 ms if the P has other work. A clock that stands still
-//!   because the thread waits for a CPU (more Ms than cores) is not a block: where
-//!   `/proc/self/task/<tid>/stat` says the thread is runnable (`R`), it counts as computing; advancing = computing: asked to
-//!   yield at `preempt_slice`, retaken if the same poll still runs one round later.
+//!   (`PView::retake`), so its queue keeps running. sysmon tells a *blocked* M from a *busy*
+//!   one the way Go tells a syscall from running code, by the stuck thread's CPU clock: not
+//!   advancing = blocked in the kernel (a `std::thread::sleep`, a sync lock, blocking I/O):
+//!   retaken once stuck ≥ 1 ms if work waits behind it. A clock that stands still because the
+//!   thread waits for a CPU (more Ms than cores) is not a block: where
+//!   `/proc/self/task/<tid>/stat` says the thread is runnable (`R`), it counts as computing.
+//!   Advancing = computing: asked to yield at `preempt_slice`, retaken if the same poll still
+//!   runs one round later.
 //! - **stalled Ms**: a P with queued tasks whose M has started no poll for
-//!   `STALL_WAKE_AFTER` (100 µs) while another P is idle gets a `wakep`, so a thief takes the
-//!   queue.
+//!   `STALL_WAKE_AFTER` (100 µs) while another P is idle gets a thief (`PView::wake_thief`).
 //! - **lost buffers**: a task that a stuck poll spawned or woke after its P was retaken, in the
 //!   instant between the M's ownership check and its push, sits in that M's spawn buffer, which
 //!   no thief reaches any more; sysmon moves it to the global queue
 //!   (`Shared::rescue_lost_buffers`). This costs the hot path nothing (a fence per push would
 //!   close the window on the M's side instead).
-//! - **netpoll / timers**: polls the network if nobody did for 10 ms, and runs timers that
-//!   are overdue because every M is busy or stuck (`sched/netpoll.rs`).
+//! - **netpoll / timers**: polls the network if nobody did for 1 ms, and runs timers that are
+//!   overdue by 1 ms because every M is busy or stuck.
 //! - prints the schedtrace line when asked.
 //!
 //! Sleep: 20 µs, doubling after 50 rounds without anything to do (Go's values), up to 10 ms
@@ -35,7 +40,6 @@
 use crate::loom::Arc;
 use crate::loom::atomic::Ordering;
 use crate::sched::Shared;
-use crate::sched::p::PStatus;
 use std::io;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Condvar, Mutex};
@@ -197,8 +201,7 @@ fn run(shared: &Arc<Shared>) {
     let mut delay = MIN_DELAY;
     let mut idle_rounds = 0u32;
     let mut next_trace = shared.config.schedtrace.map(|d| now + d);
-    // SeqCst: `SysmonNote::sleep`'s re-read after publishing `deep` (pairs with `pidleget`).
-    let all_idle = || shared.npidle.load(Ordering::SeqCst) == shared.ps.len();
+    let all_idle = || shared.all_ps_idle();
     while shared.sysmon_note.sleep(delay, all_idle) {
         let now = Instant::now();
         let mut acted = false;
@@ -231,24 +234,19 @@ fn run(shared: &Arc<Shared>) {
     }
 }
 
-/// Go's `retake`: preempts Ps whose slice ran out and takes Ps from Ms stuck in one poll.
-/// Returns whether it did anything.
+/// Go's `retake`, the policy half: which P to preempt, retake or find a thief for, and when.
+/// The acts themselves are `PView`'s (sched/p.rs). Returns whether it did anything.
 fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
     let slice = shared.config.preempt_slice;
     let mut acted = false;
-    for (pid, (p, w)) in shared.ps.iter().zip(watch.iter_mut()).enumerate() {
-        let status = p.status();
-        let seq = match status {
-            PStatus::Idle => {
-                w.seq = None;
-                w.since = now;
-                w.requested = false;
-                continue;
-            }
-            PStatus::InPoll(seq) => Some(seq),
-            PStatus::Owned => None,
+    for (pid, w) in watch.iter_mut().enumerate() {
+        let Some(p) = shared.observe_p(pid) else {
+            w.seq = None;
+            w.since = now;
+            w.requested = false;
+            continue;
         };
-        let m = p.m();
+        let (seq, m) = (p.poll, p.m);
         // The poll watch: a new poll starts a new record.
         if seq != w.seq {
             w.seq = seq;
@@ -276,12 +274,11 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
                 // Computing: asked to yield in an earlier round and still in the same poll.
                 w.preempt_sent
             };
-            if retake_now && has_work(shared, pid, m) {
+            if retake_now && p.holds_up_work() {
                 // Before the CAS, which publishes it to the stuck M (trace/poll.rs).
                 let start = shared.instant_to_ns(w.poll_since);
                 crate::trace::poll::sysmon_retaking(m, seq, w.blocked, start);
-                if shared.retake_and_handoff(pid, seq, m) {
-                    m.preempt.store(true, Ordering::Relaxed);
+                if p.retake() {
                     w.seq = None;
                     acted = true;
                     continue;
@@ -294,11 +291,7 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
             if polls != w.polls {
                 w.polls = polls;
                 w.polls_at = now;
-            } else if now.duration_since(w.polls_at) >= STALL_WAKE_AFTER
-                && shared.npidle.load(Ordering::Relaxed) > 0
-                && (!p.runq.is_empty() || !m.buffer.is_empty())
-            {
-                shared.wakep();
+            } else if now.duration_since(w.polls_at) >= STALL_WAKE_AFTER && p.wake_thief() {
                 w.polls_at = now;
                 acted = true;
             }
@@ -318,21 +311,13 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant) -> bool {
         // owner may have consumed a request with nothing to preempt, or a new poll's
         // `coop::reset` may have cleared the M's flag before the poll saw it. Only the first
         // request of a slice counts as sysmon having acted (for its sleep).
-        p.preempt.store(true, Ordering::Relaxed);
-        if let (Some(_), Some(m)) = (seq, m) {
-            m.preempt.store(true, Ordering::Relaxed);
+        if p.request_preempt() {
             w.preempt_sent = true;
         }
         acted |= !w.requested;
         w.requested = true;
     }
     acted
-}
-
-/// Whether a P has work that its stuck M is holding up: its queue, the M's spawn buffer, or
-/// the global queue (which no other M may be draining).
-fn has_work(shared: &Shared, pid: usize, m: &crate::sched::m::M) -> bool {
-    !shared.ps[pid].runq.is_empty() || !m.buffer.is_empty() || !shared.global.is_empty()
 }
 
 #[cfg(all(test, not(loom)))]
@@ -358,32 +343,29 @@ mod tests {
         let t0 = Instant::now();
         let mut watch = vec![PWatch::new(t0)];
         retake(shared, &mut watch, t0);
-        assert!(!p.preempt.load(Ordering::Relaxed), "no request within the slice");
+        assert!(!p.preempt_requested(), "no request within the slice");
         let t1 = t0 + 2 * slice;
         assert!(
             retake(shared, &mut watch, t1),
             "the first request counts as acting"
         );
-        assert!(p.preempt.load(Ordering::Relaxed) && m.preempt.load(Ordering::Relaxed));
+        assert!(p.preempt_requested() && m.preempt_flag().load(Ordering::Relaxed));
         // The request is consumed without effect (a new hop's `coop::reset`, or find.rs with
         // nothing in `runnext`), and the tick stays frozen: the next round asks again.
-        p.preempt.store(false, Ordering::Relaxed);
-        m.preempt.store(false, Ordering::Relaxed);
+        p.take_preempt();
+        m.preempt_flag().store(false, Ordering::Relaxed);
         retake(shared, &mut watch, t1 + Duration::from_micros(50));
         assert!(
-            p.preempt.load(Ordering::Relaxed) && m.preempt.load(Ordering::Relaxed),
+            p.preempt_requested() && m.preempt_flag().load(Ordering::Relaxed),
             "the request must be repeated while schedtick is frozen"
         );
         // A new slice ends the requests (and clears the stale flag).
         assert!(p.end_poll(seq));
         let seq = p.begin_poll(false);
-        assert!(
-            !p.preempt.load(Ordering::Relaxed),
-            "begin_poll clears a stale request"
-        );
-        m.preempt.store(false, Ordering::Relaxed);
+        assert!(!p.preempt_requested(), "begin_poll clears a stale request");
+        m.preempt_flag().store(false, Ordering::Relaxed);
         retake(shared, &mut watch, t1 + Duration::from_micros(100));
-        assert!(!p.preempt.load(Ordering::Relaxed) && !m.preempt.load(Ordering::Relaxed));
+        assert!(!p.preempt_requested() && !m.preempt_flag().load(Ordering::Relaxed));
         assert!(p.end_poll(seq));
         p.set_idle();
     }

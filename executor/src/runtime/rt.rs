@@ -14,7 +14,6 @@
 //! - `block_on` of a future that needs none of these still runs it. Nothing hangs.
 
 use super::{Builder, Config, Handle, Metrics, TaskInfo};
-use crate::loom::atomic::Ordering;
 use crate::sched::{Shared, context};
 use crate::sysmon::Sysmon;
 use crate::task::JoinHandle;
@@ -153,11 +152,7 @@ impl Runtime {
             "gosched: a Runtime was dropped on one of its own worker threads, which cannot join \
              itself; drop it from the thread that built it, or from a spawn_blocking closure"
         );
-        // SeqCst: every M's `find_runnable` and `stopm` check it after their own SeqCst ops.
-        shared.shutdown.store(true, Ordering::SeqCst);
-        for m in shared.all_ms() {
-            m.exit();
-        }
+        shared.begin_shutdown();
         // Wakes the M blocked in the poller, and every task waiting on a socket; no socket is
         // registered from now on.
         shared.poller.shutdown();
@@ -194,8 +189,7 @@ fn join_threads(shared: &Shared, timeout: Option<Duration>) {
     let deadline = timeout.map(|t| Instant::now() + t);
     /// How often `shutdown_timeout` looks at threads that have not exited yet.
     const JOIN_POLL: Duration = Duration::from_millis(1);
-    let threads = std::mem::take(&mut *shared.threads.lock().unwrap_or_else(|e| e.into_inner()));
-    for t in threads {
+    for t in shared.take_threads() {
         if let Some(deadline) = deadline {
             while !t.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(JOIN_POLL);

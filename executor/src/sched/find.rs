@@ -61,7 +61,7 @@ fn handoff_slot(cx: &WorkerCx) -> Option<Notified> {
     if shared.timers_due(pid).is_none()
         && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
         && cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 != 0
-        && !p.preempt.load(Ordering::Relaxed)
+        && !p.preempt_requested()
         && !shared.is_shutdown()
     {
         return Some(t);
@@ -104,11 +104,9 @@ fn look_holding_p(cx: &WorkerCx, pid: usize) -> Option<(Notified, bool)> {
     None
 }
 
-/// Step 1: sysmon set `preempt` (the slice expired): see `expire_slice`. A load first: the
-/// flag is almost always clear, and a swap would write the line.
+/// Step 1: sysmon set `preempt` (the slice expired): see `expire_slice`.
 fn slice_expired(cx: &WorkerCx, pid: usize) -> Option<Notified> {
-    let p = &cx.shared.ps[pid];
-    if p.preempt.load(Ordering::Relaxed) && p.preempt.swap(false, Ordering::Relaxed) {
+    if cx.shared.ps[pid].take_preempt() {
         return expire_slice(cx, pid);
     }
     None
@@ -164,10 +162,7 @@ fn expire_slice(cx: &WorkerCx, pid: usize) -> Option<Notified> {
 fn release_p(cx: &WorkerCx) -> bool {
     let shared = &cx.shared;
     let pid = cx.p.get().expect("release_p without a P");
-    {
-        let mut synced = shared.lock_sched();
-        shared.pidleput(&mut synced, pid);
-    }
+    shared.put_idle_p(pid);
     releasep(cx);
     cx.stop_spinning()
 }
@@ -186,11 +181,9 @@ fn recheck_and_acquire(cx: &WorkerCx, was_spinning: bool) -> bool {
     if !work {
         return false;
     }
-    let p = {
-        let mut synced = shared.lock_sched();
-        shared.pidleget(&mut synced)
+    let Some(p) = shared.take_idle_p() else {
+        return false;
     };
-    let Some(p) = p else { return false };
     acquirep(cx, p);
     if was_spinning {
         cx.start_spinning();

@@ -20,12 +20,46 @@ use std::io;
 pub(crate) const MAX_THREADS: usize = 10_000;
 
 impl Shared {
-    pub(crate) fn lock_sched(&self) -> MutexGuard<'_, Synced> {
+    pub(super) fn lock_sched(&self) -> MutexGuard<'_, Synced> {
         self.sched.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Idle Ps now (metrics; a relaxed read of a moving count).
+    pub(crate) fn idle_p_count(&self) -> usize {
+        self.npidle.load(Ordering::Relaxed)
+    }
+
+    /// Spinning Ms now (metrics; a relaxed read of a moving count).
+    pub(crate) fn spinning_m_count(&self) -> usize {
+        self.nmspinning.load(Ordering::Relaxed)
+    }
+
+    /// Parked Ms without a P now (metrics).
+    pub(crate) fn idle_m_count(&self) -> usize {
+        self.lock_sched().idle_ms.len()
+    }
+
+    /// `pidleget` under the sched lock, for callers that need nothing else under it.
+    pub(super) fn take_idle_p(&self) -> Option<usize> {
+        let mut synced = self.lock_sched();
+        self.pidleget(&mut synced)
+    }
+
+    /// `pidleput` under the sched lock. Caller owns the P.
+    pub(super) fn put_idle_p(&self, p: usize) {
+        let mut synced = self.lock_sched();
+        self.pidleput(&mut synced, p);
+    }
+
+    /// Whether every P is idle. SeqCst: sysmon's sleep re-reads it after publishing that it
+    /// sleeps long (pairs with `pidleget` and `SysmonNote::kick`), and an M about to block in
+    /// the poller reads it after its own `pidleput`, so the M that idles the last P sees it.
+    pub(crate) fn all_ps_idle(&self) -> bool {
+        self.npidle.load(Ordering::SeqCst) == self.ps.len()
+    }
+
     /// Go's `pidleget`. Caller holds the sched lock.
-    pub(crate) fn pidleget(&self, synced: &mut Synced) -> Option<usize> {
+    pub(super) fn pidleget(&self, synced: &mut Synced) -> Option<usize> {
         let p = synced.idle_ps.pop()?;
         // SeqCst: protocol A step 3 reads it.
         self.npidle.fetch_sub(1, Ordering::SeqCst);
@@ -33,7 +67,7 @@ impl Shared {
     }
 
     /// Go's `pidleput`. Caller holds the sched lock and owns the P.
-    pub(crate) fn pidleput(&self, synced: &mut Synced, p: usize) {
+    pub(super) fn pidleput(&self, synced: &mut Synced, p: usize) {
         self.ps[p].set_idle();
         synced.idle_ps.push(p);
         // SeqCst: protocol B step 1; pairs with the submitter's load in `wakep`.
@@ -46,11 +80,7 @@ impl Shared {
         if !claim_spinning_m(&self.npidle, &self.nmspinning) {
             return;
         }
-        let p = {
-            let mut synced = self.lock_sched();
-            self.pidleget(&mut synced)
-        };
-        match p {
+        match self.take_idle_p() {
             Some(p) => self.startm(p, true),
             None => self.unclaim_spinner(),
         }
@@ -73,8 +103,7 @@ impl Shared {
                     if !self.is_shutdown() {
                         eprintln!("gosched: cannot start a worker thread: {e}");
                     }
-                    let mut synced = self.lock_sched();
-                    self.pidleput(&mut synced, p);
+                    self.put_idle_p(p);
                     if spinning {
                         self.unclaim_spinner();
                     }
@@ -171,68 +200,12 @@ impl Shared {
         }
     }
 
-    /// Takes P `pid` from the M `m` stuck in poll `seq` (sysmon's retake, or `block_in_place`
-    /// on its own M) and hands it to another M. Tasks the poll spawned so far move from the M's
-    /// buffer into the P. False if the poll had ended meanwhile.
-    pub(crate) fn retake_and_handoff(self: &Arc<Self>, pid: usize, seq: u64, m: &M) -> bool {
-        let p = &self.ps[pid];
-        if !p.try_retake(seq) {
-            return false;
-        }
-        loop {
-            match m.buffer.steal() {
-                crossbeam_deque::Steal::Success(t) => p.runq.put(t, false, &self.global),
-                crossbeam_deque::Steal::Empty => break,
-                crossbeam_deque::Steal::Retry => crate::loom::spin_loop(),
-            }
-        }
-        self.handoffs.fetch_add(1, Ordering::Relaxed);
-        self.trace_instant(m, crate::trace::export::Kind::Handoff, pid as u64);
-        self.handoffp(pid);
-        true
-    }
-
-    /// sysmon's sweep (sysmon.rs, "lost buffers"): an M whose P was retaken while it polls
-    /// may still push a task it spawned or woke into its spawn buffer (it checked ownership
-    /// just before the retake). No thief looks there any more, so the task moves to the global
-    /// queue here. True if it moved any.
-    pub(crate) fn rescue_lost_buffers(self: &Arc<Self>) -> bool {
-        let mut rescued = Vec::new();
-        {
-            let ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
-            for m in ms.iter() {
-                if m.buffer.is_empty() {
-                    continue;
-                }
-                let pid = m.p.load(Ordering::Relaxed);
-                if pid == super::m::NO_P || self.ps[pid].is_owned_by(m) {
-                    continue;
-                }
-                loop {
-                    match m.buffer.steal() {
-                        crossbeam_deque::Steal::Success(t) => rescued.push(t),
-                        crossbeam_deque::Steal::Empty => break,
-                        crossbeam_deque::Steal::Retry => crate::loom::spin_loop(),
-                    }
-                }
-            }
-        }
-        if rescued.is_empty() {
-            return false;
-        }
-        use super::runq::Overflow;
-        self.global.push_batch(rescued);
-        self.wakep();
-        true
-    }
-
     /// Go's `handoffp`: a P whose M cannot run it (retaken, or entering `block_in_place`) goes
     /// to another M if there is work for it, else to the idle list.
     pub(crate) fn handoffp(self: &Arc<Self>, p: usize) {
         if self.is_shutdown() {
             // Every M is being told to exit and every task cancelled: the P stays idle.
-            let mut synced = self.lock_sched();
-            return self.pidleput(&mut synced, p);
+            return self.put_idle_p(p);
         }
         let has_work = !self.ps[p].runq.is_empty() || !self.global.is_empty();
         if has_work {
@@ -242,8 +215,7 @@ impl Shared {
         if claim_first_spinner(&self.nmspinning) {
             return self.startm(p, true);
         }
-        let mut synced = self.lock_sched();
-        self.pidleput(&mut synced, p);
+        self.put_idle_p(p);
     }
 }
 

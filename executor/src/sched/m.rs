@@ -4,7 +4,7 @@
 use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::loom::{Condvar, Mutex};
 use crate::task::Notified;
-use crossbeam_deque::Stealer;
+use crossbeam_deque::{Steal, Stealer};
 
 /// `M::p` when the M holds no P.
 pub(crate) const NO_P: usize = usize::MAX;
@@ -28,7 +28,8 @@ struct Park {
 /// - `park`/`cv`: the parker; `next` is written by whoever starts this M, under the mutex.
 /// - `buffer`: steals from the M's spawn buffer (the `Worker` lives in the thread's context).
 /// - `spinning`, `p`, `curg`, `blocked`: written by the M's thread, read by metrics/schedtrace.
-/// - `preempt`: set by sysmon, cleared by the M at each poll start.
+/// - `preempt`: set by sysmon (`PView::request_preempt`, `PView::retake` in p.rs), cleared
+///   by the M at each poll start (`coop::reset`).
 /// - counters: written by the M's thread only (load + store), summed by `metrics()`.
 ///
 /// Aligned to 128 bytes for the same reason as `P`: the M's thread writes its counters on
@@ -38,12 +39,12 @@ pub(crate) struct M {
     pub(crate) id: usize,
     park: Mutex<Park>,
     cv: Condvar,
-    pub(crate) buffer: Stealer<Notified>,
+    pub(super) buffer: Stealer<Notified>,
     pub(crate) spinning: AtomicBool,
     pub(crate) p: AtomicUsize,
     pub(crate) curg: AtomicU64,
     pub(crate) blocked: AtomicBool,
-    pub(crate) preempt: AtomicBool,
+    pub(super) preempt: AtomicBool,
     pub(crate) polls: AtomicU64,
     pub(crate) spawned: AtomicU64,
     pub(crate) steals: AtomicU64,
@@ -199,6 +200,25 @@ impl M {
         park.exit = true;
         drop(park);
         self.cv.notify_one();
+    }
+
+    /// Takes every task out of this M's spawn buffer, oldest first (a retake, the lost-buffer
+    /// sweep: p.rs).
+    pub(super) fn drain_buffer(&self, mut f: impl FnMut(Notified)) {
+        loop {
+            match self.buffer.steal() {
+                Steal::Success(t) => f(t),
+                Steal::Empty => break,
+                Steal::Retry => crate::loom::spin_loop(),
+            }
+        }
+    }
+
+    /// The flag sysmon sets to make the current poll yield, for tests that play sysmon's or
+    /// the M's part by hand.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn preempt_flag(&self) -> &AtomicBool {
+        &self.preempt
     }
 
     /// Adds `n` to a counter this M's thread owns; returns the new value.

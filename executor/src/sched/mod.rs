@@ -10,7 +10,7 @@
 //! | `sched.pidle`, `sched.midle` | `Synced::idle_ps`, `Synced::idle_ms` under the sched lock | `shared.rs`, `idle.rs` |
 //! | `schedule`/`findRunnable` | `worker::schedule`, `find::find_runnable` | `worker.rs`, `find.rs` |
 //! | `wakep`/`startm`/`stopm`/`handoffp` | same names on `Shared` | `idle.rs` |
-//! | sysmon | the monitor thread | `../sysmon.rs` |
+//! | sysmon | the monitor thread: its policy; what it may do to a P (`PView`) | `../sysmon.rs`; `p.rs` |
 //! | locked M (`LockOSThread`) | a pinned task's own thread: no P, its own run queue | `../task/pinned.rs` |
 //!
 //! There are exactly `maxprocs` Ps. An M needs a P to poll tasks; an M without one parks.
@@ -19,7 +19,9 @@
 //!
 //! # Who owns a P while a task is being polled
 //! sysmon may take a P away from an M that is inside a poll running arbitrary user code, so
-//! that M must not touch its P's queues *during* the poll:
+//! that M must not touch its P's queues *during* the poll. The ownership steps below, the
+//! retake and everything sysmon may do to a P are in `p.rs`; "ownership step N" elsewhere
+//! refers to this list:
 //! 1. Before polling, the M publishes `InPoll(seq)` in the P's status word (Release store;
 //!    `P::begin_poll`).
 //! 2. Spawns and same-thread wakes during the poll go to the M's spawn buffer, a crossbeam
@@ -28,8 +30,9 @@
 //!    moves into the P as Go's `runqput(next=true)` sequence would have left it: each task in
 //!    turn goes to `runnext` and kicks the previous one to the tail. Then the polled task, if it
 //!    woke itself, goes to the local tail (the global tail if sysmon preempted it).
-//! 4. Failure: sysmon retook the P (`P::try_retake`) and handed it to another M. The M pushes
-//!    its buffer and its own task to the global queue, tries to take an idle P, else parks.
+//! 4. Failure: sysmon retook the P (`P::try_retake`, `PView::retake`) and handed it to
+//!    another M, or the task's own `block_in_place` did. The M pushes its buffer and its own
+//!    task to the global queue, tries to take an idle P, else parks.
 //!
 //! Cost: one store and one CAS per poll, on a line the P owns.
 //!
@@ -57,9 +60,9 @@
 //! (except a pinned task's, which by its owner's choice has one thread of its own):
 //! | place | who may take it | who sees it as work |
 //! |---|---|---|
-//! | a P's `runnext` and ring | the owner; thieves (`runnext` in the last round) | sysmon `has_work`, thieves, protocol B's re-check |
+//! | a P's `runnext` and ring | the owner; thieves (`runnext` in the last round) | sysmon (`PView::holds_up_work`), thieves, protocol B's re-check |
 //! | the global queue | any M with a P | everyone (`GlobalQueue::len`) |
-//! | an M's spawn buffer (during a poll) | the M after the poll; thieves; sysmon on a retake or a lost-buffer sweep | sysmon `has_work`, thieves |
+//! | an M's spawn buffer (during a poll) | the M after the poll; thieves; sysmon on a retake or a lost-buffer sweep | sysmon (`PView::holds_up_work`), thieves |
 //! | `WorkerCx::next` (the hand-off slot) | the M, a few instructions after `end_poll`, before anything can block it | — (it *is* `runnext`; it exists only between two polls of the same M) |
 //! | `WorkerCx::requeue` (woken during its own poll) | the M at `end_poll`, or the global queue if the P was lost | — (the task is still running) |
 //! | `WorkerCx::collected` (poller and timer wakes) | injected by the same M before it does anything else | — (same) |

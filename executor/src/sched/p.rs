@@ -1,8 +1,25 @@
-//! The P: the right to run tasks, with its local queue, `schedtick` and the status word that
-//! says who owns it (sched/mod.rs, "Who owns a P while a task is being polled").
+//! The P (the right to run tasks: its local queue, `schedtick`, timers) and the protocol that
+//! says who owns it ("Who owns a P while a task is being polled", sched/mod.rs): the status
+//! word, every transition of it, and everything that may take a P from its M.
+//!
+//! - The M's side: `P::begin_poll` (ownership step 1) and `P::end_poll` (ownership step 3).
+//!   What the M does around them (the spawn buffer of step 2, the flushes of steps 3 and 4)
+//!   is in worker.rs and shared.rs.
+//! - Taking the P from an M inside a poll (`try_retake`, then `handoffp`): sysmon's retake
+//!   (`PView::retake`) and `block_in_place` on its own M (`WorkerCx::hand_off_p_in_poll`).
+//! - sysmon's requests: a preemption (`PView::request_preempt`, consumed by the owner through
+//!   `P::take_preempt`), a thief for a stalled M's queue (`PView::wake_thief`), and the sweep of
+//!   spawn buffers lost to a retake (`Shared::rescue_lost_buffers`).
+//!
+//! sysmon (../sysmon.rs) decides *when* (its clocks and thresholds); it sees a P only through
+//! `Shared::observe_p` and acts only through `PView`, so it never touches a status word, a
+//! `preempt` flag or a spawn buffer itself.
 
-use super::m::M;
+use super::context::WorkerCx;
+use super::m::{M, NO_P};
 use super::runq::RunQueue;
+use super::shared::Shared;
+use crate::loom::Arc;
 use crate::loom::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use crate::task::Notified;
 use std::ptr;
@@ -31,8 +48,9 @@ pub(crate) enum PStatus {
 /// - `status`: atomic; the owner stores, sysmon CASes `InPoll` → `Owned` to retake.
 /// - `runq`: see `runq.rs` for who may call what.
 /// - `schedtick`, `seq`: written by the owner only, read by sysmon and schedtrace.
-/// - `preempt`: set by sysmon every round while the time slice is expired; cleared by the
-///   owner when it acts on it (find.rs, step 1) or starts a new slice (`begin_poll`).
+/// - `preempt`: set by sysmon every round while the time slice is expired
+///   (`PView::request_preempt`); cleared by the owner when it acts on it (`take_preempt`, find
+///   step 1, sched/mod.rs) or starts a new slice (`begin_poll`).
 /// - `timers`: the P's timer heap, under its own lock (time/heap.rs).
 /// - `m`: the owning M (null while idle); written by the owner, read by thieves to find the
 ///   M's spawn buffer. Ms are never freed before the runtime, so the pointer stays valid.
@@ -47,7 +65,7 @@ pub(crate) struct P {
     pub(crate) runq: RunQueue<Notified>,
     schedtick: AtomicU32,
     seq: AtomicU64,
-    pub(crate) preempt: AtomicBool,
+    preempt: AtomicBool,
     m: AtomicPtr<M>,
     pub(crate) timers: crate::time::heap::Timers,
 }
@@ -95,7 +113,7 @@ impl P {
         unsafe { self.m.load(Ordering::Acquire).as_ref() }
     }
 
-    /// Step 1 of the poll protocol: publish `InPoll(seq)`. Owner only.
+    /// Ownership step 1: publish `InPoll(seq)`. Owner only.
     pub(crate) fn begin_poll(&self, inherit: bool) -> u64 {
         if !inherit {
             let t = self.schedtick.load(Ordering::Relaxed);
@@ -109,12 +127,12 @@ impl P {
         let seq = self.seq.load(Ordering::Relaxed).wrapping_add(1) & (u64::MAX >> KIND_BITS);
         self.seq.store(seq, Ordering::Relaxed);
         // Release: everything the owner did to the queues before the poll is visible to a
-        // retaker whose Acquire CAS takes the P (sysmon.rs).
+        // retaker whose Acquire CAS takes the P (`try_retake`).
         self.status.store((seq << KIND_BITS) | IN_POLL, Ordering::Release);
         seq
     }
 
-    /// Step 3 of the poll protocol: `InPoll(seq)` → `Owned`. False: the P was retaken while
+    /// Ownership step 3: `InPoll(seq)` → `Owned`. False: the P was retaken while
     /// the poll ran and the M must not touch it again.
     pub(crate) fn end_poll(&self, seq: u64) -> bool {
         // AcqRel: on success, Acquire sees nothing new (nobody else touched the P); on failure,
@@ -129,7 +147,8 @@ impl P {
             .is_ok()
     }
 
-    /// sysmon's side: takes the P from an M stuck in poll `seq`. True: the caller now owns it.
+    /// The retaker's side: takes the P from an M stuck in poll `seq`. True: the caller now
+    /// owns it (and must hand it on: `Shared::retake_and_handoff`).
     pub(crate) fn try_retake(&self, seq: u64) -> bool {
         // AcqRel: Acquire pairs with `begin_poll`'s Release (we see the queues as the stuck M
         // left them); Release pairs with the stuck M's failed `end_poll`.
@@ -150,6 +169,168 @@ impl P {
 
     pub(crate) fn schedtick(&self) -> u32 {
         self.schedtick.load(Ordering::Relaxed)
+    }
+
+    /// Whether sysmon asked this P to end its slice (the owner only peeks: find step 0,
+    /// sched/mod.rs).
+    pub(crate) fn preempt_requested(&self) -> bool {
+        self.preempt.load(Ordering::Relaxed)
+    }
+
+    /// The owner acts on sysmon's request (find step 1): true once per request. A load first:
+    /// the flag is almost always clear, and a swap would write the line.
+    pub(crate) fn take_preempt(&self) -> bool {
+        self.preempt.load(Ordering::Relaxed) && self.preempt.swap(false, Ordering::Relaxed)
+    }
+}
+
+impl Shared {
+    /// Takes P `pid` from the M `m` stuck in poll `seq` (sysmon's retake, or `block_in_place`
+    /// on its own M) and hands it to another M (Go's `handoffp`). Tasks the poll spawned so far
+    /// move from the M's buffer into the P. False if the poll had ended meanwhile.
+    fn retake_and_handoff(self: &Arc<Self>, pid: usize, seq: u64, m: &M) -> bool {
+        let p = &self.ps[pid];
+        if !p.try_retake(seq) {
+            return false;
+        }
+        m.drain_buffer(|t| p.runq.put(t, false, &self.global));
+        self.handoffs.fetch_add(1, Ordering::Relaxed);
+        self.trace_instant(m, crate::trace::export::Kind::Handoff, pid as u64);
+        self.handoffp(pid);
+        true
+    }
+
+    /// sysmon's sweep of lost buffers: an M whose P was retaken while it polls may still push
+    /// a task it spawned or woke into its spawn buffer (it checked ownership just before the
+    /// retake). No thief looks there any more, so the task moves to the global queue here.
+    /// True if it moved any. (A SeqCst fence after every push would close the window on the
+    /// M's side instead, at a cost to every spawn and wake: sched/mod.rs, "Rejected
+    /// alternatives".)
+    pub(crate) fn rescue_lost_buffers(self: &Arc<Self>) -> bool {
+        let mut rescued = Vec::new();
+        {
+            let ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
+            for m in ms.iter() {
+                if m.buffer.is_empty() {
+                    continue;
+                }
+                let pid = m.p.load(Ordering::Relaxed);
+                if pid == NO_P || self.ps[pid].is_owned_by(m) {
+                    continue;
+                }
+                m.drain_buffer(|t| rescued.push(t));
+            }
+        }
+        if rescued.is_empty() {
+            return false;
+        }
+        use super::runq::Overflow;
+        self.global.push_batch(rescued);
+        self.wakep();
+        true
+    }
+
+    /// sysmon's look at P `pid` this round: `None` while it is idle.
+    pub(crate) fn observe_p(self: &Arc<Self>, pid: usize) -> Option<PView<'_>> {
+        let p = &self.ps[pid];
+        let poll = match p.status() {
+            PStatus::Idle => return None,
+            PStatus::InPoll(seq) => Some(seq),
+            PStatus::Owned => None,
+        };
+        Some(PView {
+            shared: self,
+            p,
+            poll,
+            m: p.m(),
+        })
+    }
+}
+
+/// A P that was not idle when sysmon looked (`Shared::observe_p`), and what sysmon may do to
+/// it. Each act re-checks what it needs: the view may be stale by the time sysmon acts.
+#[derive(Clone, Copy)]
+pub(crate) struct PView<'a> {
+    shared: &'a Arc<Shared>,
+    p: &'a P,
+    /// The poll in progress (its sequence number); `None` while the M is between polls.
+    pub(crate) poll: Option<u64>,
+    /// The owning M; `None` for the moment between a retake and the hand-off.
+    pub(crate) m: Option<&'a M>,
+}
+
+impl PView<'_> {
+    pub(crate) fn schedtick(&self) -> u32 {
+        self.p.schedtick()
+    }
+
+    /// Whether the M in the poll seen holds up work: the P's queue, the M's spawn buffer, or
+    /// the global queue (which no other M may be draining). A retake with none would only
+    /// cost a thread switch.
+    pub(crate) fn holds_up_work(&self) -> bool {
+        !self.p.runq.is_empty()
+            || self.m.is_some_and(|m| !m.buffer.is_empty())
+            || !self.shared.global.is_empty()
+    }
+
+    /// Go's `retake` of a P in a syscall: takes the P from its M, still in the poll seen, and
+    /// hands it to another M; the poll is asked to yield (its budget reads zero, coop.rs), and
+    /// at its end the M finds the P gone (ownership step 4). False if that poll has ended
+    /// meanwhile.
+    pub(crate) fn retake(&self) -> bool {
+        let (Some(seq), Some(m)) = (self.poll, self.m) else {
+            return false;
+        };
+        if !self.shared.retake_and_handoff(self.p.id, seq, m) {
+            return false;
+        }
+        m.preempt.store(true, Ordering::Relaxed);
+        true
+    }
+
+    /// The M has started no poll for a while (sysmon's judgement): if tasks wait on the P or
+    /// in the M's spawn buffer and some P is idle, wake an M to steal them (`wakep`). True if
+    /// it did.
+    pub(crate) fn wake_thief(&self) -> bool {
+        let Some(m) = self.m else {
+            return false;
+        };
+        if self.shared.npidle.load(Ordering::Relaxed) > 0 && (!self.p.runq.is_empty() || !m.buffer.is_empty())
+        {
+            self.shared.wakep();
+            return true;
+        }
+        false
+    }
+
+    /// Go's `preemptone`: the P's slice ran out. Sets the P's `preempt` flag (find step 1
+    /// sends the task that would inherit the slice to the global tail) and, during a poll, the
+    /// M's (the task's budget reads zero, so it yields at its next gosched resource). True if a
+    /// poll was asked to yield.
+    pub(crate) fn request_preempt(&self) -> bool {
+        self.p.preempt.store(true, Ordering::Relaxed);
+        match (self.poll, self.m) {
+            (Some(_), Some(m)) => {
+                m.preempt.store(true, Ordering::Relaxed);
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl WorkerCx {
+    /// `block_in_place`: this M, inside a poll, hands its P to another M for the rest of the
+    /// poll (Go's `entersyscall` made eager); at the poll's end it finds the P gone
+    /// (ownership step 4). False if it holds no P or is not inside a poll.
+    pub(crate) fn hand_off_p_in_poll(&self) -> bool {
+        let Some(pid) = self.p.get() else {
+            return false;
+        };
+        let PStatus::InPoll(seq) = self.shared.ps[pid].status() else {
+            return false;
+        };
+        self.shared.retake_and_handoff(pid, seq, &self.m)
     }
 }
 

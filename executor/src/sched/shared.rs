@@ -18,31 +18,37 @@ use std::time::Instant;
 /// Data under the sched lock (Go's `sched.lock`).
 pub(crate) struct Synced {
     /// Idle Ps, as a stack (Go's `pidle`).
-    pub(crate) idle_ps: Vec<usize>,
+    pub(super) idle_ps: Vec<usize>,
     /// Parked Ms without a P (Go's `midle`).
-    pub(crate) idle_ms: Vec<Arc<M>>,
+    pub(super) idle_ms: Vec<Arc<M>>,
 }
 
 /// # Fields
 /// - `ps`: fixed at build; each P's fields say who touches them (p.rs).
-/// - `sched`: the sched lock; `npidle`/`nmspinning` mirror it for lock-free reads and are
-///   written under it (except `nmspinning`, also changed by spinning Ms: protocol in mod.rs).
-/// - `ms`, `threads`: every M ever started and its join handle; Ms are never freed before the
-///   runtime (their `Arc` stays here), so `P::m` pointers stay valid.
+/// - `sched`, `npidle`, `nmspinning` (private to `sched/`): the sched lock; `npidle` mirrors
+///   the length of its idle-P list for lock-free reads and changes only with it (`pidleget`,
+///   `pidleput`); `nmspinning` changes only through the spinning transitions of idle.rs
+///   (protocols A and B in mod.rs). Read from outside through `idle_p_count` and
+///   `spinning_m_count`.
+/// - `ms`, `threads`, `shutdown` (private to `sched/`): every M ever started and its join
+///   handle; Ms are never freed before the runtime (their `Arc` stays here), so `P::m`
+///   pointers stay valid. `new_m` checks `shutdown` and registers both under the `ms` lock, and
+///   `begin_shutdown` sets the flag before it reads `ms`, so `take_threads` afterwards holds
+///   every M that was told to exit.
 /// - `registry`: every live task.
 /// - `poller`: the netpoller (netpoll/mod.rs); the M side is in `netpoll.rs` here.
 /// - counters for rare events are shared atomics; hot counters are per M (m.rs).
 pub(crate) struct Shared {
     pub(crate) ps: Box<[P]>,
     pub(crate) global: GlobalQueue<Notified>,
-    pub(crate) sched: Mutex<Synced>,
-    pub(crate) npidle: AtomicUsize,
-    pub(crate) nmspinning: AtomicUsize,
-    pub(crate) ms: Mutex<Vec<Arc<M>>>,
-    pub(crate) threads: Mutex<Vec<thread::JoinHandle<()>>>,
+    pub(super) sched: Mutex<Synced>,
+    pub(super) npidle: AtomicUsize,
+    pub(super) nmspinning: AtomicUsize,
+    pub(super) ms: Mutex<Vec<Arc<M>>>,
+    pub(super) threads: Mutex<Vec<thread::JoinHandle<()>>>,
     pub(crate) registry: Registry,
     pub(crate) config: Config,
-    pub(crate) shutdown: AtomicBool,
+    pub(super) shutdown: AtomicBool,
     pub(crate) remote_spawned: AtomicU64,
     pub(crate) handoffs: AtomicU64,
     pub(crate) preemptions: AtomicU64,
@@ -96,6 +102,21 @@ impl Shared {
 
     pub(crate) fn is_shutdown(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Shutdown's first step: no M starts from now on, and every M is told to exit (a parked
+    /// one at once, a running one when it next looks for work).
+    pub(crate) fn begin_shutdown(&self) {
+        // SeqCst: every M's `find_runnable` and `stopm` check it after their own SeqCst ops.
+        self.shutdown.store(true, Ordering::SeqCst);
+        for m in self.all_ms() {
+            m.exit();
+        }
+    }
+
+    /// The join handles of every M started so far (after `begin_shutdown`: of every M).
+    pub(crate) fn take_threads(&self) -> Vec<thread::JoinHandle<()>> {
+        std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Spawns a task on this runtime (Go's `newproc`).

@@ -48,8 +48,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
         acquirep(&cx, p);
         if schedule(&cx) {
             // Lost the P to a retake: try an idle P before parking (poll protocol step 4).
-            let mut synced = shared.lock_sched();
-            next = shared.pidleget(&mut synced).map(|p| (p, false));
+            next = shared.take_idle_p().map(|p| (p, false));
         }
     }
     if let Some(f) = &shared.config.on_thread_stop {
