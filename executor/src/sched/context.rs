@@ -2,8 +2,8 @@
 //! non-worker thread has entered (`block_on`, blocking-pool threads).
 //!
 //! `WorkerCx` is where a spawn or a wake made on an M lands (step 2 of the poll protocol,
-//! sched/mod.rs): while the M polls, into its spawn buffer; while it owns its P between polls,
-//! straight into the P; otherwise into the global queue.
+//! sched/mod.rs): while the M polls, into its spawn buffer; while the M runs the poller or
+//! timers, into `collected`; otherwise into the global queue.
 
 use super::m::M;
 use super::shared::Shared;
@@ -18,7 +18,8 @@ use std::ptr;
 pub(crate) enum Mode {
     /// No P (parked, spinning without one, or lost it).
     NoP,
-    /// Owns its P and is not inside a poll: may touch the P's queues.
+    /// Owns its P and is not inside a poll: its scheduling loop may touch the P's queues
+    /// (through the P's token, p.rs); a wake lands on the global queue.
     Owning,
     /// Inside a poll: must not touch the P (step 2).
     Polling,

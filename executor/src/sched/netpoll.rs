@@ -20,6 +20,7 @@
 //! again.
 
 use super::context::{Mode, WorkerCx};
+use super::p::OwnedP;
 use super::shared::Shared;
 use super::worker::acquirep;
 use crate::loom::Arc;
@@ -77,7 +78,7 @@ impl Shared {
         let seen = self.clock.quiet()?;
         let idle = self.npidle.load(Ordering::SeqCst) == self.ps.len()
             && self.global.is_empty()
-            && self.ps.iter().all(|p| p.runq.is_empty())
+            && self.ps.iter().all(|p| p.runq().is_empty())
             && self.all_ms().iter().all(|m| m.buffer.is_empty());
         idle.then_some(seen)
     }
@@ -131,15 +132,16 @@ fn wake_all(wake: Vec<Waker>) {
     wake.into_iter().for_each(Waker::wake);
 }
 
-/// Go's `injectglist` for an M with P `pid`: returns the first task to run now; the rest go
+/// Go's `injectglist` for an M with P `p`: returns the first task to run now; the rest go
 /// to the P's queue and one idle P is woken to steal them.
-fn inject_local(cx: &WorkerCx, pid: usize, list: Vec<Notified>) -> Option<Notified> {
+fn inject_local(cx: &WorkerCx, p: &OwnedP, list: Vec<Notified>) -> Option<Notified> {
     let shared = &cx.shared;
     let mut list = list.into_iter();
     let first = list.next()?;
     let mut more = false;
+    let local = shared.local(p);
     for t in list {
-        shared.ps[pid].runq.put(t, false, &shared.global);
+        local.put(t, false, &shared.global);
         more = true;
     }
     if more {
@@ -148,16 +150,17 @@ fn inject_local(cx: &WorkerCx, pid: usize, list: Vec<Notified>) -> Option<Notifi
     Some(first)
 }
 
-/// Go's `checkTimers`: runs P `pid`'s due timers (or, when stealing, a victim's: `try_only`
-/// skips a heap whose lock is busy). Returns the first task they woke; the rest are queued.
+/// Go's `checkTimers`: runs the due timers of P `victim`, the M's own `p` (or, when stealing,
+/// another's: `try_only` skips a heap whose lock is busy). Returns the first task they woke;
+/// the rest are queued on `p`.
 #[inline(always)]
-pub(super) fn check_timers(cx: &WorkerCx, pid: usize, victim: usize, try_only: bool) -> Option<Notified> {
+pub(super) fn check_timers(cx: &WorkerCx, p: &OwnedP, victim: usize, try_only: bool) -> Option<Notified> {
     let now = cx.shared.timers_due(victim)?;
-    run_due_timers(cx, pid, victim, now, try_only)
+    run_due_timers(cx, p, victim, now, try_only)
 }
 
 /// `check_timers`' slow path: P `victim` has timers due at `now`; run them.
-fn run_due_timers(cx: &WorkerCx, pid: usize, victim: usize, now: u64, try_only: bool) -> Option<Notified> {
+fn run_due_timers(cx: &WorkerCx, p: &OwnedP, victim: usize, now: u64, try_only: bool) -> Option<Notified> {
     let timers = &cx.shared.ps[victim].timers;
     let mut wake = Vec::new();
     timers.run(now, &mut wake, try_only);
@@ -165,11 +168,11 @@ fn run_due_timers(cx: &WorkerCx, pid: usize, victim: usize, now: u64, try_only: 
         return None;
     }
     let list = collect(cx, || wake_all(wake));
-    inject_local(cx, pid, list)
+    inject_local(cx, p, list)
 }
 
 /// Find step 5: a non-blocking poll, if anything is registered and nobody is blocked in the poller.
-pub(super) fn poll_nonblocking(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+pub(super) fn poll_nonblocking(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
     let shared = &cx.shared;
     let poller = &shared.poller;
     if !poller.has_sources() || poller.blocking.load(Ordering::Relaxed) {
@@ -185,7 +188,7 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, pid: usize) -> Option<Notified> {
         .netpoll_wakeups
         .fetch_add(list.len() as u64, Ordering::Relaxed);
     shared.trace_instant(&cx.m, Kind::Netpoll, list.len() as u64);
-    inject_local(cx, pid, list)
+    inject_local(cx, p, list)
 }
 
 /// Find step 8: the M holds no P and found no work.
@@ -200,8 +203,8 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, pid: usize) -> Option<Notified> {
 /// (measured: http_echo p99 2.3 ms with it, 0.9 ms without, on 2 cores). So this M parks,
 /// until the nearest timer if there is one (then it runs the due timers itself).
 ///
-/// True: the M holds a P again (look for work); false: park.
-pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
+/// `Some`: the M holds that P now (look for work); `None`: park.
+pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
     let shared = &cx.shared;
     let poller = &shared.poller;
     // SeqCst: the M that makes every P idle sees it (each M reads after its own `pidleput`).
@@ -211,7 +214,7 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
         return sleep_until_timer(cx);
     }
     if poller.blocking.swap(true, Ordering::SeqCst) {
-        return false;
+        return None;
     }
     // "Polling, until unknown": any timer added from here on breaks the poll.
     poller.poll_until.store(u64::MAX, Ordering::SeqCst);
@@ -219,7 +222,7 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> bool {
     if shared.is_shutdown() {
         poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
         poller.blocking.store(false, Ordering::SeqCst);
-        return false;
+        return None;
     }
     // Rule 1 of clock.rs: this M stops holding while it blocks (and before it checks).
     shared.clock.let_go();
@@ -331,20 +334,20 @@ fn paused_poll(shared: &Shared) -> (Option<Duration>, Step) {
 /// Find step 8 while some P runs: park, until the nearest timer if any, then run the due timers.
 /// With the clock paused the real time of the next deadline means nothing: park until woken
 /// (the M in the blocking poll moves the clock and runs the timers).
-fn sleep_until_timer(cx: &WorkerCx) -> bool {
+fn sleep_until_timer(cx: &WorkerCx) -> Option<OwnedP> {
     let shared = &cx.shared;
     let next = shared.next_timer();
     if next == NO_TIMER || shared.clock.is_paused() {
-        return false;
+        return None;
     }
     let timeout = Duration::from_nanos(next.saturating_sub(shared.timer_now()));
     match shared.stopm_timeout(cx, timeout) {
         Some(super::m::Wakeup::Run { p, spinning }) => {
-            acquirep(cx, p);
+            let p = acquirep(cx, p);
             cx.adopt_spinning(spinning);
-            true
+            Some(p)
         }
-        Some(super::m::Wakeup::Exit) => false,
+        Some(super::m::Wakeup::Exit) => None,
         None => {
             let list = run_all_timers(cx);
             take_idle_p_for(cx, list)
@@ -370,12 +373,12 @@ fn run_all_timers(cx: &WorkerCx) -> Vec<Notified> {
     collect(cx, || wake_all(wake))
 }
 
-/// An M without a P has made `list` runnable: take an idle P and queue them there (true), or
-/// give them to the global queue (false: park).
-fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> bool {
+/// An M without a P has made `list` runnable: take an idle P and queue them there (`Some`),
+/// or give them to the global queue (`None`: park).
+fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> Option<OwnedP> {
     let shared = &cx.shared;
     if shared.is_shutdown() {
-        return false;
+        return None;
     }
     let p = {
         let mut synced = shared.lock_sched();
@@ -383,15 +386,16 @@ fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> bool {
     };
     match p {
         Some(p) => {
-            acquirep(cx, p);
+            let p = acquirep(cx, p);
             let more = list.len() > 1;
+            let local = shared.local(&p);
             for t in list {
-                shared.ps[p].runq.put(t, false, &shared.global);
+                local.put(t, false, &shared.global);
             }
             if more {
                 shared.wakep();
             }
-            true
+            Some(p)
         }
         None => {
             if !list.is_empty() {
@@ -399,7 +403,7 @@ fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> bool {
                 shared.global.push_batch(list);
                 shared.wakep();
             }
-            false
+            None
         }
     }
 }
