@@ -14,8 +14,10 @@
 //!
 //! Paused time (clock.rs): timers read `timer_now`, which stands still while paused. The M in
 //! the blocking poll is the one that lets a paused clock jump: when the runtime is quiescent
-//! (`Shared::is_quiescent`) it polls the network once without blocking and, if nothing came,
-//! moves the clock to the nearest deadline and runs the timers due then (`paused_poll`).
+//! (`Shared::quiescent`) it polls the network once without blocking and, if nothing came and
+//! no hold was taken since it looked, moves the clock to the nearest deadline and runs the
+//! timers due then (`paused_poll`, `Clock::advance_if_quiet`); if a hold was taken, it looks
+//! again.
 
 use super::context::{Mode, WorkerCx};
 use super::p::OwnedP;
@@ -69,13 +71,16 @@ impl Shared {
 
     /// Whether nothing could make work runnable at the current time (clock.rs): no holds,
     /// every P idle, every queue and spawn buffer empty. The caller has let go of its own hold.
-    /// Read in this order: a holder publishes its work before it lets go.
-    fn is_quiescent(&self) -> bool {
-        self.clock.no_holds()
-            && self.npidle.load(Ordering::SeqCst) == self.ps.len()
+    /// Read in this order: a holder publishes its work before it lets go. `Some(seen)`: quiet,
+    /// and `seen` names the moment, for the jump (`Clock::advance_if_quiet`) to check that no
+    /// hold was taken since.
+    fn quiescent(&self) -> Option<u64> {
+        let seen = self.clock.quiet()?;
+        let idle = self.npidle.load(Ordering::SeqCst) == self.ps.len()
             && self.global.is_empty()
             && self.ps.iter().all(|p| p.runq().is_empty())
-            && self.all_ms().iter().all(|m| m.buffer.is_empty())
+            && self.all_ms().iter().all(|m| m.buffer.is_empty());
+        idle.then_some(seen)
     }
 
     pub(crate) fn instant_to_ns(&self, t: Instant) -> u64 {
@@ -219,41 +224,53 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
         poller.blocking.store(false, Ordering::SeqCst);
         return None;
     }
-    let next = shared.next_timer();
     // Rule 1 of clock.rs: this M stops holding while it blocks (and before it checks).
     shared.clock.let_go();
-    let (timeout, step) = if shared.clock.is_paused() {
-        paused_poll(shared, next)
-    } else {
-        let timeout = match next {
-            NO_TIMER => None,
-            w => Some(Duration::from_nanos(w.saturating_sub(shared.timer_now()))),
+    let (mut list, io) = loop {
+        let (timeout, step) = if shared.clock.is_paused() {
+            paused_poll(shared)
+        } else {
+            let next = shared.next_timer();
+            let timeout = match next {
+                NO_TIMER => None,
+                w => Some(Duration::from_nanos(w.saturating_sub(shared.timer_now()))),
+            };
+            poller.poll_until.store(next, Ordering::SeqCst);
+            (timeout, Step::Wait)
         };
-        poller.poll_until.store(next, Ordering::SeqCst);
-        (timeout, Step::Wait)
+        cx.m.blocked.store(true, Ordering::Relaxed);
+        let mut list = collect(cx, || {
+            poller.poll(timeout, true);
+        });
+        cx.m.blocked.store(false, Ordering::Relaxed);
+        let io = list.len();
+        if io == 0 {
+            // The jump and the wake of `advance`'s callers happen only if no hold was taken
+            // since the look (a wake from outside the runtime, I/O readiness of a pinned task
+            // or of `block_on`, both not in `list`): else look again, still without a hold,
+            // so the last let-go breaks the poll and auto-advance cannot stall.
+            let acted = match step {
+                Step::Wait => true,
+                Step::Jump { to, seen } => shared.clock.advance_if_quiet(seen, to),
+                Step::WakeIdleWaiters { seen } => {
+                    let quiet = shared.clock.still_quiet(seen);
+                    if quiet {
+                        list.extend(collect(cx, || {
+                            shared.clock.wake_idle_waiters();
+                        }));
+                    }
+                    quiet
+                }
+            };
+            if !acted && !shared.is_shutdown() {
+                continue;
+            }
+        }
+        break (list, io);
     };
-    cx.m.blocked.store(true, Ordering::Relaxed);
-    let mut list = collect(cx, || {
-        poller.poll(timeout, true);
-    });
-    cx.m.blocked.store(false, Ordering::Relaxed);
     shared.hold();
     poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
     poller.blocking.store(false, Ordering::SeqCst);
-    let io = list.len();
-    if io == 0 {
-        match step {
-            Step::Wait => {}
-            Step::Jump(to) => {
-                shared.clock.advance_to(to);
-            }
-            Step::WakeIdleWaiters => {
-                list.extend(collect(cx, || {
-                    shared.clock.wake_idle_waiters();
-                }));
-            }
-        }
-    }
     list.extend(run_all_timers(cx));
     if io > 0 {
         shared.netpoll_wakeups.fetch_add(io as u64, Ordering::Relaxed);
@@ -266,10 +283,12 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
 enum Step {
     /// Nothing more: run the timers due by the clock (if any).
     Wait,
-    /// The runtime is quiescent and the clock paused: jump it to this deadline.
-    Jump(u64),
-    /// The runtime is quiescent at the current paused time: wake `advance`'s callers.
-    WakeIdleWaiters,
+    /// The runtime is quiescent and the clock paused: jump it to deadline `to`, if no hold
+    /// was taken since the look that returned `seen`.
+    Jump { to: u64, seen: u64 },
+    /// The runtime is quiescent at the current paused time: wake `advance`'s callers (if it
+    /// still is).
+    WakeIdleWaiters { seen: u64 },
 }
 
 /// How long to poll while the clock is paused, and what to do then. Timers due already: a
@@ -279,11 +298,20 @@ enum Step {
 /// added), or `PAUSED_RECHECK` at most. The recheck is a safety net: every let-go and timer
 /// that matters breaks the poll, but a non-blocking poller that raced this M into the poll
 /// can swallow a break (as it can for an unpaused timer).
-fn paused_poll(shared: &Shared, next: u64) -> (Option<Duration>, Step) {
+fn paused_poll(shared: &Shared) -> (Option<Duration>, Step) {
     // "Polling, until unknown" (stored by the caller) stays: any timer added breaks the poll.
-    // Cancelled timers are no deadlines to jump to.
-    let next = if next == NO_TIMER {
-        next
+    let Some(seen) = shared.quiescent() else {
+        let next = shared.next_timer();
+        let due = next != NO_TIMER && next <= shared.timer_now();
+        return (
+            Some(if due { Duration::ZERO } else { PAUSED_RECHECK }),
+            Step::Wait,
+        );
+    };
+    // The deadlines are read after the look at the holds: a holder arms its timer before it
+    // lets go, so the nearest one is seen. Cancelled timers are no deadlines to jump to.
+    let next = if shared.next_timer() == NO_TIMER {
+        NO_TIMER
     } else {
         let live = shared.ps.iter().map(|p| p.timers.next_live_when()).min();
         live.unwrap_or(NO_TIMER)
@@ -292,13 +320,10 @@ fn paused_poll(shared: &Shared, next: u64) -> (Option<Duration>, Step) {
     if next != NO_TIMER && next <= now {
         return (Some(Duration::ZERO), Step::Wait);
     }
-    if !shared.is_quiescent() {
-        return (Some(PAUSED_RECHECK), Step::Wait);
-    }
     if shared.clock.has_idle_waiters() {
-        (Some(Duration::ZERO), Step::WakeIdleWaiters)
+        (Some(Duration::ZERO), Step::WakeIdleWaiters { seen })
     } else if next <= crate::clock::MAX_PAUSED_NS {
-        (Some(Duration::ZERO), Step::Jump(next))
+        (Some(Duration::ZERO), Step::Jump { to: next, seen })
     } else {
         // Nothing to jump to (no timer, or one past the latest time a paused clock shows):
         // only I/O, a new timer or a new task can change that.
