@@ -1,8 +1,8 @@
 //! Thread-local state: the worker context of an M's thread (`WorkerCx`), and the runtime a
 //! non-worker thread has entered (`block_on`, blocking-pool threads).
 //!
-//! `WorkerCx` is where a spawn or a wake made on an M lands (step 2 of the poll protocol,
-//! sched/mod.rs): while the M polls, into its spawn buffer; while it owns its P between polls,
+//! `WorkerCx` is where a spawn or a wake made on an M lands (ownership step 2,
+//! sched/mod.rs "Who owns a P while a task is being polled"): while the M polls, into its spawn buffer; while it owns its P between polls,
 //! straight into the P; otherwise into the global queue.
 
 use super::m::M;
@@ -20,7 +20,7 @@ pub(crate) enum Mode {
     NoP,
     /// Owns its P and is not inside a poll: may touch the P's queues.
     Owning,
-    /// Inside a poll: must not touch the P (step 2).
+    /// Inside a poll: must not touch the P (ownership step 2).
     Polling,
     /// Running the netpoller or timers: wakes are collected into `WorkerCx::collected` and
     /// injected as one batch (Go's `injectglist`).
@@ -31,7 +31,7 @@ pub(crate) enum Mode {
 pub(crate) struct WorkerCx {
     pub(crate) shared: Arc<Shared>,
     pub(crate) m: Arc<M>,
-    /// Spawns and wakes made during a poll (step 2); `m.buffer` steals from it.
+    /// Spawns and wakes made during a poll (ownership step 2); `m.buffer` steals from it.
     pub(crate) buffer: Worker<Notified>,
     pub(crate) mode: Cell<Mode>,
     /// The P this M owns.

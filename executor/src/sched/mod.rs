@@ -47,8 +47,8 @@
 //! (`WorkerCx::next`) *inherits* the slice of the task that made it runnable, so a chain of
 //! hand-offs (a ping-pong pair) is one slice. sysmon sees `schedtick` frozen for
 //! `preempt_slice` and sets the P's `preempt` flag (and the polling M's, which empties the
-//! budget), again every round while the tick stays frozen. The M acts on it in `find_runnable`
-//! step 1: the task that would inherit goes to the **global tail** with a `wakep` (Go's
+//! budget), again every round while the tick stays frozen. The M acts on it in find step 1
+//! (below): the task that would inherit goes to the **global tail** with a `wakep` (Go's
 //! `gopreempt_m` → `goschedImpl`); if other tasks were already waiting there, the oldest runs
 //! next; otherwise the search goes on (the ring first, as Go's `schedule` does). A preempted
 //! poll (budget read zero) also requeues its task on the global tail. Moving it to the local
@@ -76,6 +76,8 @@
 //! global tail; a thread that blocked after a yield stranded the batch.)
 //!
 //! # Where an M looks for work (Go's `findRunnable`; `find.rs`)
+//! "find step N" elsewhere refers to this list. Steps 0 (timers), 5 and 8 are in
+//! `poll_steps.rs`, the M's use of the poller and the timer heaps.
 //! 0. the hand-off slot, if nothing below comes first; this P's due timers;
 //! 1. an expired slice (above); 2. every 61st tick, one task from the global queue, and every
 //!    61st poll of this M, the network; 3. `runnext`, then the ring; 4. a global batch;

@@ -1,4 +1,4 @@
-//! The M's loop (Go's `mstart` → `schedule` → `execute`), and the poll protocol's M side
+//! The M's loop (Go's `mstart` → `schedule` → `execute`), and the ownership protocol's M side
 //! (sched/mod.rs, "Who owns a P while a task is being polled").
 
 use super::context::{self, Mode, WorkerCx};
@@ -47,7 +47,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
         cx.adopt_spinning(spinning);
         acquirep(&cx, p);
         if schedule(&cx) {
-            // Lost the P to a retake: try an idle P before parking (poll protocol step 4).
+            // Lost the P to a retake: try an idle P before parking (ownership step 4).
             next = shared.take_idle_p().map(|p| (p, false));
         }
     }
@@ -94,27 +94,27 @@ fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
     let id = task.header().id.as_u64();
     cx.m.curg.store(id, Ordering::Relaxed);
     let probe = crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
-    // Step 1.
+    // Ownership step 1.
     let seq = p.begin_poll(inherit);
     cx.mode.set(Mode::Polling);
     coop::reset(&cx.m.preempt);
     task.run();
     cx.mode.set(Mode::Owning);
     cx.m.curg.store(0, Ordering::Relaxed);
-    // Step 3.
+    // Ownership step 3.
     let kept = p.end_poll(seq);
     crate::trace::poll::end(shared, &cx.m, pid, id, probe, seq, kept);
     if kept {
         flush_into_p(cx, pid);
         return true;
     }
-    // Step 4: the P is someone else's now.
+    // Ownership step 4: the P is someone else's now.
     releasep(cx);
     flush_to_global(cx);
     false
 }
 
-/// Step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence would have
+/// Ownership step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence would have
 /// left it (each new task in runnext, the one before it to the tail), then the requeued task.
 fn flush_into_p(cx: &WorkerCx, pid: usize) {
     let shared = &cx.shared;
@@ -148,7 +148,7 @@ fn flush_into_p(cx: &WorkerCx, pid: usize) {
     }
 }
 
-/// Step 4: everything the poll produced goes to the global queue.
+/// Ownership step 4: everything the poll produced goes to the global queue.
 fn flush_to_global(cx: &WorkerCx) {
     let shared = &cx.shared;
     cx.preempted.set(false);
