@@ -29,16 +29,25 @@
 //!
 //! A holder publishes the work it made (a queue push, a `wakep`) *before* it lets go, and the
 //! checker (the M about to block in the poller, `sched/netpoll.rs`) first drops its own hold,
-//! then reads the count, then scans Ps and queues, all SeqCst. If it reads zero, every work
-//! item made before the last let-go is visible to the scan. Whoever lets the count fall to zero
-//! while the clock is paused breaks the poll, so the checker looks again. A task woken by a
+//! then reads the count, then scans Ps and queues, then reads the timer heaps, all SeqCst. If
+//! it reads zero, every work item and timer made before the last let-go is visible to the scan.
+//! Whoever lets the count fall to zero while the clock is paused breaks the poll, so the
+//! checker looks again.
+//!
+//! The jump itself comes after the checker's non-blocking network poll, and a hold may be
+//! taken in between (a wake from outside the runtime, I/O readiness of a pinned task or of
+//! `block_on`). So the count shares one word ([`Holds`]) with a generation of every hold ever
+//! taken and a `LOCKED` bit, and the jump is a compare-and-swap of the word the checker read
+//! (`Clock::advance_if_quiet`): it fails if any hold was taken since (the checker looks
+//! again), and a hold taken while the new time is being stored waits for it. A thread that
+//! holds therefore never sees the clock move. A task woken by a
 //! timer and not yet polled is in a queue or held by the thread that ran the timer: the clock
 //! cannot pass it. Wakes from threads that are not the runtime's (and I/O readiness, which the
 //! checker polls once without blocking before it jumps) race with the jump as they race with
 //! real time. The jump goes to the nearest *live* deadline (cancelled timers at the heap tops
 //! are dropped first), never past `MAX_PAUSED_NS`. loom models: `tests/loom_clock.rs`.
 
-use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
+use crate::loom::atomic::{AtomicU64, Ordering};
 use crate::loom::{Arc, Mutex};
 
 /// Nanoseconds on a coarse monotonic clock (only differences are meaningful).
@@ -124,7 +133,7 @@ pub(crate) struct Clock {
     started: std::time::Instant,
     state: AtomicU64,
     lock: Mutex<()>,
-    busy: Arc<AtomicUsize>,
+    busy: Arc<Holds>,
     idle_waiters: Mutex<IdleWaiters>,
 }
 
@@ -134,7 +143,7 @@ impl Clock {
             started,
             state: AtomicU64::new(if paused { PAUSED } else { 0 }),
             lock: Mutex::new(()),
-            busy: Arc::new(AtomicUsize::new(0)),
+            busy: Arc::new(Holds::new()),
             idle_waiters: Mutex::new(IdleWaiters::default()),
         }
     }
@@ -207,46 +216,67 @@ impl Clock {
         true
     }
 
-    /// Moves a paused clock forward to `to` (never back). False if it is not paused.
-    pub(crate) fn advance_to(&self, to: u64) -> bool {
+    /// The checker's look at the holds: `Some(seen)` if there are none (its own was dropped
+    /// first), where `seen` names this moment for [`Clock::advance_if_quiet`].
+    pub(crate) fn quiet(&self) -> Option<u64> {
+        self.busy.quiet()
+    }
+
+    /// Whether no hold was taken since the look that returned `seen` (and none is held).
+    pub(crate) fn still_quiet(&self, seen: u64) -> bool {
+        // SeqCst: as the load in `quiet`.
+        self.busy.word.load(Ordering::SeqCst) == seen
+    }
+
+    /// Auto-advance's jump: moves a paused clock forward to `to` (never back), but only if no
+    /// hold was taken since the look that returned `seen`, atomically with respect to holds:
+    /// a thread that took a hold before the jump makes it fail (it may be computing on the
+    /// time it read), and one that takes a hold during it waits in `hold` until the new time
+    /// is in place, so every holder sees one time from its hold to its let-go. False if it
+    /// did not move the clock (the caller looks again).
+    pub(crate) fn advance_if_quiet(&self, seen: u64, to: u64) -> bool {
         let _g = self.locked();
         let state = self.state.load(Ordering::Acquire);
         if state & PAUSED == 0 {
             return false;
         }
+        // SeqCst: ordered with every holder's `fetch_add` (module docs). Fails if the word
+        // moved since the look: a hold taken (the generation moved), held or let go since.
+        if self
+            .busy
+            .word
+            .compare_exchange(seen, seen | LOCKED, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+        {
+            return false;
+        }
         let to = to.min(MAX_PAUSED_NS);
         if to > state & !PAUSED {
+            // Release: pairs with the Acquire load in `now_ns`.
             self.state.store(PAUSED | to, Ordering::Release);
         }
+        // Release (SeqCst): a holder that waited for `LOCKED` to clear, or takes its hold
+        // after this, reads the new time.
+        self.busy.word.fetch_sub(LOCKED, Ordering::SeqCst);
         true
     }
 
     /// Takes one hold (module docs, rules 1-4).
     #[inline]
     pub(crate) fn hold(&self) {
-        // SeqCst: ordered with the checker's `fetch_sub` and load in `is_quiescent`.
-        self.busy.fetch_add(1, Ordering::SeqCst);
+        self.busy.hold();
     }
 
     /// Lets go of one hold; true if it was the last one and the clock is paused (the caller
     /// then breaks the poll so the checker looks again).
     #[inline]
     pub(crate) fn let_go(&self) -> bool {
-        // SeqCst: after the holder published its work; pairs with the checker's load.
-        let prev = self.busy.fetch_sub(1, Ordering::SeqCst);
-        debug_assert!(prev > 0, "auto-advance hold count underflow");
-        prev == 1 && self.is_paused()
+        self.busy.let_go() && self.is_paused()
     }
 
     /// The hold count, shared with `block_on`'s waker.
-    pub(crate) fn busy_counter(&self) -> Arc<AtomicUsize> {
+    pub(crate) fn holds(&self) -> Arc<Holds> {
         self.busy.clone()
-    }
-
-    /// The checker: no holds left (its own was dropped first).
-    pub(crate) fn no_holds(&self) -> bool {
-        // SeqCst: pairs with every `let_go` (module docs).
-        self.busy.load(Ordering::SeqCst) == 0
     }
 
     /// `advance`'s wait for idleness: registers `waker` at the first call (`ticket` keeps the
@@ -284,6 +314,59 @@ impl Clock {
     }
 }
 
+/// Bits of `Holds::word`: the number of holds (bits 0-31).
+const COUNT: u64 = (1 << 32) - 1;
+/// Bit of `Holds::word`: the checker is moving the clock (`Clock::advance_if_quiet`).
+const LOCKED: u64 = 1 << 32;
+/// `Holds::word`'s generation (bits 33-63) counts holds ever taken, modulo 2^31: the checker's
+/// compare-and-swap fails if any hold was taken since its look, even one let go since.
+const GENERATION: u64 = 1 << 33;
+/// What one `hold` adds: a hold and a generation (whose carry falls off the top of the word).
+const ONE_HOLD: u64 = 1 + GENERATION;
+
+/// The auto-advance holds (module docs): one word, so the checker's jump can be conditional
+/// on it and atomic with respect to it (`Clock::advance_if_quiet`).
+pub(crate) struct Holds {
+    word: AtomicU64,
+}
+
+impl Holds {
+    pub(crate) fn new() -> Holds {
+        Holds {
+            word: AtomicU64::new(0),
+        }
+    }
+
+    /// Takes one hold. If the checker is moving the clock right now, waits until the new time
+    /// is in place (a few instructions), so the holder never reads the old time after it.
+    #[inline]
+    pub(crate) fn hold(&self) {
+        // SeqCst: ordered with the checker's load in `quiet` and its compare-and-swap.
+        let prev = self.word.fetch_add(ONE_HOLD, Ordering::SeqCst);
+        if prev & LOCKED != 0 {
+            // Acquire: pairs with the checker's clearing `fetch_sub`, after its time store.
+            while self.word.load(Ordering::Acquire) & LOCKED != 0 {
+                crate::loom::spin_loop();
+            }
+        }
+    }
+
+    /// Lets go of one hold; true if it was the last.
+    #[inline]
+    pub(crate) fn let_go(&self) -> bool {
+        // SeqCst: after the holder published its work; pairs with the checker's load.
+        let prev = self.word.fetch_sub(1, Ordering::SeqCst);
+        debug_assert!(prev & COUNT > 0, "auto-advance hold count underflow");
+        prev & COUNT == 1
+    }
+
+    pub(crate) fn quiet(&self) -> Option<u64> {
+        // SeqCst: pairs with every `let_go` (module docs).
+        let word = self.word.load(Ordering::SeqCst);
+        (word & COUNT == 0).then_some(word)
+    }
+}
+
 /// Tasks in `advance` waiting for the runtime to go idle, and the round they wait in.
 #[derive(Default)]
 struct IdleWaiters {
@@ -318,13 +401,23 @@ mod tests {
         let t = clock.now_ns();
         std::thread::sleep(std::time::Duration::from_millis(5));
         assert_eq!(clock.now_ns(), t);
-        assert!(clock.advance_to(t + 1_000_000_000));
+        let seen = clock.quiet().unwrap();
+        assert!(clock.advance_if_quiet(seen, t + 1_000_000_000));
         assert_eq!(clock.now_ns(), t + 1_000_000_000);
-        assert!(clock.advance_to(t));
+        assert!(clock.advance_if_quiet(seen, t));
         assert_eq!(clock.now_ns(), t + 1_000_000_000, "never backwards");
+        // A hold taken since the look (even one let go since) stops the jump.
+        clock.hold();
+        assert_eq!(clock.quiet(), None);
+        assert!(!clock.advance_if_quiet(seen, t + 2_000_000_000));
+        assert!(clock.let_go(), "the last hold of a paused clock");
+        assert!(clock.quiet().is_some());
+        assert!(!clock.advance_if_quiet(seen, t + 2_000_000_000));
+        assert_eq!(clock.now_ns(), t + 1_000_000_000);
         assert!(clock.resume());
         assert!(!clock.resume());
-        assert!(!clock.advance_to(u64::MAX));
+        let seen = clock.quiet().unwrap();
+        assert!(!clock.advance_if_quiet(seen, u64::MAX));
         let after = clock.now_ns();
         assert!(after >= t + 1_000_000_000, "resumes from where it stood: {after}");
         assert!(after < t + 2_000_000_000);

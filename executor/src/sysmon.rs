@@ -338,8 +338,9 @@ mod tests {
         let shared = &rt.handle().shared;
         let m = M::new(99, crossbeam_deque::Worker::new_fifo().stealer(), false);
         let p = &shared.ps[0];
-        p.set_owned(&m);
-        let seq = p.begin_poll(false);
+        let owned = shared.take_idle_p().expect("an idle P");
+        p.set_owned(&owned, &m);
+        let seq = p.begin_poll(owned, false);
         let t0 = Instant::now();
         let mut watch = vec![PWatch::new(t0)];
         retake(shared, &mut watch, t0);
@@ -360,13 +361,13 @@ mod tests {
             "the request must be repeated while schedtick is frozen"
         );
         // A new slice ends the requests (and clears the stale flag).
-        assert!(p.end_poll(seq));
-        let seq = p.begin_poll(false);
+        let owned = p.end_poll(seq).expect("not retaken");
+        let seq = p.begin_poll(owned, false);
         assert!(!p.preempt_requested(), "begin_poll clears a stale request");
         m.preempt_flag().store(false, Ordering::Relaxed);
         retake(shared, &mut watch, t1 + Duration::from_micros(100));
         assert!(!p.preempt_requested() && !m.preempt_flag().load(Ordering::Relaxed));
-        assert!(p.end_poll(seq));
-        p.set_idle();
+        let owned = p.end_poll(seq).expect("not retaken");
+        shared.put_idle_p(owned);
     }
 }

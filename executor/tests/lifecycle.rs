@@ -8,7 +8,7 @@
 mod common;
 
 use common::watchdog;
-use gosched_executor::netpoll::{Direction, Registration};
+use gosched_executor::netpoll::{Direction, Interest, Registration};
 use gosched_executor::runtime::{Builder, Handle, Runtime, live_runtimes};
 use gosched_executor::time::{sleep, timeout};
 use std::io::Read;
@@ -56,8 +56,8 @@ fn build_and_drop_one(maxprocs: usize) {
         gosched_executor::spawn(async move {
             let std = std::net::TcpStream::connect(addr).unwrap();
             std.set_nonblocking(true).unwrap();
-            let mut sock = mio::net::TcpStream::from_std(std);
-            let reg = Registration::new(&mut sock, mio::Interest::READABLE).unwrap();
+            let sock = mio::net::TcpStream::from_std(std);
+            let reg = Registration::new(&sock, Interest::READABLE).unwrap();
             let mut buf = [0u8; 16];
             let _ =
                 std::future::poll_fn(|cx| reg.poll_io(cx, Direction::Read, || (&sock).read(&mut buf))).await;
@@ -167,10 +167,10 @@ fn child_uses_a_handle_of_a_dropped_runtime() {
     let handle = dropped_runtime();
     let _ = handle.block_on(handle.spawn(async {}));
     timers_panic(&handle);
-    let mut sock = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let sock = mio::net::UdpSocket::bind("127.0.0.1:0".parse().unwrap()).unwrap();
     assert!(
         handle
-            .block_on(async { Registration::new(&mut sock, mio::Interest::READABLE) })
+            .block_on(async { Registration::new(&sock, Interest::READABLE) })
             .is_err()
     );
 }
@@ -252,16 +252,16 @@ fn registering_io_on_a_handle_of_a_dropped_runtime_is_an_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let std = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     std.set_nonblocking(true).unwrap();
-    let mut sock = mio::net::TcpStream::from_std(std);
+    let sock = mio::net::TcpStream::from_std(std);
     let err = handle
-        .block_on(async { Registration::new(&mut sock, mio::Interest::READABLE) })
+        .block_on(async { Registration::new(&sock, Interest::READABLE) })
         .unwrap_err();
     assert!(err.to_string().contains("shut down"), "{err}");
     // A connect (register, then wait for writable) fails the same way, without hanging.
     let err = handle
         .block_on(async {
-            let mut s = mio::net::TcpStream::connect(listener.local_addr().unwrap())?;
-            let reg = Registration::new(&mut s, mio::Interest::WRITABLE)?;
+            let s = mio::net::TcpStream::connect(listener.local_addr().unwrap())?;
+            let reg = Registration::new(&s, Interest::WRITABLE)?;
             reg.readiness(Direction::Write).await.map(|_| ())
         })
         .unwrap_err();

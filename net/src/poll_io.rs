@@ -1,5 +1,6 @@
-//! `PollIo<T>`: a mio source plus its [`Registration`] with the runtime's poller. Every socket
-//! type of this crate is a thin wrapper around one.
+//! `PollIo<T>`: a non-blocking socket (a mio one, used for its std-like constructors) plus its
+//! [`Registration`] with the runtime's poller. Every socket type of this crate is a thin
+//! wrapper around one.
 //!
 //! The poller is edge-triggered: readiness is cleared when an operation returns `WouldBlock`,
 //! which `Registration::poll_io` / `try_io` do for us, and, for byte streams, after a short
@@ -8,34 +9,33 @@
 //! cannot erase. That saves the `WouldBlock` system call after every read. Datagram sockets
 //! clear only on `WouldBlock` (a short read there is one datagram of several).
 
-use gosched_executor::netpoll::{Direction, ReadyEvent, Registration};
-use mio::Interest;
-use mio::event::Source;
+use gosched_executor::netpoll::{Direction, Interest, ReadyEvent, Registration};
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, IoSlice, Read, Write};
+use std::os::fd::AsFd;
 use std::task::{Context, Poll};
 
-/// A registered mio source.
+/// A registered socket.
 ///
 /// # Fields
 /// - `io`: the source; `Some` for the whole life of the value, taken only in `Drop` to
 ///   deregister it before it is closed.
 /// - `reg`: its readiness record; dropped after `io` is closed, waking any task still waiting
 ///   on it with an error.
-pub(crate) struct PollIo<T: Source> {
+pub(crate) struct PollIo<T: AsFd> {
     io: Option<T>,
     reg: Registration,
 }
 
-impl<T: Source> PollIo<T> {
+impl<T: AsFd> PollIo<T> {
     /// Registers `io` with the current runtime's poller.
     ///
     /// # Panics
     /// Outside a gosched runtime (the message names the fix).
     #[track_caller]
-    pub(crate) fn new(mut io: T, interest: Interest) -> io::Result<PollIo<T>> {
-        let reg = Registration::new(&mut io, interest)?;
+    pub(crate) fn new(io: T, interest: Interest) -> io::Result<PollIo<T>> {
+        let reg = Registration::new(&io, interest)?;
         Ok(PollIo { io: Some(io), reg })
     }
 
@@ -107,7 +107,7 @@ impl<T: Source> PollIo<T> {
 }
 
 /// Byte-stream operations, for sources whose `&T` reads and writes (TCP and Unix streams).
-impl<T: Source> PollIo<T>
+impl<T: AsFd> PollIo<T>
 where
     for<'a> &'a T: Read + Write,
 {
@@ -146,17 +146,17 @@ where
     }
 }
 
-impl<T: Source> Drop for PollIo<T> {
+impl<T: AsFd> Drop for PollIo<T> {
     fn drop(&mut self) {
-        if let Some(mut io) = self.io.take() {
+        if let Some(io) = self.io.take() {
             // Deregister before closing, as mio asks; an error only means the kernel already
             // forgot the source, and the record's generation makes late events harmless.
-            let _ = self.reg.deregister(&mut io);
+            let _ = self.reg.deregister(&io);
         }
     }
 }
 
-impl<T: Source + fmt::Debug> fmt::Debug for PollIo<T> {
+impl<T: AsFd + fmt::Debug> fmt::Debug for PollIo<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.io {
             Some(io) => io.fmt(f),

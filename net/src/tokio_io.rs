@@ -14,7 +14,7 @@ use tokio::io::ReadBuf;
 /// touches bytes never initialised before), which keeps this free of `unsafe`.
 fn poll_read_buf<T>(io: &PollIo<T>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>>
 where
-    T: mio::event::Source,
+    T: std::os::fd::AsFd,
     for<'a> &'a T: Read + Write,
 {
     let n = ready!(io.poll_read(cx, buf.initialize_unfilled()))?;

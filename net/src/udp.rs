@@ -4,6 +4,7 @@ use crate::ToSocketAddrs;
 use crate::addr::{each_addr, resolve};
 use crate::poll_io::PollIo;
 use gosched_executor::netpoll::Direction;
+use gosched_executor::netpoll::Interest;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -44,7 +45,7 @@ impl UdpSocket {
 
     #[track_caller]
     fn new(socket: mio::net::UdpSocket) -> io::Result<UdpSocket> {
-        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        let interest = Interest::READABLE | Interest::WRITABLE;
         Ok(UdpSocket {
             io: PollIo::new(socket, interest)?,
         })

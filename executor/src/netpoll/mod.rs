@@ -12,9 +12,11 @@
 //! Tokens name a slot of the slab plus the slot's generation, so an event for a source that
 //! was deregistered (and whose slot was reused) is recognised as stale and dropped.
 
+mod interest;
 pub(crate) mod record;
 mod registration;
 
+pub use interest::Interest;
 pub use record::{Direction, ReadyEvent};
 pub use registration::Registration;
 

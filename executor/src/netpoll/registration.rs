@@ -1,13 +1,21 @@
 //! `Registration`: a socket registered with the runtime's poller, and the operations that wait
 //! for it. gosched-net builds its TCP, UDP and Unix types on it; it is public so other I/O
-//! types (pipes, ttys, anything `mio` can register) can be built the same way.
+//! types (pipes, ttys, any file descriptor epoll accepts) can be built the same way.
+//!
+//! The public signatures name only std and gosched types (`AsFd`, [`Interest`]): mio is how
+//! the poller is built, not part of the API, so a new mio major version is not a breaking
+//! change here. Inside, a descriptor is registered through mio's `SourceFd`, which is all
+//! mio's own socket types do on Unix.
 
+use super::Interest;
 use super::record::{Direction, IoRecord, ReadyEvent, SHUTDOWN};
 use crate::loom::Arc;
 use crate::sched::Shared;
+use mio::unix::SourceFd;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
+use std::os::fd::{AsFd, AsRawFd};
 use std::task::{Context, Poll, ready};
 
 /// A source registered with the poller of the runtime it was created in.
@@ -18,20 +26,19 @@ use std::task::{Context, Poll, ready};
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::netpoll::{Direction, Registration};
+/// use gosched_executor::netpoll::{Direction, Interest, Registration};
 /// use std::io::{Read, Write};
 ///
 /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
 ///     a.set_nonblocking(true).unwrap();
-///     let mut a = mio::net::UnixStream::from_std(a);
-///     let reg = Registration::new(&mut a, mio::Interest::READABLE | mio::Interest::WRITABLE).unwrap();
+///     let reg = Registration::new(&a, Interest::READABLE | Interest::WRITABLE).unwrap();
 ///     b.write_all(b"hi").unwrap();
 ///     let mut buf = [0; 2];
 ///     let n = std::future::poll_fn(|cx| reg.poll_io(cx, Direction::Read, || (&a).read(&mut buf))).await.unwrap();
 ///     assert_eq!(&buf[..n], b"hi");
-///     reg.deregister(&mut a).unwrap();
+///     reg.deregister(&a).unwrap();
 /// });
 /// ```
 pub struct Registration {
@@ -41,12 +48,14 @@ pub struct Registration {
 }
 
 impl Registration {
-    /// Registers `source` with the current runtime's poller for `interest`.
+    /// Registers `source` with the current runtime's poller for `interest`. The source must be
+    /// in non-blocking mode, and stay open until [`deregister`](Registration::deregister) (or
+    /// until this `Registration` is dropped, if it is closed without deregistering).
     ///
     /// # Panics
     /// Outside a runtime (no task, `block_on` or blocking-pool thread of a gosched runtime).
     #[track_caller]
-    pub fn new(source: &mut impl mio::event::Source, interest: mio::Interest) -> io::Result<Registration> {
+    pub fn new(source: &impl AsFd, interest: Interest) -> io::Result<Registration> {
         let shared = crate::sched::context::with_current(|s| s.cloned()).unwrap_or_else(|| {
             panic!(
                 "gosched: an I/O object was created outside a gosched runtime. Create sockets \
@@ -58,10 +67,11 @@ impl Registration {
 
     pub(crate) fn with_runtime(
         shared: Arc<Shared>,
-        source: &mut impl mio::event::Source,
-        interest: mio::Interest,
+        source: &impl AsFd,
+        interest: Interest,
     ) -> io::Result<Registration> {
-        let (record, token) = shared.poller.register(source, interest)?;
+        let fd = source.as_fd().as_raw_fd();
+        let (record, token) = shared.poller.register(&mut SourceFd(&fd), interest.to_mio())?;
         Ok(Registration {
             shared,
             record,
@@ -159,10 +169,12 @@ impl Registration {
         res
     }
 
-    /// Removes `source` from the poller. Call it before closing the source; a source closed
-    /// without it is removed by the kernel, and its late events are ignored.
-    pub fn deregister(&self, source: &mut impl mio::event::Source) -> io::Result<()> {
-        self.shared.poller.deregister(source)
+    /// Removes `source` (the one given to [`new`](Registration::new)) from the poller. Call
+    /// it before closing the source; a source closed without it is removed by the kernel, and
+    /// its late events are ignored.
+    pub fn deregister(&self, source: &impl AsFd) -> io::Result<()> {
+        let fd = source.as_fd().as_raw_fd();
+        self.shared.poller.deregister(&mut SourceFd(&fd))
     }
 }
 

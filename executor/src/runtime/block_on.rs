@@ -1,7 +1,8 @@
 //! `block_on`: polls a future on the calling thread, parking it between wakes.
 
+use crate::clock::Holds;
 use crate::loom::Arc;
-use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::loom::atomic::{AtomicBool, Ordering};
 use crate::sched::{Shared, context};
 use std::future::Future;
 use std::pin::pin;
@@ -19,7 +20,7 @@ pub(crate) struct ThreadWaker {
     thread: Thread,
     notified: AtomicBool,
     done: AtomicBool,
-    busy: Arc<AtomicUsize>,
+    busy: Arc<Holds>,
 }
 
 impl Wake for ThreadWaker {
@@ -35,7 +36,7 @@ impl Wake for ThreadWaker {
 }
 
 impl ThreadWaker {
-    pub(crate) fn new(busy: Arc<AtomicUsize>) -> ThreadWaker {
+    pub(crate) fn new(busy: Arc<Holds>) -> ThreadWaker {
         ThreadWaker {
             thread: thread::current(),
             notified: AtomicBool::new(false),
@@ -46,8 +47,8 @@ impl ThreadWaker {
 
     /// A wake, but for the unpark: true if the thread must be unparked.
     pub(crate) fn notify(&self) -> bool {
-        // SeqCst: the hold is visible to the auto-advance checker before the flag is.
-        self.busy.fetch_add(1, Ordering::SeqCst);
+        // The hold (a SeqCst RMW) is visible to the auto-advance checker before the flag is.
+        self.busy.hold();
         // A Release RMW: pairs with the Acquire swap in `park`, so the woken thread sees what
         // the waker did before waking it. With `finish`: the two swaps of `notified` are
         // ordered; if `finish`'s came first, this one reads from it and sees `done` below.
@@ -84,7 +85,7 @@ impl ThreadWaker {
     /// A waker's hold, let go without breaking the poll (the waker has no runtime at hand;
     /// if this was the last hold, the paused-clock poller notices within its recheck).
     fn release_hold(&self) {
-        self.busy.fetch_sub(1, Ordering::SeqCst);
+        self.busy.let_go();
     }
 }
 
@@ -116,7 +117,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
          `.await` the future instead, or run it from a plain thread or spawn_blocking"
     );
     let _enter = context::enter(shared.clone());
-    let waker_state = std::sync::Arc::new(ThreadWaker::new(shared.clock.busy_counter()));
+    let waker_state = std::sync::Arc::new(ThreadWaker::new(shared.clock.holds()));
     let waker = Waker::from(waker_state.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);

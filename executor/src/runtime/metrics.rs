@@ -93,7 +93,7 @@ impl Metrics {
             idle_blocking_threads,
             live_tasks: shared.registry.len(),
             global_queue_depth: shared.global.len(),
-            local_queue_depths: shared.ps.iter().map(|p| p.runq.len()).collect(),
+            local_queue_depths: shared.ps.iter().map(|p| p.runq().len()).collect(),
             spawned_total: sum(|m| m.spawned.load(Ordering::Relaxed))
                 + shared.remote_spawned.load(Ordering::Relaxed),
             polls_total: sum(|m| m.polls.load(Ordering::Relaxed)) + shared.locked.polls(),

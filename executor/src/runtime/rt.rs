@@ -208,9 +208,7 @@ fn cancel_all(shared: &Shared) {
     loop {
         let tasks = shared.registry.close_and_drain();
         let mut entries = shared.global.drain();
-        for p in shared.ps.iter() {
-            entries.extend(p.runq.drain());
-        }
+        entries.extend(shared.drain_local_queues());
         if tasks.is_empty() && entries.is_empty() {
             break;
         }

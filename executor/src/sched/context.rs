@@ -1,9 +1,9 @@
 //! Thread-local state: the worker context of an M's thread (`WorkerCx`), and the runtime a
 //! non-worker thread has entered (`block_on`, blocking-pool threads).
 //!
-//! `WorkerCx` is where a spawn or a wake made on an M lands (ownership step 2,
-//! sched/mod.rs "Who owns a P while a task is being polled"): while the M polls, into its spawn buffer; while it owns its P between polls,
-//! straight into the P; otherwise into the global queue.
+//! `WorkerCx` is where a spawn or a wake made on an M lands (ownership step 2, sched/mod.rs):
+//! while the M polls, into its spawn buffer; while the M runs the poller or timers, into
+//! `collected`; otherwise into the global queue.
 
 use super::m::M;
 use super::shared::Shared;
@@ -18,7 +18,8 @@ use std::ptr;
 pub(crate) enum Mode {
     /// No P (parked, spinning without one, or lost it).
     NoP,
-    /// Owns its P and is not inside a poll: may touch the P's queues.
+    /// Owns its P and is not inside a poll: its scheduling loop may touch the P's queues
+    /// (through the P's token, p.rs); a wake lands on the global queue.
     Owning,
     /// Inside a poll: must not touch the P (ownership step 2).
     Polling,

@@ -4,8 +4,8 @@
 
 use super::context::WorkerCx;
 use super::netpoll;
-use super::p::PStatus;
-use super::runq::RunQueue;
+use super::p::{OwnedP, PStatus};
+use super::runq::Local;
 use super::worker::{acquirep, releasep};
 use crate::loom::atomic::{Ordering, fence};
 use crate::task::Notified;
@@ -19,46 +19,47 @@ const GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// Rounds of stealing over all Ps (Go's `stealTries`).
 const STEAL_TRIES: usize = 4;
 
-/// Finds a task for the M's P: `(task, inherits the time slice)`. Returns `None` after giving
-/// the P up (the M then parks), having blocked in the poller first if no other M was. The
-/// steps are the list "Where an M looks for work" in sched/mod.rs.
-pub(super) fn find_runnable(cx: &WorkerCx) -> Option<(Notified, bool)> {
-    if let Some(t) = handoff_slot(cx) {
-        return Some((t, true));
+/// Finds a task for the M holding P `p`: `(the P, task, inherits the time slice)`, the P
+/// being the one it holds then (it may have given `p` up and taken another). Returns `None`
+/// after giving the P up (the M then parks), having blocked in the poller first if no other M
+/// was. The steps are the list "Where an M looks for work" in sched/mod.rs.
+pub(super) fn find_runnable(cx: &WorkerCx, p: OwnedP) -> Option<(OwnedP, Notified, bool)> {
+    let mut p = p;
+    if let Some(t) = handoff_slot(cx, &p) {
+        return Some((p, t, true));
     }
     loop {
-        let pid = cx.p.get().expect("find_runnable without a P");
         if cx.shared.is_shutdown() {
-            release_p(cx);
+            // Every task is being cancelled; its queue entries go with the P's ownership, so
+            // none is left behind if this M outlives `cancel_all` (`drain_local_queues`).
+            drop(cx.shared.local(&p).drain());
+            release_p(cx, p);
             return None;
         }
-        if let Some(found) = look_holding_p(cx, pid) {
-            return Some(found);
+        if let Some((t, inherit)) = look_holding_p(cx, &p) {
+            return Some((p, t, inherit));
         }
         // 7. Give up the P; re-check once as a non-spinning M.
-        if let Some(t) = global_batch(cx, pid) {
-            return Some((t, false));
+        if let Some(t) = global_batch(cx, &p) {
+            return Some((p, t, false));
         }
-        let was_spinning = release_p(cx);
-        if recheck_and_acquire(cx, was_spinning) {
-            continue;
-        }
-        // 8. Block in the poller, unless another M does.
-        if !netpoll::block_in_poller(cx) {
-            return None;
-        }
+        let was_spinning = release_p(cx, p);
+        // 8. Nothing there: block in the poller, unless another M does.
+        p = match recheck_and_acquire(cx, was_spinning) {
+            Some(p) => p,
+            None => netpoll::block_in_poller(cx)?,
+        };
     }
 }
 
 /// Step 0: the hand-off slot is `runnext`: run it now unless something that comes before
 /// `runnext` in the order is due (timers, an expired slice, the 61st tick or poll, shutdown);
 /// else it goes back to `runnext` and the steps decide.
-fn handoff_slot(cx: &WorkerCx) -> Option<Notified> {
+fn handoff_slot(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
     let t = cx.next.take()?;
     let shared = &cx.shared;
-    let pid = cx.p.get().expect("find_runnable without a P");
-    let p = &shared.ps[pid];
-    if shared.timers_due(pid).is_none()
+    let p = &shared.ps[owned.id()];
+    if shared.timers_due(owned.id()).is_none()
         && p.schedtick() % GLOBAL_QUEUE_INTERVAL != 0
         && cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 != 0
         && !p.preempt_requested()
@@ -66,48 +67,48 @@ fn handoff_slot(cx: &WorkerCx) -> Option<Notified> {
     {
         return Some(t);
     }
-    p.runq.put(t, true, &shared.global);
+    p.local(owned).put(t, true, &shared.global);
     None
 }
 
 /// Steps 0–6, with the P held: the first task found, and whether it inherits the slice.
-fn look_holding_p(cx: &WorkerCx, pid: usize) -> Option<(Notified, bool)> {
+fn look_holding_p(cx: &WorkerCx, p: &OwnedP) -> Option<(Notified, bool)> {
     let fresh = |t| Some((t, false));
     // 0. Go's `checkTimers`: this P's due timers.
-    if let Some(t) = netpoll::check_timers(cx, pid, pid, false) {
+    if let Some(t) = netpoll::check_timers(cx, p, p.id(), false) {
         return fresh(t);
     }
     // 1. The slice expired (sysmon set `preempt`).
-    if let Some(t) = slice_expired(cx, pid) {
+    if let Some(t) = slice_expired(cx, p) {
         return fresh(t);
     }
     // 2. Fairness: every 61st tick the global queue, every 61st poll the network.
-    if let Some(t) = every_61st(cx, pid) {
+    if let Some(t) = every_61st(cx, p) {
         return fresh(t);
     }
     // 3. Local: runnext (inheriting the slice), then the ring.
-    if let Some(found) = cx.shared.ps[pid].runq.get() {
+    if let Some(found) = cx.shared.local(p).get() {
         return Some(found);
     }
     // 4. Global queue, a batch.
-    if let Some(t) = global_batch(cx, pid) {
+    if let Some(t) = global_batch(cx, p) {
         return fresh(t);
     }
     // 5. The network, without blocking.
-    if let Some(t) = netpoll::poll_nonblocking(cx, pid) {
+    if let Some(t) = netpoll::poll_nonblocking(cx, p) {
         return fresh(t);
     }
     // 6. Steal, if not too many Ms spin already (at most half the busy Ps).
     if cx.try_spin() {
-        return steal_work(cx, pid).and_then(fresh);
+        return steal_work(cx, p).and_then(fresh);
     }
     None
 }
 
 /// Step 1: sysmon set `preempt` (the slice expired): see `expire_slice`.
-fn slice_expired(cx: &WorkerCx, pid: usize) -> Option<Notified> {
-    if cx.shared.ps[pid].take_preempt() {
-        return expire_slice(cx, pid);
+fn slice_expired(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
+    if cx.shared.ps[owned.id()].take_preempt() {
+        return expire_slice(cx, owned);
     }
     None
 }
@@ -116,26 +117,26 @@ fn slice_expired(cx: &WorkerCx, pid: usize) -> Option<Notified> {
 /// poll of this M, the network: while some P runs no M blocks in the poller (step 8), so busy
 /// Ms look (tokio's `event_interval`). Polls, not `schedtick`, which stands still along a
 /// `runnext` chain and would make every hop of the chain poll.
-fn every_61st(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+fn every_61st(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
     let shared = &cx.shared;
-    let p = &shared.ps[pid];
+    let p = &shared.ps[owned.id()];
     if p.schedtick() % GLOBAL_QUEUE_INTERVAL == 0 {
-        if let Some(t) = shared.global.pop_batch(shared.ps.len(), 1, &p.runq) {
+        if let Some(t) = shared.global.pop_batch(shared.ps.len(), 1, &p.local(owned)) {
             return Some(t);
         }
     }
     if cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 == 0 {
-        return netpoll::poll_nonblocking(cx, pid);
+        return netpoll::poll_nonblocking(cx, owned);
     }
     None
 }
 
 /// Steps 4 and 7: Go's `globrunqget`, a batch into this P's ring.
-fn global_batch(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+fn global_batch(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
     let shared = &cx.shared;
     shared
         .global
-        .pop_batch(shared.ps.len(), usize::MAX, &shared.ps[pid].runq)
+        .pop_batch(shared.ps.len(), usize::MAX, &shared.local(p))
 }
 
 /// Go's `gopreempt_m` → `goschedImpl` for a `runnext` chain whose inherited slice expired:
@@ -143,10 +144,10 @@ fn global_batch(cx: &WorkerCx, pid: usize) -> Option<Notified> {
 /// woken for it). If tasks were already waiting there, the oldest runs now, before anything
 /// else on this P; otherwise the search goes on in order (the ring, then the global queue,
 /// where the task comes back with a fresh slice only if nothing else is runnable).
-fn expire_slice(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+fn expire_slice(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
     let shared = &cx.shared;
-    let p = &shared.ps[pid];
-    let t = p.runq.take_runnext()?;
+    let local = shared.local(p);
+    let t = local.take_runnext()?;
     let waiting = !shared.global.is_empty();
     shared.global.push(t);
     shared.wakep();
@@ -155,48 +156,45 @@ fn expire_slice(cx: &WorkerCx, pid: usize) -> Option<Notified> {
     if !waiting {
         return None;
     }
-    shared.global.pop_batch(shared.ps.len(), 1, &p.runq)
+    shared.global.pop_batch(shared.ps.len(), 1, &local)
 }
 
 /// Protocol B steps 1–2: the P goes idle, then the M stops spinning. Returns whether it was.
-fn release_p(cx: &WorkerCx) -> bool {
+fn release_p(cx: &WorkerCx, p: OwnedP) -> bool {
     let shared = &cx.shared;
-    let pid = cx.p.get().expect("release_p without a P");
-    shared.put_idle_p(pid);
+    shared.put_idle_p(p);
     releasep(cx);
     cx.stop_spinning()
 }
 
 /// Protocol B step 3: after the fence, look at every queue once more; if something arrived,
-/// take an idle P back (spinning again if we were). True: the M holds a P again.
-fn recheck_and_acquire(cx: &WorkerCx, was_spinning: bool) -> bool {
+/// take an idle P back (spinning again if we were). `Some`: the M holds that P now.
+fn recheck_and_acquire(cx: &WorkerCx, was_spinning: bool) -> Option<OwnedP> {
     let shared = &cx.shared;
     // SeqCst fence: pairs with the global queue's SeqCst length store and `wakep`'s SeqCst
     // loads: either the submitter sees our P idle, or we see its task here.
     fence(Ordering::SeqCst);
     if shared.is_shutdown() {
-        return false;
+        return None;
     }
-    let work = !shared.global.is_empty() || shared.ps.iter().any(|p| !p.runq.is_empty());
+    let work = !shared.global.is_empty() || shared.ps.iter().any(|p| !p.runq().is_empty());
     if !work {
-        return false;
+        return None;
     }
-    let Some(p) = shared.take_idle_p() else {
-        return false;
-    };
-    acquirep(cx, p);
+    let p = acquirep(cx, shared.take_idle_p()?);
     if was_spinning {
         cx.start_spinning();
     }
-    true
+    Some(p)
 }
 
 /// Go's `stealWork`: up to `STEAL_TRIES` rounds over all Ps in a random coprime order, taking
 /// half a victim's queue; `runnext` only in the last round.
-fn steal_work(cx: &WorkerCx, pid: usize) -> Option<Notified> {
+fn steal_work(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
     let shared = &cx.shared;
     let n = shared.ps.len();
-    let mine = &shared.ps[pid].runq;
+    let pid = p.id();
+    let mine = shared.local(p);
     for round in 0..STEAL_TRIES {
         let last = round == STEAL_TRIES - 1;
         let (start, stride) = random_order(n, cx.rand());
@@ -211,7 +209,7 @@ fn steal_work(cx: &WorkerCx, pid: usize) -> Option<Notified> {
             let victim = &shared.ps[v];
             // Go's `stealWork`: in the last round, run the victim's due timers too.
             if last {
-                if let Some(t) = netpoll::check_timers(cx, pid, v, true) {
+                if let Some(t) = netpoll::check_timers(cx, p, v, true) {
                     return Some(t);
                 }
             }
@@ -221,9 +219,9 @@ fn steal_work(cx: &WorkerCx, pid: usize) -> Option<Notified> {
             }
             let before = mine.len();
             let running = matches!(status, PStatus::InPoll(_));
-            let got = victim.runq.steal_into(mine, last, running).or_else(|| {
+            let got = victim.runq().steal_into(&mine, last, running).or_else(|| {
                 let m = victim.m()?;
-                steal_buffer(&m.buffer, mine, last, &shared.global)
+                steal_buffer(&m.buffer, &mine, last, &shared.global)
             });
             if let Some(t) = got {
                 let n = (mine.len() - before + 1) as u64;
@@ -240,7 +238,7 @@ fn steal_work(cx: &WorkerCx, pid: usize) -> Option<Notified> {
 /// will become `runnext`) except in the last round.
 fn steal_buffer(
     buffer: &crossbeam_deque::Stealer<Notified>,
-    dst: &RunQueue<Notified>,
+    dst: &Local<'_, Notified>,
     last: bool,
     global: &super::global::GlobalQueue<Notified>,
 ) -> Option<Notified> {

@@ -5,7 +5,7 @@
 //! queue overflow and Ms that lost their P; drained every 61st tick, when a local queue is empty
 //! (in batches) and by Ms without a local task.
 
-use super::runq::{LOCAL_QUEUE_CAPACITY, Link, Overflow, RunQueue};
+use super::runq::{LOCAL_QUEUE_CAPACITY, Link, Local, Overflow};
 use crate::loom::Mutex;
 use crate::loom::atomic::{AtomicUsize, Ordering};
 use std::collections::VecDeque;
@@ -46,8 +46,8 @@ impl<T: Link> GlobalQueue<T> {
     }
 
     /// Go's `globrunqget`: takes `min(len / nprocs + 1, max, 128)` tasks, returns the first
-    /// and puts the rest on `local` (whose owner is the caller).
-    pub(crate) fn pop_batch(&self, nprocs: usize, max: usize, local: &RunQueue<T>) -> Option<T> {
+    /// and puts the rest on `local` (the caller's own queue).
+    pub(crate) fn pop_batch(&self, nprocs: usize, max: usize, local: &Local<'_, T>) -> Option<T> {
         if self.is_empty() {
             return None;
         }

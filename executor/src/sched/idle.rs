@@ -10,10 +10,12 @@
 
 use super::context::WorkerCx;
 use super::m::{M, Wakeup};
+use super::p::OwnedP;
 use super::shared::{Shared, Synced};
 use super::worker;
 use crate::loom::atomic::{AtomicUsize, Ordering};
 use crate::loom::{Arc, MutexGuard};
+use crate::task::Notified;
 use crossbeam_deque::Worker;
 use std::io;
 
@@ -40,14 +42,15 @@ impl Shared {
         self.lock_sched().idle_ms.len()
     }
 
-    /// `pidleget` under the sched lock, for callers that need nothing else under it.
-    pub(super) fn take_idle_p(&self) -> Option<usize> {
+    /// `pidleget` under the sched lock, for callers that need nothing else under it. (Crate-
+    /// visible for tests that play an M's part: the token is the ownership, p.rs.)
+    pub(crate) fn take_idle_p(&self) -> Option<OwnedP> {
         let mut synced = self.lock_sched();
         self.pidleget(&mut synced)
     }
 
-    /// `pidleput` under the sched lock. Caller owns the P.
-    pub(super) fn put_idle_p(&self, p: usize) {
+    /// `pidleput` under the sched lock.
+    pub(crate) fn put_idle_p(&self, p: OwnedP) {
         let mut synced = self.lock_sched();
         self.pidleput(&mut synced, p);
     }
@@ -59,17 +62,19 @@ impl Shared {
         self.npidle.load(Ordering::SeqCst) == self.ps.len()
     }
 
-    /// Go's `pidleget`. Caller holds the sched lock.
-    pub(super) fn pidleget(&self, synced: &mut Synced) -> Option<usize> {
+    /// Go's `pidleget`: a P off the idle list, and with it its ownership (p.rs). Caller holds
+    /// the sched lock.
+    pub(super) fn pidleget(&self, synced: &mut Synced) -> Option<OwnedP> {
         let p = synced.idle_ps.pop()?;
         // SeqCst: protocol A step 3 reads it.
         self.npidle.fetch_sub(1, Ordering::SeqCst);
         Some(p)
     }
 
-    /// Go's `pidleput`. Caller holds the sched lock and owns the P.
-    pub(super) fn pidleput(&self, synced: &mut Synced, p: usize) {
-        self.ps[p].set_idle();
+    /// Go's `pidleput`: the P and its ownership go back to the idle list. Caller holds the
+    /// sched lock.
+    pub(super) fn pidleput(&self, synced: &mut Synced, p: OwnedP) {
+        self.ps[p.id()].set_idle(&p);
         synced.idle_ps.push(p);
         // SeqCst: protocol B step 1; pairs with the submitter's load in `wakep`.
         self.npidle.fetch_add(1, Ordering::SeqCst);
@@ -93,13 +98,13 @@ impl Shared {
     }
 
     /// Go's `startm`: runs P `p` on an idle M, or a new one.
-    pub(crate) fn startm(self: &Arc<Self>, p: usize, spinning: bool) {
+    pub(crate) fn startm(self: &Arc<Self>, p: OwnedP, spinning: bool) {
         self.sysmon_note.kick();
         let idle = self.lock_sched().idle_ms.pop();
         match idle {
             Some(m) => m.start(p, spinning),
             None => {
-                if let Err(e) = self.new_m(p, spinning) {
+                if let Err((e, p)) = self.new_m(p, spinning) {
                     // During shutdown no M is needed (and none may start): no message then.
                     if !self.is_shutdown() {
                         eprintln!("gosched: cannot start a worker thread: {e}");
@@ -113,18 +118,20 @@ impl Shared {
         }
     }
 
-    /// Go's `newm`: a new worker thread that starts with P `p`.
-    fn new_m(self: &Arc<Self>, p: usize, spinning: bool) -> io::Result<()> {
+    /// Go's `newm`: a new worker thread that starts with P `p` (handed over through its park
+    /// slot, as to an idle M). On failure the P comes back.
+    fn new_m(self: &Arc<Self>, p: OwnedP, spinning: bool) -> Result<(), (io::Error, OwnedP)> {
         let shared = self.clone();
         let mut ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
         if self.is_shutdown() {
             // Shutdown has told every M to exit and is joining them: a new one would be missed.
-            return Err(io::Error::other("the runtime is shutting down"));
+            return Err((io::Error::other("the runtime is shutting down"), p));
         }
         if ms.len() >= MAX_THREADS {
-            return Err(io::Error::other(format!(
+            let e = io::Error::other(format!(
                 "thread limit reached ({MAX_THREADS} Ms, like Go's maxmcount)"
-            )));
+            ));
+            return Err((e, p));
         }
         let buffer = Worker::new_fifo();
         let m = Arc::new(M::new(
@@ -137,11 +144,16 @@ impl Shared {
             builder = builder.stack_size(size);
         }
         let m2 = m.clone();
+        m.start(p, spinning);
         // Auto-advance hold (clock.rs rule 1): the new M is awake from its start.
         self.hold();
-        let handle = builder
-            .spawn(move || worker::m_main(shared, m2, buffer, p, spinning))
-            .inspect_err(|_| self.let_go())?;
+        let handle = match builder.spawn(move || worker::m_main(shared, m2, buffer)) {
+            Ok(handle) => handle,
+            Err(e) => {
+                self.let_go();
+                return Err((e, m.unstart().expect("a thread that never ran took its P")));
+            }
+        };
         ms.push(m);
         // Under the `ms` lock, so shutdown (which sets its flag, then reads `ms`, then takes
         // `threads`) joins every M it told to exit.
@@ -203,12 +215,12 @@ impl Shared {
 
     /// Go's `handoffp`: a P whose M cannot run it (retaken, or entering `block_in_place`) goes
     /// to another M if there is work for it, else to the idle list.
-    pub(crate) fn handoffp(self: &Arc<Self>, p: usize) {
+    pub(crate) fn handoffp(self: &Arc<Self>, p: OwnedP) {
         if self.is_shutdown() {
             // Every M is being told to exit and every task cancelled: the P stays idle.
             return self.put_idle_p(p);
         }
-        let has_work = !self.ps[p].runq.is_empty() || !self.global.is_empty();
+        let has_work = !self.ps[p.id()].runq().is_empty() || !self.global.is_empty();
         if has_work {
             return self.startm(p, false);
         }
@@ -217,6 +229,34 @@ impl Shared {
             return self.startm(p, true);
         }
         self.put_idle_p(p);
+    }
+}
+
+impl Shared {
+    /// Shutdown's `cancel_all` (runtime/rt.rs): empties the local queues, each through its
+    /// owner's view, so it first collects the tokens it can reach once the Ms were told to exit
+    /// and joined (or given up on, by `shutdown_timeout`): the idle list, Ps handed to an M that
+    /// never picked them up (`M::unstart`), and Ps of an M stuck in a poll (retaken as sysmon
+    /// would). The Ps go back to the idle list. A P held by an M still running between polls
+    /// stays that M's: it empties the queue itself when it sees the shutdown (find.rs).
+    pub(crate) fn drain_local_queues(&self) -> Vec<Notified> {
+        let mut owned = Vec::new();
+        {
+            let mut synced = self.lock_sched();
+            owned.extend(std::iter::from_fn(|| self.pidleget(&mut synced)));
+        }
+        owned.extend(self.all_ms().iter().filter_map(|m| m.unstart()));
+        for p in self.ps.iter() {
+            if let super::p::PStatus::InPoll(seq) = p.status() {
+                owned.extend(p.try_retake(seq));
+            }
+        }
+        let tasks = owned.iter().flat_map(|p| self.local(p).drain()).collect();
+        let mut synced = self.lock_sched();
+        for p in owned {
+            self.pidleput(&mut synced, p);
+        }
+        tasks
     }
 }
 

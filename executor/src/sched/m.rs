@@ -1,6 +1,7 @@
 //! The M: a worker thread's shared half (the parker, the stealer of its spawn buffer, flags and
 //! counters). The thread-local half is `context::WorkerCx`.
 
+use super::p::OwnedP;
 use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::loom::{Condvar, Mutex};
 use crate::task::Notified;
@@ -12,7 +13,7 @@ pub(crate) const NO_P: usize = usize::MAX;
 /// Why a parked M woke up.
 pub(crate) enum Wakeup {
     /// It was handed this P; `spinning` says whether it counts in `nmspinning`.
-    Run { p: usize, spinning: bool },
+    Run { p: OwnedP, spinning: bool },
     /// The runtime is shutting down.
     Exit,
 }
@@ -20,7 +21,7 @@ pub(crate) enum Wakeup {
 /// Parking state, guarded by `M::park`.
 struct Park {
     /// Set by `startm` (Go's `mp.nextp`).
-    next: Option<(usize, bool)>,
+    next: Option<(OwnedP, bool)>,
     exit: bool,
 }
 
@@ -186,12 +187,19 @@ impl M {
     }
 
     /// Go's `mp.nextp = pp; notewakeup(&mp.park)`.
-    pub(crate) fn start(&self, p: usize, spinning: bool) {
+    pub(crate) fn start(&self, p: OwnedP, spinning: bool) {
         let mut park = self.park.lock().unwrap_or_else(|e| e.into_inner());
         debug_assert!(park.next.is_none(), "M started twice");
         park.next = Some((p, spinning));
         drop(park);
         self.cv.notify_one();
+    }
+
+    /// Takes back a P handed to this M that it has not picked up: its thread failed to start,
+    /// or exited without looking (shutdown, after the thread was joined).
+    pub(crate) fn unstart(&self) -> Option<OwnedP> {
+        let mut park = self.park.lock().unwrap_or_else(|e| e.into_inner());
+        park.next.take().map(|(p, _)| p)
     }
 
     /// Shutdown: makes `park` return `Exit`.

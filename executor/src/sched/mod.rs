@@ -36,6 +36,10 @@
 //!
 //! Cost: one store and one CAS per poll, on a line the P owns.
 //!
+//! The ownership itself is a value, `p::OwnedP` (p.rs): `begin_poll` consumes it, `end_poll`
+//! or `try_retake` makes the next one, and only its holder reaches the owner's side of the
+//! P's queue (`runq::Local`), so the compiler checks the rule above.
+//!
 //! A push into the spawn buffer races a retake: the M checks ownership, sysmon retakes and
 //! drains the buffer, the M pushes. sysmon sweeps such lost buffers every round
 //! (`Shared::rescue_lost_buffers`), so that task waits at most one sysmon round, and the hot

@@ -14,15 +14,59 @@
 //! sysmon (../sysmon.rs) decides *when* (its clocks and thresholds); it sees a P only through
 //! `Shared::observe_p` and acts only through `PView`, so it never touches a status word, a
 //! `preempt` flag or a spawn buffer itself.
+//!
+//! # `OwnedP`: ownership of a P as a value
+//! Exactly one [`OwnedP`] exists per P at any time (none while its M is inside a poll), and
+//! only its holder may use the P's queue as the owner ([`P::local`]; runq.rs, "Who may call
+//! what"). The token is not `Clone`, so the compiler follows it:
+//! - [`P::all`] makes every P with its token; the tokens start on the idle list.
+//! - `pidleget` takes one off the idle list; `startm` hands it to an M through the M's park
+//!   slot (`M::start`); the M's scheduling loop holds it (`worker::schedule`,
+//!   `find::find_runnable`), and gives it back with `pidleput` when it runs out of work.
+//! - A poll consumes it ([`P::begin_poll`]): during user code the M cannot touch the queue.
+//!   [`P::end_poll`] gives it back unless a retake took the P meanwhile with
+//!   [`P::try_retake`], which makes the retaker the owner instead (then `handoffp`).
+//! - Shutdown drains the queues through the tokens it can collect
+//!   (`Shared::drain_local_queues`).
+//!
+//! The token is a P index: holding it costs what the `Cell<Option<usize>>` it replaces did.
 
 use super::context::WorkerCx;
 use super::m::{M, NO_P};
-use super::runq::RunQueue;
+use super::runq::{Local, RunQueue, Steal};
 use super::shared::Shared;
 use crate::loom::Arc;
 use crate::loom::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use crate::task::Notified;
+use std::cell::Cell;
+use std::marker::PhantomData;
 use std::ptr;
+
+/// The ownership of one P (module header). Not `Clone`; `Send` (it moves from the M that takes
+/// a P off the idle list to the M that runs it) but not `Sync`, so two threads never hold a
+/// `&OwnedP` to the same P, and so never two `Local`s of its queue.
+#[must_use = "dropping an OwnedP loses the P: give it back with `pidleput`"]
+#[derive(Debug)]
+pub(crate) struct OwnedP {
+    id: usize,
+    _not_sync: PhantomData<Cell<()>>,
+}
+
+impl OwnedP {
+    /// Only the functions of this file make one (module header).
+    fn new(id: usize) -> OwnedP {
+        OwnedP {
+            id,
+            _not_sync: PhantomData,
+        }
+    }
+
+    /// The index of the P this token owns.
+    #[inline]
+    pub(crate) fn id(&self) -> usize {
+        self.id
+    }
+}
 
 /// The P is on the idle list (Go's `_Pidle`).
 const IDLE: u64 = 0;
@@ -46,7 +90,7 @@ pub(crate) enum PStatus {
 
 /// # Fields
 /// - `status`: atomic; the owner stores, sysmon CASes `InPoll` → `Owned` to retake.
-/// - `runq`: see `runq.rs` for who may call what.
+/// - `runq`: the owner's view through `local(&OwnedP)`, anyone's through `runq()` (runq.rs).
 /// - `schedtick`, `seq`: written by the owner only, read by sysmon and schedtrace.
 /// - `preempt`: set by sysmon every round while the time slice is expired
 ///   (`PView::request_preempt`); cleared by the owner when it acts on it (`take_preempt`, find
@@ -62,7 +106,7 @@ pub(crate) enum PStatus {
 pub(crate) struct P {
     pub(crate) id: usize,
     status: AtomicU64,
-    pub(crate) runq: RunQueue<Notified>,
+    runq: RunQueue<Notified>,
     schedtick: AtomicU32,
     seq: AtomicU64,
     preempt: AtomicBool,
@@ -71,7 +115,12 @@ pub(crate) struct P {
 }
 
 impl P {
-    pub(crate) fn new(id: usize) -> P {
+    /// Every P of a runtime, all idle, and their tokens (the idle list's first content).
+    pub(crate) fn all(n: usize) -> (Box<[P]>, Vec<OwnedP>) {
+        ((0..n).map(P::new).collect(), (0..n).map(OwnedP::new).collect())
+    }
+
+    fn new(id: usize) -> P {
         P {
             id,
             status: AtomicU64::new(IDLE),
@@ -84,20 +133,37 @@ impl P {
         }
     }
 
+    /// The owner's view of the queue; `owned` proves the caller is the owner.
+    #[inline]
+    pub(crate) fn local<'a>(&'a self, owned: &'a OwnedP) -> Local<'a, Notified> {
+        debug_assert_eq!(owned.id, self.id, "the token of another P");
+        // SAFETY: one `OwnedP` exists per P (module header) and it is not `Sync`, so the
+        // thread holding `owned` is the queue's only producer while the borrow lasts.
+        unsafe { self.runq.local() }
+    }
+
+    /// Anyone's view of the queue: stealing into one's own, and snapshots of its length.
+    #[inline]
+    pub(crate) fn runq(&self) -> Steal<'_, Notified> {
+        self.runq.steal()
+    }
+
     pub(crate) fn status(&self) -> PStatus {
         // Acquire: pairs with the Release stores below, so a retaker sees the queue state the
         // owner left before its poll began.
         decode(self.status.load(Ordering::Acquire))
     }
 
-    /// The P leaves the idle list for `m`. Caller holds the sched lock.
-    pub(crate) fn set_owned(&self, m: &M) {
+    /// The P, taken off the idle list, is now run by `m` (Go's `acquirep`).
+    pub(crate) fn set_owned(&self, owned: &OwnedP, m: &M) {
+        debug_assert_eq!(owned.id, self.id, "the token of another P");
         self.m.store(m as *const M as *mut M, Ordering::Release);
         self.status.store(OWNED, Ordering::Release);
     }
 
-    /// The P goes to the idle list. Caller holds the sched lock and owns the P.
-    pub(crate) fn set_idle(&self) {
+    /// The P goes to the idle list. Caller holds the sched lock.
+    pub(crate) fn set_idle(&self, owned: &OwnedP) {
+        debug_assert_eq!(owned.id, self.id, "the token of another P");
         self.m.store(ptr::null_mut(), Ordering::Release);
         self.status.store(IDLE, Ordering::Release);
     }
@@ -113,8 +179,10 @@ impl P {
         unsafe { self.m.load(Ordering::Acquire).as_ref() }
     }
 
-    /// Ownership step 1: publish `InPoll(seq)`. Owner only.
-    pub(crate) fn begin_poll(&self, inherit: bool) -> u64 {
+    /// Ownership step 1: publish `InPoll(seq)`. Takes the owner's token: until `end_poll`
+    /// gives it back, nobody may use the P as its owner.
+    pub(crate) fn begin_poll(&self, owned: OwnedP, inherit: bool) -> u64 {
+        debug_assert_eq!(owned.id, self.id, "the token of another P");
         if !inherit {
             let t = self.schedtick.load(Ordering::Relaxed);
             self.schedtick.store(t.wrapping_add(1), Ordering::Relaxed);
@@ -129,12 +197,14 @@ impl P {
         // Release: everything the owner did to the queues before the poll is visible to a
         // retaker whose Acquire CAS takes the P (`try_retake`).
         self.status.store((seq << KIND_BITS) | IN_POLL, Ordering::Release);
+        // The token ends here; `end_poll` or `try_retake` makes the next one.
+        drop(owned);
         seq
     }
 
-    /// Ownership step 3: `InPoll(seq)` → `Owned`. False: the P was retaken while
-    /// the poll ran and the M must not touch it again.
-    pub(crate) fn end_poll(&self, seq: u64) -> bool {
+    /// Ownership step 3: `InPoll(seq)` → `Owned`, and the token back. `None`: the P was
+    /// retaken while the poll ran and the M must not touch it again.
+    pub(crate) fn end_poll(&self, seq: u64) -> Option<OwnedP> {
         // AcqRel: on success, Acquire sees nothing new (nobody else touched the P); on failure,
         // Acquire pairs with the retaker's Release so the M sees it lost the P.
         self.status
@@ -144,12 +214,13 @@ impl P {
                 Ordering::AcqRel,
                 Ordering::Acquire,
             )
-            .is_ok()
+            .ok()
+            .map(|_| OwnedP::new(self.id))
     }
 
-    /// The retaker's side: takes the P from an M stuck in poll `seq`. True: the caller now
+    /// The retaker's side: takes the P from an M stuck in poll `seq`. `Some`: the caller now
     /// owns it (and must hand it on: `Shared::retake_and_handoff`).
-    pub(crate) fn try_retake(&self, seq: u64) -> bool {
+    pub(crate) fn try_retake(&self, seq: u64) -> Option<OwnedP> {
         // AcqRel: Acquire pairs with `begin_poll`'s Release (we see the queues as the stuck M
         // left them); Release pairs with the stuck M's failed `end_poll`.
         let ok = self
@@ -161,10 +232,11 @@ impl P {
                 Ordering::Acquire,
             )
             .is_ok();
-        if ok {
-            self.m.store(ptr::null_mut(), Ordering::Release);
+        if !ok {
+            return None;
         }
-        ok
+        self.m.store(ptr::null_mut(), Ordering::Release);
+        Some(OwnedP::new(self.id))
     }
 
     pub(crate) fn schedtick(&self) -> u32 {
@@ -190,13 +262,14 @@ impl Shared {
     /// move from the M's buffer into the P. False if the poll had ended meanwhile.
     fn retake_and_handoff(self: &Arc<Self>, pid: usize, seq: u64, m: &M) -> bool {
         let p = &self.ps[pid];
-        if !p.try_retake(seq) {
+        let Some(owned) = p.try_retake(seq) else {
             return false;
-        }
-        m.drain_buffer(|t| p.runq.put(t, false, &self.global));
+        };
+        let local = p.local(&owned);
+        m.drain_buffer(|t| local.put(t, false, &self.global));
         self.handoffs.fetch_add(1, Ordering::Relaxed);
         self.trace_instant(m, crate::trace::export::Kind::Handoff, pid as u64);
-        self.handoffp(pid);
+        self.handoffp(owned);
         true
     }
 
@@ -268,7 +341,7 @@ impl PView<'_> {
     /// the global queue (which no other M may be draining). A retake with none would only
     /// cost a thread switch.
     pub(crate) fn holds_up_work(&self) -> bool {
-        !self.p.runq.is_empty()
+        !self.p.runq().is_empty()
             || self.m.is_some_and(|m| !m.buffer.is_empty())
             || !self.shared.global.is_empty()
     }
@@ -295,7 +368,8 @@ impl PView<'_> {
         let Some(m) = self.m else {
             return false;
         };
-        if self.shared.npidle.load(Ordering::Relaxed) > 0 && (!self.p.runq.is_empty() || !m.buffer.is_empty())
+        if self.shared.npidle.load(Ordering::Relaxed) > 0
+            && (!self.p.runq().is_empty() || !m.buffer.is_empty())
         {
             self.shared.wakep();
             return true;

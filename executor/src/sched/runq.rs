@@ -8,10 +8,21 @@
 //! cell, so the slots are relaxed atomics (a plain `mov` on x86) and a thief whose CAS fails
 //! simply forgets what it copied.
 //!
-//! ## Who may call what
-//! - `put`, `get`, `get_ring`, `take_runnext`, `drain`: the owner of the P only.
-//! - `steal_into`: any M, as the owner of the *destination* queue.
-//! - `len`, `is_empty`, `has_runnext`: anyone (a snapshot).
+//! ## Who may call what: two views of one queue
+//! The queue itself ([`RunQueue`], held by its P for the runtime's life) has no operations;
+//! they are on two views (the shape of crossbeam's `Worker`/`Stealer` and tokio's
+//! `Local`/`Steal`, except that the owner changes: a P's queue belongs to whichever M holds
+//! the P, so the owner's handle cannot live in one thread):
+//! - [`Local`], the owner's: `put`, `try_put_tail`, `get`, `take_runnext`, `drain`, and the
+//!   destination of `steal_into`. Two producers would write the same slot
+//!   (a task run twice or lost), so only the single owner may hold one. `RunQueue::local` is
+//!   `unsafe` for that reason; the scheduler calls it in one place, `P::local`, which takes a
+//!   `&OwnedP`: the token that *is* the ownership of a P (sched/p.rs). A `Local` borrows the
+//!   token, so it cannot outlive it, and cannot be shared with or sent to another thread.
+//! - [`Steal`], anyone's: `steal_into` (into the caller's own `Local`) and the snapshots
+//!   `len`, `is_empty` (sysmon, metrics, protocol B's re-check).
+//!
+//! Both views are a reference: taking one costs nothing, and the hot path is unchanged.
 
 use crate::loom::atomic::{AtomicPtr, AtomicU32, Ordering};
 use std::marker::PhantomData;
@@ -43,7 +54,8 @@ pub(crate) trait Overflow<T> {
     fn push_batch(&self, batch: impl IntoIterator<Item = T>);
 }
 
-/// Go's `p.runq` + `p.runnext`.
+/// Go's `p.runq` + `p.runnext`: the storage, reached through [`Local`] (owner) or [`Steal`]
+/// (anyone).
 pub(crate) struct RunQueue<T: Link> {
     /// Next slot to consume. CAS by consumers (owner and thieves).
     head: AtomicU32,
@@ -75,13 +87,31 @@ impl<T: Link> RunQueue<T> {
         }
     }
 
+    /// The owner's view.
+    ///
+    /// # Safety
+    /// While the returned `Local` (or any other `Local` of this queue) is in use, no other
+    /// thread uses a `Local` of this queue: the caller is the queue's single producer.
+    #[inline]
+    pub(crate) unsafe fn local(&self) -> Local<'_, T> {
+        Local {
+            q: self,
+            _not_send_or_sync: PhantomData,
+        }
+    }
+
+    /// The thieves' and observers' view; anyone may take it.
+    #[inline]
+    pub(crate) fn steal(&self) -> Steal<'_, T> {
+        Steal { q: self }
+    }
+
     fn slot(&self, i: u32) -> &AtomicPtr<()> {
         &self.buf[(i & MASK) as usize]
     }
 
-    /// Go's `runqput`: with `next`, `t` goes to `runnext` and the old `runnext` to the tail.
-    /// A full ring moves half of itself plus the new task to `overflow` in one batch.
-    pub(crate) fn put(&self, t: T, next: bool, overflow: &impl Overflow<T>) {
+    /// [`Local::put`].
+    fn put(&self, t: T, next: bool, overflow: &impl Overflow<T>) {
         let mut t = t;
         if next {
             // Swap: thieves only ever CAS runnext from a task to null, so a swap is enough.
@@ -97,8 +127,8 @@ impl<T: Link> RunQueue<T> {
         self.put_tail(t, overflow);
     }
 
-    /// Appends `t` to the ring if it has room; gives it back if full (no overflow).
-    pub(crate) fn try_put_tail(&self, t: T) -> Result<(), T> {
+    /// [`Local::try_put_tail`].
+    fn try_put_tail(&self, t: T) -> Result<(), T> {
         // Acquire: as in `put_tail`.
         let head = self.head.load(Ordering::Acquire);
         let tail = self.tail.load(Ordering::Relaxed);
@@ -161,8 +191,8 @@ impl<T: Link> RunQueue<T> {
         Ok(())
     }
 
-    /// Go's `runqget`: `runnext` first (the bool says "inherits the time slice"), then the ring.
-    pub(crate) fn get(&self) -> Option<(T, bool)> {
+    /// [`Local::get`].
+    fn get(&self) -> Option<(T, bool)> {
         if let Some(t) = self.take_runnext() {
             return Some((t, true));
         }
@@ -170,7 +200,7 @@ impl<T: Link> RunQueue<T> {
     }
 
     /// Takes the head of the ring, ignoring `runnext`.
-    pub(crate) fn get_ring(&self) -> Option<T> {
+    fn get_ring(&self) -> Option<T> {
         loop {
             // Acquire: pairs with the Release CAS of other consumers.
             let head = self.head.load(Ordering::Acquire);
@@ -191,9 +221,8 @@ impl<T: Link> RunQueue<T> {
         }
     }
 
-    /// Takes `runnext` alone (the slice expired: its task goes to the global tail instead of
-    /// inheriting the slice, find.rs).
-    pub(crate) fn take_runnext(&self) -> Option<T> {
+    /// [`Local::take_runnext`]; also a thief's last resort (`grab_runnext`).
+    fn take_runnext(&self) -> Option<T> {
         let p = self.runnext.load(Ordering::Relaxed);
         if p.is_null() {
             return None;
@@ -206,15 +235,8 @@ impl<T: Link> RunQueue<T> {
             .map(|p| unsafe { T::from_ptr(NonNull::new_unchecked(p)) })
     }
 
-    /// Go's `runqsteal`: grabs half of `self` into `dst` (owned by the caller) and returns
-    /// one of them to run. `steal_runnext` also allows taking `runnext` when the ring is empty;
-    /// `victim_running` makes the thief pause first, since the owner is about to run it.
-    pub(crate) fn steal_into(
-        &self,
-        dst: &RunQueue<T>,
-        steal_runnext: bool,
-        victim_running: bool,
-    ) -> Option<T> {
+    /// [`Steal::steal_into`].
+    fn steal_into(&self, dst: &RunQueue<T>, steal_runnext: bool, victim_running: bool) -> Option<T> {
         // Only the owner (the caller) stores dst.tail.
         let dst_tail = dst.tail.load(Ordering::Relaxed);
         let n = self.grab(dst, dst_tail, steal_runnext, victim_running);
@@ -287,24 +309,24 @@ impl<T: Link> RunQueue<T> {
         }
     }
 
-    /// Tasks in the ring plus `runnext` (a snapshot; exact only for the owner).
-    pub(crate) fn len(&self) -> usize {
+    /// [`Steal::len`].
+    fn len(&self) -> usize {
         let head = self.head.load(Ordering::Acquire);
         let tail = self.tail.load(Ordering::Acquire);
         let ring = (tail.wrapping_sub(head) as usize).min(LOCAL_QUEUE_CAPACITY);
         ring + usize::from(self.has_runnext())
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
-    pub(crate) fn has_runnext(&self) -> bool {
+    fn has_runnext(&self) -> bool {
         !self.runnext.load(Ordering::Acquire).is_null()
     }
 
-    /// Takes everything out (shutdown).
-    pub(crate) fn drain(&self) -> Vec<T> {
+    /// [`Local::drain`].
+    fn drain(&self) -> Vec<T> {
         let mut out = Vec::new();
         while let Some((t, _)) = self.get() {
             out.push(t);
@@ -315,6 +337,97 @@ impl<T: Link> RunQueue<T> {
 
 impl<T: Link> Drop for RunQueue<T> {
     fn drop(&mut self) {
+        // `&mut self`: nobody else can hold a view, so this thread is the owner.
         drop(self.drain());
+    }
+}
+
+/// The owner's view of a [`RunQueue`]: the operations of its single producer (module header,
+/// "Who may call what"). Not `Send` or `Sync`, so it stays on the thread that made it.
+pub(crate) struct Local<'a, T: Link> {
+    q: &'a RunQueue<T>,
+    _not_send_or_sync: PhantomData<*const ()>,
+}
+
+impl<T: Link> Local<'_, T> {
+    /// Go's `runqput`: with `next`, `t` goes to `runnext` and the old `runnext` to the tail.
+    /// A full ring moves half of itself plus the new task to `overflow` in one batch.
+    #[inline]
+    pub(crate) fn put(&self, t: T, next: bool, overflow: &impl Overflow<T>) {
+        self.q.put(t, next, overflow)
+    }
+
+    /// Appends `t` to the ring if it has room; gives it back if full (no overflow).
+    #[inline]
+    pub(crate) fn try_put_tail(&self, t: T) -> Result<(), T> {
+        self.q.try_put_tail(t)
+    }
+
+    /// Go's `runqget`: `runnext` first (the bool says "inherits the time slice"), then the ring.
+    #[inline]
+    pub(crate) fn get(&self) -> Option<(T, bool)> {
+        self.q.get()
+    }
+
+    /// Takes `runnext` alone (the slice expired: its task goes to the global tail instead of
+    /// inheriting the slice, find.rs).
+    #[inline]
+    pub(crate) fn take_runnext(&self) -> Option<T> {
+        self.q.take_runnext()
+    }
+
+    /// Takes everything out (shutdown).
+    pub(crate) fn drain(&self) -> Vec<T> {
+        self.q.drain()
+    }
+
+    /// Tasks in the ring plus `runnext` (exact: only the owner adds any).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.q.len()
+    }
+
+    #[inline]
+    pub(crate) fn has_runnext(&self) -> bool {
+        self.q.has_runnext()
+    }
+}
+
+/// Anyone's view of a [`RunQueue`]: a thief's `steal_into` and snapshots of its length.
+pub(crate) struct Steal<'a, T: Link> {
+    q: &'a RunQueue<T>,
+}
+
+impl<T: Link> Clone for Steal<'_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T: Link> Copy for Steal<'_, T> {}
+
+impl<T: Link> Steal<'_, T> {
+    /// Go's `runqsteal`: grabs half of this queue into `dst` (the caller's own) and returns
+    /// one of them to run. `steal_runnext` also allows taking `runnext` when the ring is empty;
+    /// `victim_running` makes the thief pause first, since the owner is about to run it.
+    #[inline]
+    pub(crate) fn steal_into(
+        &self,
+        dst: &Local<'_, T>,
+        steal_runnext: bool,
+        victim_running: bool,
+    ) -> Option<T> {
+        self.q.steal_into(dst.q, steal_runnext, victim_running)
+    }
+
+    /// Tasks in the ring plus `runnext` (a snapshot; exact only for the owner).
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.q.len()
+    }
+
+    #[inline]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.q.is_empty()
     }
 }

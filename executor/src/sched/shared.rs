@@ -4,7 +4,8 @@
 use super::context::{self, Mode, WorkerCx};
 use super::global::GlobalQueue;
 use super::m::M;
-use super::p::P;
+use super::p::{OwnedP, P};
+use super::runq::Local;
 use crate::blocking::BlockingPool;
 use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::loom::{Arc, Mutex};
@@ -17,8 +18,8 @@ use std::time::Instant;
 
 /// Data under the sched lock (Go's `sched.lock`).
 pub(crate) struct Synced {
-    /// Idle Ps, as a stack (Go's `pidle`).
-    pub(super) idle_ps: Vec<usize>,
+    /// Idle Ps, as a stack (Go's `pidle`), with their ownership (p.rs).
+    pub(super) idle_ps: Vec<OwnedP>,
     /// Parked Ms without a P (Go's `midle`).
     pub(super) idle_ms: Vec<Arc<M>>,
 }
@@ -71,12 +72,14 @@ impl Shared {
         let poller = crate::netpoll::Poller::new()?;
         let started = Instant::now();
         LIVE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let (ps, mut idle_ps) = P::all(n);
+        // Idle stack: P0 on top, so a lone runtime keeps using P0.
+        idle_ps.reverse();
         Ok(Arc::new(Shared {
-            ps: (0..n).map(P::new).collect(),
+            ps,
             global: GlobalQueue::new(),
-            // Idle stack: P0 on top, so a lone runtime keeps using P0.
             sched: Mutex::new(Synced {
-                idle_ps: (0..n).rev().collect(),
+                idle_ps,
                 idle_ms: Vec::new(),
             }),
             npidle: AtomicUsize::new(n),
@@ -102,6 +105,12 @@ impl Shared {
 
     pub(crate) fn is_shutdown(&self) -> bool {
         self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// The owner's view of P `p`'s queue (runq.rs, "Who may call what").
+    #[inline]
+    pub(crate) fn local<'a>(&'a self, p: &'a OwnedP) -> Local<'a, Notified> {
+        self.ps[p.id()].local(p)
     }
 
     /// Shutdown's first step: no M starts from now on, and every M is told to exit (a parked
@@ -192,11 +201,9 @@ impl Shared {
                 cx.buffer.push(task);
                 Ok(!first)
             }
-            Mode::Owning => {
-                let p = cx.p.get().expect("an owning M has a P");
-                self.ps[p].runq.put(task, true, &self.global);
-                Ok(true)
-            }
+            // Between polls the P's token is on the scheduling loop's stack, out of reach
+            // here (p.rs), and nothing the loop does there wakes a task: the global queue.
+            Mode::Owning => Err(task),
             Mode::Collecting => {
                 cx.collected.borrow_mut().push(task);
                 Ok(false)

@@ -4,6 +4,7 @@
 use super::context::{self, Mode, WorkerCx};
 use super::find;
 use super::m::{M, NO_P, Wakeup};
+use super::p::OwnedP;
 use super::shared::Shared;
 use crate::coop;
 use crate::loom::Arc;
@@ -12,8 +13,9 @@ use crate::task::Notified;
 use crossbeam_deque::Worker;
 use std::cell::Cell;
 
-/// The body of every worker thread: start with P `p`, run until shutdown.
-pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p: usize, spinning: bool) {
+/// The body of every worker thread: start with the P in its park slot (`Shared::new_m`), run
+/// until shutdown.
+pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
     let cx = WorkerCx {
         shared: shared.clone(),
         // Seed: distinct per M and per runtime; quality hardly matters for a steal order.
@@ -35,90 +37,92 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>, p
     if let Some(f) = &shared.config.on_thread_start {
         f();
     }
-    let mut next = Some((p, spinning));
-    loop {
-        let (p, spinning) = match next.take() {
-            Some(start) => start,
-            None => match shared.stopm(&cx) {
-                Wakeup::Run { p, spinning } => (p, spinning),
-                Wakeup::Exit => break,
-            },
-        };
+    // The first P is already in the park slot (`Shared::new_m`).
+    let mut wakeup = cx.m.park();
+    while let Wakeup::Run { p, spinning } = wakeup {
         cx.adopt_spinning(spinning);
-        acquirep(&cx, p);
-        if schedule(&cx) {
-            // Lost the P to a retake: try an idle P before parking (ownership step 4).
-            next = shared.take_idle_p().map(|p| (p, false));
-        }
+        let p = acquirep(&cx, p);
+        let retaken = schedule(&cx, p);
+        // Lost the P to a retake: try an idle P before parking (ownership step 4).
+        let idle = retaken.then(|| shared.take_idle_p()).flatten();
+        wakeup = match idle {
+            Some(p) => Wakeup::Run { p, spinning: false },
+            None => shared.stopm(&cx),
+        };
     }
     if let Some(f) = &shared.config.on_thread_stop {
         f();
     }
 }
 
-/// Go's `acquirep`.
-pub(super) fn acquirep(cx: &WorkerCx, p: usize) {
-    cx.shared.ps[p].set_owned(&cx.m);
-    cx.p.set(Some(p));
-    cx.m.p.store(p, Ordering::Relaxed);
+/// Go's `acquirep`: this M runs P `p` now (the token passes through: the caller got it from
+/// the idle list or a park slot).
+pub(super) fn acquirep(cx: &WorkerCx, p: OwnedP) -> OwnedP {
+    cx.shared.ps[p.id()].set_owned(&p, &cx.m);
+    cx.p.set(Some(p.id()));
+    cx.m.p.store(p.id(), Ordering::Relaxed);
     cx.mode.set(Mode::Owning);
+    p
 }
 
-/// Go's `releasep`: forget the P (its status was already changed by the caller).
+/// Go's `releasep`: forget the P (its token went to the idle list, or to the retaker).
 pub(super) fn releasep(cx: &WorkerCx) {
     cx.p.set(None);
     cx.m.p.store(NO_P, Ordering::Relaxed);
     cx.mode.set(Mode::NoP);
 }
 
-/// Go's `schedule` loop. Returns when the M holds no P: false after it gave its P up for lack
-/// of work (park next), true when the P was retaken during a poll.
-fn schedule(cx: &WorkerCx) -> bool {
+/// Go's `schedule` loop, holding P `p`. Returns when the M holds no P: false after it gave
+/// its P up for lack of work (park next), true when the P was retaken during a poll.
+fn schedule(cx: &WorkerCx, p: OwnedP) -> bool {
+    let mut p = p;
     loop {
-        let Some((task, inherit)) = find::find_runnable(cx) else {
+        let Some((owned, task, inherit)) = find::find_runnable(cx, p) else {
             return false;
         };
         cx.reset_spinning();
-        if !execute(cx, task, inherit) {
-            return true;
+        match execute(cx, owned, task, inherit) {
+            Some(owned) => p = owned,
+            None => return true,
         }
     }
 }
 
-/// Go's `execute`, with the poll protocol. Returns false if the P was retaken meanwhile.
-fn execute(cx: &WorkerCx, task: Notified, inherit: bool) -> bool {
+/// Go's `execute`, with the poll protocol. Returns the P back, or `None` if it was retaken
+/// meanwhile.
+fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Option<OwnedP> {
     let shared = &cx.shared;
-    let pid = cx.p.get().expect("execute without a P");
+    let pid = owned.id();
     let p = &shared.ps[pid];
     let polls = M::bump(&cx.m.polls, 1);
     let id = task.header().id.as_u64();
     cx.m.curg.store(id, Ordering::Relaxed);
     let probe = crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
-    // Ownership step 1.
-    let seq = p.begin_poll(inherit);
+    // Ownership step 1: the token goes into the poll.
+    let seq = p.begin_poll(owned, inherit);
     cx.mode.set(Mode::Polling);
     coop::reset(&cx.m.preempt);
     task.run();
     cx.mode.set(Mode::Owning);
     cx.m.curg.store(0, Ordering::Relaxed);
-    // Ownership step 3.
+    // Ownership step 3: the token comes back, unless the P was retaken.
     let kept = p.end_poll(seq);
-    crate::trace::poll::end(shared, &cx.m, pid, id, probe, seq, kept);
-    if kept {
-        flush_into_p(cx, pid);
-        return true;
+    crate::trace::poll::end(shared, &cx.m, pid, id, probe, seq, kept.is_some());
+    if let Some(owned) = kept {
+        flush_into_p(cx, &owned);
+        return Some(owned);
     }
     // Ownership step 4: the P is someone else's now.
     releasep(cx);
     flush_to_global(cx);
-    false
+    None
 }
 
 /// Ownership step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence would have
 /// left it (each new task in runnext, the one before it to the tail), then the requeued task.
-fn flush_into_p(cx: &WorkerCx, pid: usize) {
+fn flush_into_p(cx: &WorkerCx, p: &OwnedP) {
     let shared = &cx.shared;
-    let runq = &shared.ps[pid].runq;
+    let runq = shared.local(p);
     let mut last = None;
     while let Some(t) = cx.buffer.pop() {
         if let Some(prev) = last.replace(t) {

@@ -139,7 +139,7 @@ pub struct Signal {
     /// This listener's action in signal-hook-registry; it owns the socket's write end.
     action: signal_hook_registry::SigId,
     /// The read end, registered with the runtime's poller.
-    reader: mio::net::UnixStream,
+    reader: UnixStream,
     registration: Registration,
 }
 
@@ -181,8 +181,8 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let (read, write) = UnixStream::pair()?;
     read.set_nonblocking(true)?;
     write.set_nonblocking(true)?;
-    let mut reader = mio::net::UnixStream::from_std(read);
-    let registration = Registration::with_runtime(shared, &mut reader, mio::Interest::READABLE)?;
+    let reader = read;
+    let registration = Registration::with_runtime(shared, &reader, crate::netpoll::Interest::READABLE)?;
     let write = OwnedFd::from(write);
     let action = move || {
         let byte = 1u8;
@@ -276,7 +276,7 @@ impl Signal {
 
 /// Reads every pending byte: `Ok` if there was at least one (the socket is then empty, so the
 /// readiness may be cleared), `WouldBlock` if there was none.
-fn drain(mut reader: &mio::net::UnixStream) -> io::Result<()> {
+fn drain(mut reader: &UnixStream) -> io::Result<()> {
     let mut buf = [0u8; DRAIN_CHUNK];
     let mut got = false;
     loop {
@@ -304,7 +304,7 @@ impl Drop for Signal {
         // First the action (and with it the write end): after `unregister` returns no handler
         // runs it, so no byte is sent into a socket that is going away.
         signal_hook_registry::unregister(self.action);
-        let _ = self.registration.deregister(&mut self.reader);
+        let _ = self.registration.deregister(&self.reader);
     }
 }
 

@@ -24,7 +24,7 @@ fn loom_clock_holder_vs_checker() {
         });
         // The checker: its own hold first (its result is ignored, as in block_in_poller).
         let _ = clock.let_go();
-        let quiet = clock.no_holds();
+        let quiet = clock.quiet().is_some();
         let saw_work = work.load(Ordering::SeqCst);
         let holder_breaks = holder.join().unwrap();
         if quiet {
@@ -45,11 +45,12 @@ fn loom_clock_holder_vs_checker() {
 /// exactly once (a leaked hold would stop auto-advance for the runtime's life).
 #[test]
 fn loom_block_on_finish_vs_late_wake() {
+    use crate::clock::Holds;
     use crate::runtime::block_on::ThreadWaker;
-    use loom::sync::atomic::AtomicUsize;
     loom::model(|| {
-        // `crate::loom::Arc`, as the clock's count is (std's `Arc` around a loom atomic).
-        let busy = crate::loom::Arc::new(AtomicUsize::new(1)); // block_on's hold while it polls
+        // `crate::loom::Arc`, as the clock's holds are (std's `Arc` around a loom atomic).
+        let busy = crate::loom::Arc::new(Holds::new());
+        busy.hold(); // block_on's hold while it polls
         let waker = Arc::new(ThreadWaker::new(busy.clone()));
         let w = waker.clone();
         let late = thread::spawn(move || {
@@ -58,14 +59,62 @@ fn loom_block_on_finish_vs_late_wake() {
         });
         // `Hold::drop`.
         if waker.finish() {
-            busy.fetch_sub(1, Ordering::SeqCst);
+            busy.let_go();
         }
-        busy.fetch_sub(1, Ordering::SeqCst);
+        let last = busy.let_go();
         late.join().unwrap();
-        assert_eq!(
-            busy.load(Ordering::SeqCst),
-            0,
-            "a hold leaked or was let go twice"
+        assert!(
+            busy.quiet().is_some(),
+            "a hold leaked or was let go twice ({last})"
         );
+    });
+}
+
+/// The jump against a thread that takes a hold and reads the clock twice (a pinned thread
+/// woken from outside the runtime, computing): the checker looked and saw no holds, then
+/// jumps with `advance_if_quiet`. Either the jump fails (the hold came first) or the holder
+/// reads the new time both times: never the old time and then the new one.
+#[test]
+fn loom_jump_vs_holder_reading_the_clock() {
+    loom::model(|| {
+        let clock = Arc::new(Clock::new(std::time::Instant::now(), true));
+        let c = clock.clone();
+        let holder = thread::spawn(move || {
+            c.hold();
+            let t0 = c.now_ns();
+            let t1 = c.now_ns();
+            c.let_go();
+            (t0, t1)
+        });
+        let jumped = match clock.quiet() {
+            Some(seen) => clock.advance_if_quiet(seen, 5),
+            None => false,
+        };
+        let (t0, t1) = holder.join().unwrap();
+        assert_eq!(t0, t1, "the clock moved while a thread held it");
+        if !jumped {
+            assert_eq!(clock.now_ns(), 0);
+        }
+    });
+}
+
+/// A hold taken and let go between the look and the jump (work made and published, the
+/// holder asleep again) still stops the jump: the generation moved.
+#[test]
+fn loom_jump_after_a_hold_came_and_went_fails() {
+    loom::model(|| {
+        let clock = Arc::new(Clock::new(std::time::Instant::now(), true));
+        let seen = clock.quiet().expect("no holds yet");
+        let c = clock.clone();
+        let holder = thread::spawn(move || {
+            c.hold();
+            c.let_go();
+        });
+        holder.join().unwrap();
+        assert!(!clock.advance_if_quiet(seen, 5));
+        assert_eq!(clock.now_ns(), 0);
+        let seen = clock.quiet().expect("let go");
+        assert!(clock.advance_if_quiet(seen, 5));
+        assert_eq!(clock.now_ns(), 5);
     });
 }

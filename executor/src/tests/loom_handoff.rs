@@ -20,19 +20,20 @@ unsafe impl Sync for Owned {}
 #[test]
 fn loom_handoff_exactly_one_owner_after_a_poll() {
     loom::model(|| {
-        let p = Arc::new(P::new(0));
+        let (ps, mut tokens) = P::all(1);
+        let p = Arc::new(ps);
         let data = Arc::new(Owned(UnsafeCell::new(0)));
         // The M owns the P and writes to it before the poll begins.
         // SAFETY: no other thread exists yet.
         data.0.with_mut(|d| unsafe { *d = 7 });
-        let seq = p.begin_poll(false);
+        let seq = p[0].begin_poll(tokens.remove(0), false);
 
         let (p2, data2) = (p.clone(), data.clone());
         let sysmon = thread::spawn(move || {
-            let PStatus::InPoll(s) = p2.status() else {
+            let PStatus::InPoll(s) = p2[0].status() else {
                 return false;
             };
-            if !p2.try_retake(s) {
+            if p2[0].try_retake(s).is_none() {
                 return false;
             }
             // The retaker owns the P: it sees the M's pre-poll write and may write itself.
@@ -45,7 +46,7 @@ fn loom_handoff_exactly_one_owner_after_a_poll() {
         });
 
         // The poll runs (nothing here), then the M tries to keep its P.
-        let kept = p.end_poll(seq);
+        let kept = p[0].end_poll(seq).is_some();
         if kept {
             // SAFETY: end_poll succeeded, so this thread still owns the P.
             data.0.with_mut(|d| unsafe { *d = 2 });
@@ -64,23 +65,20 @@ fn loom_handoff_exactly_one_owner_after_a_poll() {
 #[test]
 fn loom_handoff_a_stale_retake_of_an_earlier_poll_fails() {
     loom::model(|| {
-        let p = Arc::new(P::new(0));
+        let (ps, mut tokens) = P::all(1);
+        let p = Arc::new(ps);
         // sysmon saw poll `first`; the M finished it and began the next one.
-        let first = p.begin_poll(false);
+        let first = p[0].begin_poll(tokens.remove(0), false);
         let p2 = p.clone();
-        let sysmon = thread::spawn(move || p2.try_retake(first));
-        let first_kept = p.end_poll(first);
-        let second = if first_kept {
-            Some(p.begin_poll(true))
-        } else {
-            None
-        };
+        let sysmon = thread::spawn(move || p2[0].try_retake(first).is_some());
+        let first_kept = p[0].end_poll(first);
+        let second = first_kept.map(|owned| p[0].begin_poll(owned, true));
         let retaken = sysmon.join().unwrap();
-        assert!(first_kept != retaken);
+        assert!(second.is_some() != retaken);
         if let Some(second) = second {
             // The retake aimed at `first` cannot take the P during `second`.
-            assert_eq!(p.status(), PStatus::InPoll(second));
-            assert!(p.end_poll(second));
+            assert_eq!(p[0].status(), PStatus::InPoll(second));
+            assert!(p[0].end_poll(second).is_some());
         }
     });
 }

@@ -41,7 +41,9 @@ fn submit_vs_park(parker_fence: bool) {
     if parker_fence {
         fence(Ordering::SeqCst);
     }
-    let local = RunQueue::new();
+    let queue = RunQueue::new();
+    // SAFETY: the queue is this thread's alone.
+    let local = unsafe { queue.local() };
     let found = s.global.pop_batch(2, usize::MAX, &local);
     let started = submitter.join().unwrap();
     assert!(

@@ -72,7 +72,7 @@ fn detail_lines(shared: &Shared, out: &mut String) {
             "  P{}: status={status} schedtick={} syscalltick=0 m={m} runqsize={} gfreecnt=0 timerslen={}",
             p.id,
             p.schedtick(),
-            p.runq.len(),
+            p.runq().len(),
             p.timers.len()
         );
     }

@@ -23,7 +23,10 @@
 //! ends the process before any runtime drops; a panic hook, installed once and chained to the
 //! previous one, writes every such runtime's trace first. With `panic = "unwind"` a task's
 //! panic is caught and delivered through its `JoinHandle`, so nothing aborts and no hook is
-//! installed.
+//! installed. Tested in an unwind build (a second build of everything with `-C panic=abort`
+//! costs CI too much): a child process forces the hook as an abort build installs it, and a
+//! task panics inside an `extern "C"` function, a panic that aborts in any build
+//! (`tests::an_aborting_task_panic_writes_the_trace`).
 
 use crate::loom::Arc;
 use crate::sched::Shared;
@@ -72,7 +75,7 @@ pub(crate) fn register(shared: &Arc<Shared>) {
     }
     if trace {
         signals::install_sigterm();
-        if cfg!(panic = "abort") {
+        if panics_abort() {
             install_panic_hook();
         }
     }
@@ -112,6 +115,19 @@ fn sigquit_dump() -> String {
     out
 }
 
+/// Whether a panic ends the process before any runtime drops, so the panic hook must write
+/// the traces: a `panic = "abort"` build. The unit tests force it in an unwind build to run
+/// the very hook such a build installs (`tests::an_aborting_task_panic_writes_the_trace`).
+fn panics_abort() -> bool {
+    #[cfg(all(test, not(loom)))]
+    if tests::FORCE_PANIC_HOOK.load(Ordering::Relaxed) {
+        return true;
+    }
+    cfg!(panic = "abort")
+}
+
+/// The hook of a process whose panics abort: the previous hook (the message), then every
+/// registered runtime's trace, then the panic runtime aborts.
 fn install_panic_hook() {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
@@ -273,5 +289,95 @@ mod signals {
         loop {
             std::thread::sleep(std::time::Duration::from_secs(1));
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+pub(super) mod tests {
+    use std::os::unix::process::ExitStatusExt;
+    use std::path::PathBuf;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    /// Makes `register` install the panic hook as a `panic = "abort"` build does.
+    pub(in crate::trace) static FORCE_PANIC_HOOK: AtomicBool = AtomicBool::new(false);
+
+    const CHILD: &str = "GOSCHED_TEST_ABORTING_PANIC_CHILD";
+
+    /// A panic that cannot unwind out of this function: the panic hook runs, then the process
+    /// aborts, in any build.
+    extern "C" fn panic_in_extern_c() {
+        panic!("a task panic that aborts the process");
+    }
+
+    /// In the child: a runtime with a trace path, 50 polls, then a task whose panic aborts.
+    #[test]
+    #[ignore = "child process entry point, run by an_aborting_task_panic_writes_the_trace"]
+    fn aborting_panic_child() {
+        let Some(path) = std::env::var_os(CHILD) else {
+            return;
+        };
+        FORCE_PANIC_HOOK.store(true, Ordering::Relaxed);
+        let rt = crate::runtime::Builder::new()
+            .maxprocs(2)
+            .trace_path(PathBuf::from(path))
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            for _ in 0..50 {
+                crate::spawn(async {}).await.unwrap();
+            }
+            // The last poll's event is recorded just after its awaiter resumed: let it land.
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = crate::spawn(async { panic_in_extern_c() }).await;
+        });
+        println!("SURVIVED");
+    }
+
+    /// With `GOSCHED_TRACE` and panics that abort, a task's panic writes the trace before the
+    /// process dies. What this proves: the hook `register` installs when panics abort writes
+    /// every registered runtime's trace (valid JSON, the polls so far) from a worker thread
+    /// whose task panicked, before the abort. Not proven here: that an actual
+    /// `panic = "abort"` build takes this path (`cfg!(panic = "abort")` in `panics_abort`).
+    #[test]
+    fn an_aborting_task_panic_writes_the_trace() {
+        let path = std::env::temp_dir().join(format!("gosched-aborting-panic-{}.json", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "trace::recorder::tests::aborting_panic_child",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env(CHILD, &path)
+            .env_remove("GOSCHED_TRACE")
+            .env_remove("GOSCHED_DEBUG")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGABRT),
+            "{:?}\n{stdout}\n{stderr}",
+            out.status
+        );
+        assert!(!stdout.contains("SURVIVED"), "{stdout}");
+        assert!(
+            stderr.contains("a task panic that aborts the process"),
+            "the previous hook still prints the message: {stderr}"
+        );
+        let text = std::fs::read_to_string(&path).expect("the trace was written");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+        let polls = v["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] == "X")
+            .count();
+        assert!(polls >= 50, "{polls} poll events");
+        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -5,6 +5,7 @@ use crate::ToSocketAddrs;
 use crate::addr::each_addr;
 use crate::poll_io::PollIo;
 use gosched_executor::netpoll::Direction;
+use gosched_executor::netpoll::Interest;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
@@ -107,7 +108,7 @@ impl TcpListener {
     #[track_caller]
     pub(super) fn new(l: mio::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
-            io: PollIo::new(l, mio::Interest::READABLE)?,
+            io: PollIo::new(l, Interest::READABLE)?,
         })
     }
 }

@@ -4,6 +4,7 @@ use crate::ToSocketAddrs;
 use crate::addr::each_addr;
 use crate::poll_io::{PollIo, futures_stream_impls};
 use gosched_executor::netpoll::Direction;
+use gosched_executor::netpoll::Interest;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr};
@@ -81,7 +82,7 @@ impl TcpStream {
 
     #[track_caller]
     pub(super) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
-        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        let interest = Interest::READABLE | Interest::WRITABLE;
         Ok(TcpStream {
             io: PollIo::new(stream, interest)?,
         })

@@ -3,6 +3,7 @@
 use super::UnixStream;
 use crate::poll_io::PollIo;
 use gosched_executor::netpoll::Direction;
+use gosched_executor::netpoll::Interest;
 use std::fmt;
 use std::io;
 use std::os::unix::net::SocketAddr;
@@ -47,7 +48,7 @@ impl UnixListener {
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         let l = mio::net::UnixListener::bind(path)?;
         Ok(UnixListener {
-            io: PollIo::new(l, mio::Interest::READABLE)?,
+            io: PollIo::new(l, Interest::READABLE)?,
         })
     }
 
@@ -59,7 +60,7 @@ impl UnixListener {
     pub fn from_std(l: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         l.set_nonblocking(true)?;
         Ok(UnixListener {
-            io: PollIo::new(mio::net::UnixListener::from_std(l), mio::Interest::READABLE)?,
+            io: PollIo::new(mio::net::UnixListener::from_std(l), Interest::READABLE)?,
         })
     }
 

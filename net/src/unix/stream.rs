@@ -1,6 +1,7 @@
 //! `UnixStream`: a Unix domain stream connection.
 
 use crate::poll_io::{PollIo, futures_stream_impls};
+use gosched_executor::netpoll::Interest;
 use std::fmt;
 use std::io;
 use std::net::Shutdown;
@@ -59,7 +60,7 @@ impl UnixStream {
 
     #[track_caller]
     pub(super) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
-        let interest = mio::Interest::READABLE | mio::Interest::WRITABLE;
+        let interest = Interest::READABLE | Interest::WRITABLE;
         Ok(UnixStream {
             io: PollIo::new(stream, interest)?,
         })
