@@ -12,6 +12,21 @@
 //! | `wakep`/`startm`/`stopm`/`handoffp` | same names on `Shared` | `idle.rs` |
 //! | sysmon | the monitor thread: its policy; what it may do to a P (`PView`) | `../sysmon.rs`; `p.rs` |
 //! | locked M (`LockOSThread`) | a pinned task's own thread: no P, its own run queue | `../task/pinned.rs` |
+//! | `checkTimers`, `netpoll(0)`, `injectglist` | the M's use of the poller and timer heaps | `poll_steps.rs` |
+//!
+//! # Where each rule lives
+//! | rule | file |
+//! |---|---|
+//! | `runnext` (a new task runs next, inheriting the slice) | `runq.rs` (`put`, `get`), `worker.rs` (`flush_into_p`) |
+//! | the global queue every 61st tick, the network every 61st poll | `find.rs` (`every_61st`, find step 2) |
+//! | stealing (half a victim's queue, `runnext` last) | `find.rs` (`steal_work`), `runq.rs` (`steal_into`) |
+//! | spinning (at most half the busy Ps; protocols A and B below) | `idle.rs` (every change of `nmspinning`) |
+//! | who owns a P during a poll (the status word, retake, hand-off) | `p.rs` |
+//! | sysmon's retake and preemption: when | `../sysmon.rs` (`retake`, its thresholds) |
+//! | sysmon's retake and preemption: how | `p.rs` (`PView::retake`, `PView::request_preempt`) |
+//! | who polls the network, and which M blocks in the poller | `poll_steps.rs` (find steps 2, 5, 8; sysmon's share) |
+//! | timers: per-P heaps, deadlines, the handshake with the poller | `../time/heap.rs`, `../time/deadlines.rs` |
+//! | the blocking pool and `block_in_place` | `../blocking.rs` (the hand-off itself: `p.rs`) |
 //!
 //! There are exactly `maxprocs` Ps. An M needs a P to poll tasks; an M without one parks.
 //! Ms are started lazily (the first spawn starts the first one) and never exit before the

@@ -118,8 +118,9 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     None
 }
 
-/// Ownership step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence would have
-/// left it (each new task in runnext, the one before it to the tail), then the requeued task.
+/// Ownership step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence
+/// would have left it (each new task in runnext, the one before it to the tail), then the
+/// requeued task.
 fn flush_into_p(cx: &WorkerCx, p: &OwnedP) {
     let shared = &cx.shared;
     let runq = shared.local(p);
