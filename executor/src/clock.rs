@@ -28,7 +28,7 @@
 //! 4. sysmon while it runs overdue timers or polls the network.
 //!
 //! A holder publishes the work it made (a queue push, a `wakep`) *before* it lets go, and the
-//! checker (the M about to block in the poller, `sched/netpoll.rs`) first drops its own hold,
+//! checker (the M about to block in the poller, `sched/poll_steps.rs`) first drops its own hold,
 //! then reads the count, then scans Ps and queues, then reads the timer heaps, all SeqCst. If
 //! it reads zero, every work item and timer made before the last let-go is visible to the scan.
 //! Whoever lets the count fall to zero while the clock is paused breaks the poll, so the

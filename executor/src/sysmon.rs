@@ -2,7 +2,7 @@
 //! remembers of each P between rounds (`PWatch`), its thresholds, and how long it sleeps. What
 //! it does to a P goes through `Shared::observe_p` and `PView` (sched/p.rs, next to the
 //! ownership protocol those acts take part in); the network and timer share is
-//! `sched::netpoll::sysmon_poll`.
+//! `sched::poll_steps::sysmon_poll`.
 //!
 //! Each round:
 //! - **preempt**: a P whose `schedtick` has not moved for `preempt_slice` is running one time
@@ -208,7 +208,7 @@ fn run(shared: &Arc<Shared>) {
         if shared.config.sysmon {
             acted |= retake(shared, &mut watch, now);
             acted |= shared.rescue_lost_buffers();
-            acted |= crate::sched::netpoll::sysmon_poll(shared);
+            acted |= crate::sched::poll_steps::sysmon_poll(shared);
         }
         if let Some(at) = next_trace.filter(|at| now >= *at) {
             crate::trace::schedtrace(shared, now);

@@ -1,12 +1,14 @@
-//! The netpoller (Go's `netpoll`, DESIGN.md "Netpoller"): one edge-triggered `mio::Poll` per
-//! runtime, a readiness record per source, and a `mio::Waker` to break a blocking poll.
+//! The netpoller (Go's `netpoll`): one edge-triggered `mio::Poll` per runtime, a readiness
+//! record per source, and a `mio::Waker` to break a blocking poll.
 //!
-//! Who polls (the scheduler side is in `sched/netpoll.rs`; step numbers are the list "Where an M
-//! looks for work" in `sched/mod.rs`):
-//! - any M in `findRunnable`, non-blocking, every 61st poll of that M (step 2) and when its own
-//!   queues and the global queue are empty (step 5), unless an M is blocked in the poller;
+//! Who polls (the scheduler's side is `sched/poll_steps.rs`; "find step N" is the list "Where
+//! an M looks for work" in `sched/mod.rs`):
+//! - any M in `findRunnable`, non-blocking, every 61st poll of that M (find step 2) and when
+//!   its own queues and the global queue are empty (find step 5), unless an M is blocked in the
+//!   poller;
 //! - one M that found nothing at all, blocking until the nearest timer, only while every P is
-//!   idle (or sysmon is off) (step 8);
+//!   idle (or sysmon is off) (find step 8); a timer added meanwhile breaks its poll if it is
+//!   earlier (the handshake on `poll_until`, time/deadlines.rs);
 //! - sysmon, if nobody polled for 1 ms.
 //!
 //! Tokens name a slot of the slab plus the slot's generation, so an event for a source that
@@ -21,6 +23,7 @@ pub use record::{Direction, ReadyEvent};
 pub use registration::Registration;
 
 use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::time::deadlines::PollUntil;
 use record::{ERROR, IoRecord, READ_CLOSED, READABLE, SHUTDOWN, WRITABLE, WRITE_CLOSED};
 use std::io;
 use std::sync::{Arc, Mutex, RwLock};
@@ -34,8 +37,6 @@ const EVENTS_CAPACITY: usize = 1024;
 /// Low bits of a token: the slab index; the generation sits above.
 const INDEX_BITS: u32 = if usize::BITS >= 64 { 32 } else { 20 };
 const INDEX_MASK: usize = (1 << INDEX_BITS) - 1;
-/// `poll_until` when nobody is blocked in the poller.
-pub(crate) const NOT_POLLING: u64 = 0;
 
 struct Slot {
     generation: usize,
@@ -71,8 +72,8 @@ struct Fds {
 ///   `closed` flag is set at shutdown: no registration succeeds after it.
 /// - `sources`: registered sources (Go's `netpollAnyWaiters`, coarser).
 /// - `blocking`: an M is in the blocking poll (Go's `sched.lastpoll == 0`). Taken by CAS.
-/// - `poll_until`: when that poll times out by itself, in ns since the runtime started
-///   (`u64::MAX`: never); a timer added before it breaks the poll.
+/// - `poll_until`: when that poll times out by itself, in ns of the timer clock (`u64::MAX`:
+///   never); a timer added before it breaks the poll (time/deadlines.rs).
 /// - `last_poll`: when the poller last ran (`clock::precise_now_ns`), for sysmon.
 ///
 /// # Shutdown
@@ -85,7 +86,7 @@ pub(crate) struct Poller {
     slab: Mutex<Slab>,
     sources: AtomicUsize,
     pub(crate) blocking: AtomicBool,
-    pub(crate) poll_until: AtomicU64,
+    pub(crate) poll_until: PollUntil,
     pub(crate) last_poll: AtomicU64,
 }
 
@@ -108,7 +109,7 @@ impl Poller {
             slab: Mutex::new(Slab::default()),
             sources: AtomicUsize::new(0),
             blocking: AtomicBool::new(false),
-            poll_until: AtomicU64::new(NOT_POLLING),
+            poll_until: PollUntil::new(),
             last_poll: AtomicU64::new(0),
         })
     }

@@ -1,9 +1,9 @@
 //! Thread-local state: the worker context of an M's thread (`WorkerCx`), and the runtime a
 //! non-worker thread has entered (`block_on`, blocking-pool threads).
 //!
-//! `WorkerCx` is where a spawn or a wake made on an M lands (step 2 of the poll protocol,
-//! sched/mod.rs): while the M polls, into its spawn buffer; while the M runs the poller or
-//! timers, into `collected`; otherwise into the global queue.
+//! `WorkerCx` is where a spawn or a wake made on an M lands (ownership step 2, sched/mod.rs):
+//! while the M polls, into its spawn buffer; while the M runs the poller or timers, into
+//! `collected`; otherwise into the global queue.
 
 use super::m::M;
 use super::shared::Shared;
@@ -21,7 +21,7 @@ pub(crate) enum Mode {
     /// Owns its P and is not inside a poll: its scheduling loop may touch the P's queues
     /// (through the P's token, p.rs); a wake lands on the global queue.
     Owning,
-    /// Inside a poll: must not touch the P (step 2).
+    /// Inside a poll: must not touch the P (ownership step 2).
     Polling,
     /// Running the netpoller or timers: wakes are collected into `WorkerCx::collected` and
     /// injected as one batch (Go's `injectglist`).
@@ -32,7 +32,7 @@ pub(crate) enum Mode {
 pub(crate) struct WorkerCx {
     pub(crate) shared: Arc<Shared>,
     pub(crate) m: Arc<M>,
-    /// Spawns and wakes made during a poll (step 2); `m.buffer` steals from it.
+    /// Spawns and wakes made during a poll (ownership step 2); `m.buffer` steals from it.
     pub(crate) buffer: Worker<Notified>,
     pub(crate) mode: Cell<Mode>,
     /// The P this M owns.

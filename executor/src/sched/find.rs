@@ -3,8 +3,8 @@
 //! "Where an M looks for work" in sched/mod.rs.
 
 use super::context::WorkerCx;
-use super::netpoll;
 use super::p::{OwnedP, PStatus};
+use super::poll_steps;
 use super::runq::Local;
 use super::worker::{acquirep, releasep};
 use crate::loom::atomic::{Ordering, fence};
@@ -47,7 +47,7 @@ pub(super) fn find_runnable(cx: &WorkerCx, p: OwnedP) -> Option<(OwnedP, Notifie
         // 8. Nothing there: block in the poller, unless another M does.
         p = match recheck_and_acquire(cx, was_spinning) {
             Some(p) => p,
-            None => netpoll::block_in_poller(cx)?,
+            None => poll_steps::block_in_poller(cx)?,
         };
     }
 }
@@ -75,7 +75,7 @@ fn handoff_slot(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
 fn look_holding_p(cx: &WorkerCx, p: &OwnedP) -> Option<(Notified, bool)> {
     let fresh = |t| Some((t, false));
     // 0. Go's `checkTimers`: this P's due timers.
-    if let Some(t) = netpoll::check_timers(cx, p, p.id(), false) {
+    if let Some(t) = poll_steps::check_timers(cx, p, p.id(), false) {
         return fresh(t);
     }
     // 1. The slice expired (sysmon set `preempt`).
@@ -95,7 +95,7 @@ fn look_holding_p(cx: &WorkerCx, p: &OwnedP) -> Option<(Notified, bool)> {
         return fresh(t);
     }
     // 5. The network, without blocking.
-    if let Some(t) = netpoll::poll_nonblocking(cx, p) {
+    if let Some(t) = poll_steps::poll_nonblocking(cx, p) {
         return fresh(t);
     }
     // 6. Steal, if not too many Ms spin already (at most half the busy Ps).
@@ -126,7 +126,7 @@ fn every_61st(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
         }
     }
     if cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 == 0 {
-        return netpoll::poll_nonblocking(cx, owned);
+        return poll_steps::poll_nonblocking(cx, owned);
     }
     None
 }
@@ -209,7 +209,7 @@ fn steal_work(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
             let victim = &shared.ps[v];
             // Go's `stealWork`: in the last round, run the victim's due timers too.
             if last {
-                if let Some(t) = netpoll::check_timers(cx, p, v, true) {
+                if let Some(t) = poll_steps::check_timers(cx, p, v, true) {
                     return Some(t);
                 }
             }

@@ -1,5 +1,6 @@
 //! Idle Ps and Ms, spinning, and waking (Go's `pidleget`/`pidleput`, `wakep`, `startm`,
-//! `stopm`). The protocol is written out in sched/mod.rs; step numbers refer to it.
+//! `stopm`). The protocols are written out in sched/mod.rs ("Spinning and parking"): "protocol
+//! A/B step N" refers to them, "find step N" to the list "Where an M looks for work".
 //!
 //! Every change of `nmspinning` is one of the transitions here: an M starts spinning
 //! (`WorkerCx::try_spin`, `start_spinning`, or adopts the count its waker claimed:
@@ -285,7 +286,7 @@ pub(crate) fn claim_first_spinner(nmspinning: &AtomicUsize) -> bool {
 
 /// The M's own spinning transitions (Go's `mp.spinning` with `sched.nmspinning`).
 impl WorkerCx {
-    /// Step 6's gate: spinning already, or become a spinning M if fewer than half the busy
+    /// Find step 6's gate: spinning already, or become a spinning M if fewer than half the busy
     /// Ps have one. True: this M may steal.
     pub(crate) fn try_spin(&self) -> bool {
         if self.is_spinning() {

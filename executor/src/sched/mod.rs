@@ -12,6 +12,21 @@
 //! | `wakep`/`startm`/`stopm`/`handoffp` | same names on `Shared` | `idle.rs` |
 //! | sysmon | the monitor thread: its policy; what it may do to a P (`PView`) | `../sysmon.rs`; `p.rs` |
 //! | locked M (`LockOSThread`) | a pinned task's own thread: no P, its own run queue | `../task/pinned.rs` |
+//! | `checkTimers`, `netpoll(0)`, `injectglist` | the M's use of the poller and timer heaps | `poll_steps.rs` |
+//!
+//! # Where each rule lives
+//! | rule | file |
+//! |---|---|
+//! | `runnext` (a new task runs next, inheriting the slice) | `runq.rs` (`put`, `get`), `worker.rs` (`flush_into_p`) |
+//! | the global queue every 61st tick, the network every 61st poll | `find.rs` (`every_61st`, find step 2) |
+//! | stealing (half a victim's queue, `runnext` last) | `find.rs` (`steal_work`), `runq.rs` (`steal_into`) |
+//! | spinning (at most half the busy Ps; protocols A and B below) | `idle.rs` (every change of `nmspinning`) |
+//! | who owns a P during a poll (the status word, retake, hand-off) | `p.rs` |
+//! | sysmon's retake and preemption: when | `../sysmon.rs` (`retake`, its thresholds) |
+//! | sysmon's retake and preemption: how | `p.rs` (`PView::retake`, `PView::request_preempt`) |
+//! | who polls the network, and which M blocks in the poller | `poll_steps.rs` (find steps 2, 5, 8; sysmon's share) |
+//! | timers: per-P heaps, deadlines, the handshake with the poller | `../time/heap.rs`, `../time/deadlines.rs` |
+//! | the blocking pool and `block_in_place` | `../blocking.rs` (the hand-off itself: `p.rs`) |
 //!
 //! There are exactly `maxprocs` Ps. An M needs a P to poll tasks; an M without one parks.
 //! Ms are started lazily (the first spawn starts the first one) and never exit before the
@@ -51,8 +66,8 @@
 //! (`WorkerCx::next`) *inherits* the slice of the task that made it runnable, so a chain of
 //! hand-offs (a ping-pong pair) is one slice. sysmon sees `schedtick` frozen for
 //! `preempt_slice` and sets the P's `preempt` flag (and the polling M's, which empties the
-//! budget), again every round while the tick stays frozen. The M acts on it in `find_runnable`
-//! step 1: the task that would inherit goes to the **global tail** with a `wakep` (Go's
+//! budget), again every round while the tick stays frozen. The M acts on it in find step 1
+//! (below): the task that would inherit goes to the **global tail** with a `wakep` (Go's
 //! `gopreempt_m` → `goschedImpl`); if other tasks were already waiting there, the oldest runs
 //! next; otherwise the search goes on (the ring first, as Go's `schedule` does). A preempted
 //! poll (budget read zero) also requeues its task on the global tail. Moving it to the local
@@ -80,6 +95,8 @@
 //! global tail; a thread that blocked after a yield stranded the batch.)
 //!
 //! # Where an M looks for work (Go's `findRunnable`; `find.rs`)
+//! "find step N" elsewhere refers to this list. Steps 0 (timers), 5 and 8 are in
+//! `poll_steps.rs`, the M's use of the poller and the timer heaps.
 //! 0. the hand-off slot, if nothing below comes first; this P's due timers;
 //! 1. an expired slice (above); 2. every 61st tick, one task from the global queue, and every
 //!    61st poll of this M, the network; 3. `runnext`, then the ring; 4. a global batch;
@@ -135,8 +152,8 @@ mod find;
 pub(crate) mod global;
 pub(crate) mod idle;
 pub(crate) mod m;
-pub(crate) mod netpoll;
 pub(crate) mod p;
+pub(crate) mod poll_steps;
 pub(crate) mod runq;
 pub(crate) mod shared;
 mod worker;

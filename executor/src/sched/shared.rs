@@ -37,7 +37,7 @@ pub(crate) struct Synced {
 ///   `begin_shutdown` sets the flag before it reads `ms`, so `take_threads` afterwards holds
 ///   every M that was told to exit.
 /// - `registry`: every live task.
-/// - `poller`: the netpoller (netpoll/mod.rs); the M side is in `netpoll.rs` here.
+/// - `poller`: the netpoller (netpoll/mod.rs); the M's use of it is `poll_steps.rs` here.
 /// - counters for rare events are shared atomics; hot counters are per M (m.rs).
 pub(crate) struct Shared {
     pub(crate) ps: Box<[P]>,

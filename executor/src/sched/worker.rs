@@ -1,4 +1,4 @@
-//! The M's loop (Go's `mstart` → `schedule` → `execute`), and the poll protocol's M side
+//! The M's loop (Go's `mstart` → `schedule` → `execute`), and the ownership protocol's M side
 //! (sched/mod.rs, "Who owns a P while a task is being polled").
 
 use super::context::{self, Mode, WorkerCx};
@@ -43,7 +43,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
         cx.adopt_spinning(spinning);
         let p = acquirep(&cx, p);
         let retaken = schedule(&cx, p);
-        // Lost the P to a retake: try an idle P before parking (poll protocol step 4).
+        // Lost the P to a retake: try an idle P before parking (ownership step 4).
         let idle = retaken.then(|| shared.take_idle_p()).flatten();
         wakeup = match idle {
             Some(p) => Wakeup::Run { p, spinning: false },
@@ -98,28 +98,29 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     let id = task.header().id.as_u64();
     cx.m.curg.store(id, Ordering::Relaxed);
     let probe = crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
-    // Step 1: the token goes into the poll.
+    // Ownership step 1: the token goes into the poll.
     let seq = p.begin_poll(owned, inherit);
     cx.mode.set(Mode::Polling);
     coop::reset(&cx.m.preempt);
     task.run();
     cx.mode.set(Mode::Owning);
     cx.m.curg.store(0, Ordering::Relaxed);
-    // Step 3: the token comes back, unless the P was retaken.
+    // Ownership step 3: the token comes back, unless the P was retaken.
     let kept = p.end_poll(seq);
     crate::trace::poll::end(shared, &cx.m, pid, id, probe, seq, kept.is_some());
     if let Some(owned) = kept {
         flush_into_p(cx, &owned);
         return Some(owned);
     }
-    // Step 4: the P is someone else's now.
+    // Ownership step 4: the P is someone else's now.
     releasep(cx);
     flush_to_global(cx);
     None
 }
 
-/// Step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence would have
-/// left it (each new task in runnext, the one before it to the tail), then the requeued task.
+/// Ownership step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence
+/// would have left it (each new task in runnext, the one before it to the tail), then the
+/// requeued task.
 fn flush_into_p(cx: &WorkerCx, p: &OwnedP) {
     let shared = &cx.shared;
     let runq = shared.local(p);
@@ -152,7 +153,7 @@ fn flush_into_p(cx: &WorkerCx, p: &OwnedP) {
     }
 }
 
-/// Step 4: everything the poll produced goes to the global queue.
+/// Ownership step 4: everything the poll produced goes to the global queue.
 fn flush_to_global(cx: &WorkerCx) {
     let shared = &cx.shared;
     cx.preempted.set(false);

@@ -1,10 +1,14 @@
-//! Timers (DESIGN.md "Timers"): `sleep`, `sleep_until`, `timeout`, `interval`.
+//! Timers: `sleep`, `sleep_until`, `timeout`, `interval`.
 //!
 //! A timer lives in the 4-ary heap of the P it was first polled on (`heap.rs`). The M owning
-//! that P runs it at each `schedule`; a thief runs its victim's; the one M blocked in the
-//! poller sleeps until the nearest deadline of all Ps and runs them all when it wakes; sysmon
-//! runs overdue ones nobody ran. A timer never fires early: it fires when the clock has reached
-//! its deadline, read as nanoseconds since the runtime started.
+//! that P runs it each time it looks for work (find step 0, sched/mod.rs); a thief runs its
+//! victim's; an M that found no work at all sleeps until the nearest deadline of all Ps and
+//! runs them all when it wakes: blocked in the poller while every P is idle (or sysmon is
+//! off), else parked (sched/poll_steps.rs); sysmon runs the ones overdue by 1 ms that nobody
+//! ran. A timer that becomes the earliest breaks the blocking poll if it would sleep past it
+//! (the handshake in `deadlines.rs`, which also holds the runtime's clocks and deadlines over
+//! all Ps). A timer never fires early: it fires when the clock has reached its deadline, read
+//! as nanoseconds since the runtime started.
 //!
 //! A `Sleep` is not registered until its first `Pending` poll, so `timeout(d, ready_future)`
 //! costs no allocation and no lock.
@@ -39,6 +43,7 @@
 //! });
 //! ```
 
+pub(crate) mod deadlines;
 pub(crate) mod heap;
 mod instant;
 mod pause;

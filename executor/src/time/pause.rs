@@ -1,6 +1,6 @@
 //! Paused time for tests (Go's `testing/synctest`, tokio's `start_paused`): `pause`, `resume`,
 //! `advance`. The clock and the auto-advance rule are in clock.rs; the M that jumps the clock
-//! is in sched/netpoll.rs.
+//! is in sched/poll_steps.rs.
 
 use super::{Duration, sleep_until_ns};
 use crate::loom::Arc;

@@ -1,16 +1,23 @@
-//! The M side of the netpoller and of timers (DESIGN.md "Netpoller", "Timers"): Go's
-//! `checkTimers` at the top of `findRunnable`, the non-blocking poll (step 5 of "Where an M
-//! looks for work", sched/mod.rs), the one M that blocks in the poller until the nearest timer
-//! (step 8), and `injectglist`.
+//! The M's use of the netpoller (netpoll/) and of the timer heaps (time/): the find steps that
+//! touch them (list "Where an M looks for work", sched/mod.rs) and sysmon's share.
 //!
-//! Wakes made by the poller or by timers are collected (`Mode::Collecting`) and injected as one
-//! batch: the first task runs on this M, the rest go to its P's queue (or the global queue when
-//! it has no P), and one `wakep` lets a spinning M steal them.
+//! - Find step 0, Go's `checkTimers`: this P's due timers (`check_timers`; a thief runs a
+//!   victim's in its last round of find step 6).
+//! - Find steps 2 and 5: a non-blocking poll (`poll_nonblocking`), unless an M is blocked in
+//!   the poller.
+//! - Find step 8 (`block_in_poller`), for an M that gave up its P and found nothing: while
+//!   every P is idle (or sysmon is off), one M blocks in the poller until an event, the
+//!   nearest timer or a break, then runs every due timer; otherwise the M parks, until the
+//!   nearest timer if there is one (`sleep_until_timer`). Busy Ms poll between tasks, and
+//!   sysmon if nobody polled for 1 ms (`sysmon_poll`).
+//! - Go's `injectglist`: wakes made by the poller or by timers are collected
+//!   (`Mode::Collecting`) and injected as one batch: the first task runs on this M, the rest go
+//!   to its P's queue (or the global queue when it has no P), and one `wakep` lets a spinning
+//!   M steal them.
 //!
-//! Timer hand-off to the blocking poller is a Dekker pair: the poller publishes `poll_until`
-//! (SeqCst) and then reads every P's earliest deadline; `timer_added` publishes the deadline
-//! (under the heap lock, then a SeqCst fence) and then reads `poll_until`. Either the poller
-//! sees the new timer, or the adder sees the poller and breaks its poll.
+//! The blocking poller and a timer added meanwhile meet in a handshake written in
+//! time/deadlines.rs (`PollUntil`): the poller announces itself before it reads the deadlines,
+//! so either it sees the new timer or the adder breaks its poll.
 //!
 //! Paused time (clock.rs): timers read `timer_now`, which stands still while paused. The M in
 //! the blocking poll is the one that lets a paused clock jump: when the runtime is quiescent
@@ -23,14 +30,12 @@ use super::context::{Mode, WorkerCx};
 use super::p::OwnedP;
 use super::shared::Shared;
 use super::worker::acquirep;
-use crate::loom::Arc;
-use crate::loom::atomic::{Ordering, fence};
-use crate::netpoll::NOT_POLLING;
+use crate::loom::atomic::Ordering;
 use crate::task::Notified;
 use crate::time::heap::NO_TIMER;
 use crate::trace::export::Kind;
 use std::task::Waker;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// sysmon polls the network if nobody did for this long. Go's is 10 ms; ours is 1 ms because
 /// no M blocks in the poller while a P runs (find step 8), so a P stuck in a long poll would
@@ -44,31 +49,6 @@ const SYSMON_TIMER_SLACK: u64 = 1_000_000;
 const PAUSED_RECHECK: Duration = Duration::from_millis(10);
 
 impl Shared {
-    /// Nanoseconds since the runtime started, on the real clock (traces).
-    pub(crate) fn now_ns(&self) -> u64 {
-        self.instant_to_ns(Instant::now())
-    }
-
-    /// The clock of timer deadlines: ns since the runtime started, standing still while the
-    /// clock is paused (clock.rs).
-    #[inline]
-    pub(crate) fn timer_now(&self) -> u64 {
-        self.clock.now_ns()
-    }
-
-    /// Takes an auto-advance hold (clock.rs, "Paused time and auto-advance").
-    pub(crate) fn hold(&self) {
-        self.clock.hold();
-    }
-
-    /// Lets go of a hold. The last one while the clock is paused breaks the blocking poll, so
-    /// the M there checks whether the clock may jump now.
-    pub(crate) fn let_go(&self) {
-        if self.clock.let_go() {
-            self.poller.break_poll();
-        }
-    }
-
     /// Whether nothing could make work runnable at the current time (clock.rs): no holds,
     /// every P idle, every queue and spawn buffer empty. The caller has let go of its own hold.
     /// Read in this order: a holder publishes its work before it lets go. `Some(seen)`: quiet,
@@ -76,47 +56,11 @@ impl Shared {
     /// hold was taken since.
     fn quiescent(&self) -> Option<u64> {
         let seen = self.clock.quiet()?;
-        let idle = self.npidle.load(Ordering::SeqCst) == self.ps.len()
+        let idle = self.all_ps_idle()
             && self.global.is_empty()
             && self.ps.iter().all(|p| p.runq().is_empty())
             && self.all_ms().iter().all(|m| m.buffer.is_empty());
         idle.then_some(seen)
-    }
-
-    pub(crate) fn instant_to_ns(&self, t: Instant) -> u64 {
-        u64::try_from(t.saturating_duration_since(self.started).as_nanos()).unwrap_or(u64::MAX - 1)
-    }
-
-    /// The earliest timer over all Ps, or `NO_TIMER`.
-    pub(crate) fn next_timer(&self) -> u64 {
-        self.ps
-            .iter()
-            .map(|p| p.timers.next_when())
-            .min()
-            .unwrap_or(NO_TIMER)
-    }
-
-    /// The clock, if P `p` has a timer due by now (the clock is read only if it has one).
-    #[inline]
-    pub(crate) fn timers_due(&self, p: usize) -> Option<u64> {
-        let next = self.ps[p].timers.next_when();
-        if next == NO_TIMER {
-            return None;
-        }
-        let now = self.timer_now();
-        (now >= next).then_some(now)
-    }
-
-    /// Go's `wakeNetPoller`: a timer at `when` became some P's earliest. Break the blocking poll
-    /// if it would sleep past it; with nobody in the poller, make sure an M looks.
-    pub(crate) fn timer_added(self: &Arc<Self>, when: u64) {
-        fence(Ordering::SeqCst);
-        let until = self.poller.poll_until.load(Ordering::SeqCst);
-        if until == NOT_POLLING {
-            self.wakep();
-        } else if when < until {
-            self.poller.break_poll();
-        }
     }
 }
 
@@ -171,7 +115,8 @@ fn run_due_timers(cx: &WorkerCx, p: &OwnedP, victim: usize, now: u64, try_only: 
     inject_local(cx, p, list)
 }
 
-/// Find step 5: a non-blocking poll, if anything is registered and nobody is blocked in the poller.
+/// Find steps 2 and 5: a non-blocking poll, if anything is registered and nobody is blocked
+/// in the poller.
 pub(super) fn poll_nonblocking(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
     let shared = &cx.shared;
     let poller = &shared.poller;
@@ -197,8 +142,9 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
 /// event, the nearest timer, or a break; then it runs every due timer and takes an idle P for
 /// what it found.
 ///
-/// If some P is still running (and sysmon runs), its M polls the network itself (between tasks every 61 ticks,
-/// and when it runs dry), and sysmon polls if nobody did for 1 ms. An M blocked in the
+/// If some P is still running (and sysmon runs), its M polls the network itself (every 61st
+/// poll, find step 2, and when it runs dry, find step 5), and sysmon polls if nobody did for
+/// 1 ms. An M blocked in the
 /// poller then would only wake for each event to compete for the cores with the running Ms
 /// (measured: http_echo p99 2.3 ms with it, 0.9 ms without, on 2 cores). So this M parks,
 /// until the nearest timer if there is one (then it runs the due timers itself).
@@ -207,20 +153,20 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
 pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
     let shared = &cx.shared;
     let poller = &shared.poller;
-    // SeqCst: the M that makes every P idle sees it (each M reads after its own `pidleput`).
-    // Without sysmon nobody else would watch the network while a P runs one long poll, so
-    // then this M blocks in the poller as Go's does.
-    if shared.config.sysmon && shared.npidle.load(Ordering::SeqCst) < shared.ps.len() {
+    // The M that makes every P idle sees it (`all_ps_idle`). Without sysmon nobody else
+    // would watch the network while a P runs one long poll, so then this M blocks in the
+    // poller as Go's does.
+    if shared.config.sysmon && !shared.all_ps_idle() {
         return sleep_until_timer(cx);
     }
     if poller.blocking.swap(true, Ordering::SeqCst) {
         return None;
     }
-    // "Polling, until unknown": any timer added from here on breaks the poll.
-    poller.poll_until.store(u64::MAX, Ordering::SeqCst);
-    fence(Ordering::SeqCst);
+    // The poller's half of the handshake (time/deadlines.rs): from here on any timer added
+    // breaks the poll, until `set` below narrows it to the deadlines read after this.
+    poller.poll_until.announce();
     if shared.is_shutdown() {
-        poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
+        poller.poll_until.clear();
         poller.blocking.store(false, Ordering::SeqCst);
         return None;
     }
@@ -235,7 +181,7 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
                 NO_TIMER => None,
                 w => Some(Duration::from_nanos(w.saturating_sub(shared.timer_now()))),
             };
-            poller.poll_until.store(next, Ordering::SeqCst);
+            poller.poll_until.set(next);
             (timeout, Step::Wait)
         };
         cx.m.blocked.store(true, Ordering::Relaxed);
@@ -269,7 +215,7 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
         break (list, io);
     };
     shared.hold();
-    poller.poll_until.store(NOT_POLLING, Ordering::SeqCst);
+    poller.poll_until.clear();
     poller.blocking.store(false, Ordering::SeqCst);
     list.extend(run_all_timers(cx));
     if io > 0 {
@@ -331,7 +277,8 @@ fn paused_poll(shared: &Shared) -> (Option<Duration>, Step) {
     }
 }
 
-/// Find step 8 while some P runs: park, until the nearest timer if any, then run the due timers.
+/// Find step 8 while some P runs: park, until the nearest timer if any, then run the due
+/// timers.
 /// With the clock paused the real time of the next deadline means nothing: park until woken
 /// (the M in the blocking poll moves the clock and runs the timers).
 fn sleep_until_timer(cx: &WorkerCx) -> Option<OwnedP> {
@@ -380,11 +327,7 @@ fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> Option<OwnedP> {
     if shared.is_shutdown() {
         return None;
     }
-    let p = {
-        let mut synced = shared.lock_sched();
-        shared.pidleget(&mut synced)
-    };
-    match p {
+    match shared.take_idle_p() {
         Some(p) => {
             let p = acquirep(cx, p);
             let more = list.len() > 1;
@@ -408,8 +351,8 @@ fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> Option<OwnedP> {
     }
 }
 
-/// sysmon's share: poll the network if nobody did for 10 ms, and run timers that are overdue
-/// because every M is busy or stuck. Wakes go to the global queue (sysmon has no P). Returns
+/// sysmon's share: poll the network if nobody did for 1 ms, and run timers that are overdue
+/// by 1 ms because every M is busy or stuck. Wakes go to the global queue (sysmon has no P). Returns
 /// whether it made anything runnable.
 pub(crate) fn sysmon_poll(shared: &Shared) -> bool {
     let poller = &shared.poller;
