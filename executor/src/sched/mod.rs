@@ -22,6 +22,7 @@
 //! | stealing (half a victim's queue, `runnext` last) | `find.rs` (`steal_work`), `runq.rs` (`steal_into`) |
 //! | spinning (at most half the busy Ps; protocols A and B below) | `idle.rs` (every change of `nmspinning`) |
 //! | who owns a P during a poll (the status word, retake, hand-off) | `p.rs` |
+//! | who may use a P's queue as its owner, who only as a thief | `p.rs` (`OwnedP`), `runq.rs` (`Local`, `Steal`) |
 //! | sysmon's retake and preemption: when | `../sysmon.rs` (`retake`, its thresholds) |
 //! | sysmon's retake and preemption: how | `p.rs` (`PView::retake`, `PView::request_preempt`) |
 //! | who polls the network, and which M blocks in the poller | `poll_steps.rs` (find steps 2, 5, 8; sysmon's share) |
