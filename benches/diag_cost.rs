@@ -1,5 +1,5 @@
 //! What the round-2 diagnostics cost, in instructions: the `chained_spawn`, `yield_many` and
-//! `ping_pong` workloads of `scheduler.rs`, smaller, run once each under
+//! `ping_pong` workloads of `scheduler.rs` (`workloads/mod.rs`), smaller, run once each under
 //! `valgrind --tool=callgrind` by `benches/diag_cost.sh`, which compares the counts.
 //!
 //! `BENCH_DIAG=on` builds the runtime with a slow-poll threshold (1 s, never reached) and the
@@ -9,6 +9,8 @@
 //! `cargo bench --bench diag_cost -- <chained_spawn|yield|ping_pong|none>` runs one workload
 //! (`none` only builds and drops the runtime; the script subtracts it).
 
+mod workloads;
+
 use std::time::{Duration, Instant};
 
 const CHAIN_DEPTH: usize = 1_000;
@@ -17,59 +19,6 @@ const YIELD_TASKS: usize = 100;
 const YIELDS_PER_TASK: usize = 200;
 const PING_PONG_PAIRS: usize = 100;
 const ROUND_TRIPS: usize = 100;
-
-fn chain(done: async_channel::Sender<()>, n: usize) {
-    if n == 0 {
-        done.try_send(()).unwrap();
-    } else {
-        drop(gosched::spawn(async move { chain(done, n - 1) }));
-    }
-}
-
-async fn chained_spawn() {
-    for _ in 0..CHAINS {
-        let (tx, rx) = async_channel::bounded(1);
-        drop(gosched::spawn(async move { chain(tx, CHAIN_DEPTH) }));
-        rx.recv().await.unwrap();
-    }
-}
-
-async fn yield_many() {
-    let hs: Vec<_> = (0..YIELD_TASKS)
-        .map(|_| {
-            gosched::spawn(async {
-                for _ in 0..YIELDS_PER_TASK {
-                    gosched::task::yield_now().await;
-                }
-            })
-        })
-        .collect();
-    for h in hs {
-        h.await.unwrap();
-    }
-}
-
-async fn ping_pong() {
-    let mut hs = Vec::with_capacity(2 * PING_PONG_PAIRS);
-    for _ in 0..PING_PONG_PAIRS {
-        let (ping_tx, ping_rx) = async_channel::bounded::<usize>(1);
-        let (pong_tx, pong_rx) = async_channel::bounded::<usize>(1);
-        hs.push(gosched::spawn(async move {
-            for i in 0..ROUND_TRIPS {
-                ping_tx.send(i).await.unwrap();
-                assert_eq!(pong_rx.recv().await.unwrap(), i);
-            }
-        }));
-        hs.push(gosched::spawn(async move {
-            while let Ok(i) = ping_rx.recv().await {
-                pong_tx.send(i).await.unwrap();
-            }
-        }));
-    }
-    for h in hs {
-        h.await.unwrap();
-    }
-}
 
 fn main() {
     let workload = std::env::args()
@@ -87,9 +36,13 @@ fn main() {
     let start = Instant::now();
     rt.block_on(async {
         match workload.as_str() {
-            "chained_spawn" => chained_spawn().await,
-            "yield" => yield_many().await,
-            "ping_pong" => ping_pong().await,
+            "chained_spawn" => {
+                for _ in 0..CHAINS {
+                    workloads::chained_spawn(CHAIN_DEPTH).await;
+                }
+            }
+            "yield" => workloads::yield_many(YIELD_TASKS, YIELDS_PER_TASK).await,
+            "ping_pong" => workloads::ping_pong(PING_PONG_PAIRS, ROUND_TRIPS).await,
             // Building and dropping the runtime only: subtracted from the others.
             "none" => {}
             other => panic!("unknown workload {other}"),

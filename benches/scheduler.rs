@@ -12,9 +12,11 @@
 //! Runtimes are built once per group, outside the measured loop.
 //! `cargo bench --bench scheduler` (a few minutes); `-- <group>` for one workload.
 
+mod workloads;
+
 use criterion::{Criterion, criterion_group, criterion_main};
-use std::future::Future;
 use std::time::Duration;
+use workloads::ping_pong_pair;
 
 /// Threads for both runtimes.
 const THREADS: usize = 2;
@@ -121,22 +123,7 @@ fn yield_many(c: &mut Criterion) {
     let (grt, trt) = (gosched_rt(), tokio_rt());
     let mut g = configure(c, "yield_many");
     g.bench_function("gosched", |b| {
-        b.iter(|| {
-            grt.block_on(async {
-                let hs: Vec<_> = (0..YIELD_TASKS)
-                    .map(|_| {
-                        gosched::spawn(async {
-                            for _ in 0..YIELDS_PER_TASK {
-                                gosched::task::yield_now().await;
-                            }
-                        })
-                    })
-                    .collect();
-                for h in hs {
-                    h.await.unwrap();
-                }
-            })
-        })
+        b.iter(|| grt.block_on(workloads::yield_many(YIELD_TASKS, YIELDS_PER_TASK)))
     });
     g.bench_function("tokio", |b| {
         b.iter(|| {
@@ -159,49 +146,18 @@ fn yield_many(c: &mut Criterion) {
     g.finish();
 }
 
-/// One ping-pong pair: `ROUND_TRIPS` messages there and back over two `bounded(1)` channels.
-/// Returns the two halves, to be spawned as tasks.
-fn ping_pong_pair() -> (impl Future<Output = ()> + Send, impl Future<Output = ()> + Send) {
-    let (ping_tx, ping_rx) = async_channel::bounded::<usize>(1);
-    let (pong_tx, pong_rx) = async_channel::bounded::<usize>(1);
-    let pinger = async move {
-        for i in 0..ROUND_TRIPS {
-            ping_tx.send(i).await.unwrap();
-            assert_eq!(pong_rx.recv().await.unwrap(), i);
-        }
-    };
-    let ponger = async move {
-        while let Ok(i) = ping_rx.recv().await {
-            pong_tx.send(i).await.unwrap();
-        }
-    };
-    (pinger, ponger)
-}
-
 fn ping_pong(c: &mut Criterion) {
     let (grt, trt) = (gosched_rt(), tokio_rt());
     let mut g = configure(c, "ping_pong");
     g.bench_function("gosched", |b| {
-        b.iter(|| {
-            grt.block_on(async {
-                let mut hs = Vec::with_capacity(2 * PING_PONG_PAIRS);
-                for _ in 0..PING_PONG_PAIRS {
-                    let (a, b) = ping_pong_pair();
-                    hs.push(gosched::spawn(a));
-                    hs.push(gosched::spawn(b));
-                }
-                for h in hs {
-                    h.await.unwrap();
-                }
-            })
-        })
+        b.iter(|| grt.block_on(workloads::ping_pong(PING_PONG_PAIRS, ROUND_TRIPS)))
     });
     g.bench_function("tokio", |b| {
         b.iter(|| {
             trt.block_on(async {
                 let mut hs = Vec::with_capacity(2 * PING_PONG_PAIRS);
                 for _ in 0..PING_PONG_PAIRS {
-                    let (a, b) = ping_pong_pair();
+                    let (a, b) = ping_pong_pair(ROUND_TRIPS);
                     hs.push(tokio::spawn(a));
                     hs.push(tokio::spawn(b));
                 }
@@ -212,14 +168,6 @@ fn ping_pong(c: &mut Criterion) {
         })
     });
     g.finish();
-}
-
-fn gosched_chain(done: async_channel::Sender<()>, n: usize) {
-    if n == 0 {
-        done.try_send(()).unwrap();
-    } else {
-        drop(gosched::spawn(async move { gosched_chain(done, n - 1) }));
-    }
 }
 
 fn tokio_chain(done: async_channel::Sender<()>, n: usize) {
@@ -234,13 +182,7 @@ fn chained_spawn(c: &mut Criterion) {
     let (grt, trt) = (gosched_rt(), tokio_rt());
     let mut g = configure(c, "chained_spawn");
     g.bench_function("gosched", |b| {
-        b.iter(|| {
-            grt.block_on(async {
-                let (tx, rx) = async_channel::bounded(1);
-                drop(gosched::spawn(async move { gosched_chain(tx, CHAIN_DEPTH) }));
-                rx.recv().await.unwrap();
-            })
-        })
+        b.iter(|| grt.block_on(workloads::chained_spawn(CHAIN_DEPTH)))
     });
     g.bench_function("tokio", |b| {
         b.iter(|| {

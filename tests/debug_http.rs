@@ -14,13 +14,14 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
 
-/// A runtime serving the debug endpoint on a free loopback port.
+/// A 2-P runtime serving the debug endpoint on a free loopback port.
 fn server(flight_recorder: bool) -> (Runtime, SocketAddr) {
-    let rt = Builder::new()
-        .maxprocs(2)
-        .flight_recorder(flight_recorder)
-        .build()
-        .unwrap();
+    server_on(Builder::new().maxprocs(2).flight_recorder(flight_recorder))
+}
+
+/// `builder`'s runtime serving the debug endpoint on a free loopback port, once it accepts.
+fn server_on(builder: Builder) -> (Runtime, SocketAddr) {
+    let rt = builder.build().unwrap();
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -198,16 +199,11 @@ fn metrics_pass_a_prometheus_parser() {
     use prometheus_parse::{LineInfo, Scrape, Value};
     let _w = watchdog("metrics", Duration::from_secs(60));
     // A slow-poll threshold makes poll_duration record, so that histogram has counts.
-    let rt = Builder::new()
-        .maxprocs(2)
-        .slow_poll_threshold(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    rt.spawn(async move { gosched::debug::serve(addr).await.unwrap() });
+    let (rt, addr) = server_on(
+        Builder::new()
+            .maxprocs(2)
+            .slow_poll_threshold(Duration::from_secs(10)),
+    );
     rt.block_on(async {
         for _ in 0..200 {
             gosched::spawn(async { gosched::task::yield_now().await })

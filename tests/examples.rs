@@ -284,21 +284,28 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[test]
-fn graceful_shutdown_answers_the_request_in_flight_refuses_new_ones_and_exits_0() {
+/// Starts `graceful_shutdown` on a free port with `args`, and one `GET /slow?ms={ms}` in
+/// flight: the server, its output, the request's connection and the server's address.
+fn graceful_with_slow_request(
+    args: &[&str],
+    ms: u64,
+) -> (KillOnDrop, Lines, std::net::TcpStream, std::net::SocketAddr) {
     use std::io::Write;
-    let mut server = KillOnDrop(spawn(
-        "graceful_shutdown",
-        &["--addr", "127.0.0.1:0", "--drain-ms", "30000", "--maxprocs", "2"],
-    ));
+    let args: Vec<&str> = ["--addr", "127.0.0.1:0"].iter().chain(args).copied().collect();
+    let mut server = KillOnDrop(spawn("graceful_shutdown", &args));
     let mut out = Lines::of(&mut server.0);
     let addr = out.listening_addr("graceful_shutdown: listening on ");
-
-    // A slow request, in flight when the signal comes.
     let mut slow = std::net::TcpStream::connect(addr).unwrap();
-    slow.write_all(b"GET /slow?ms=3000 HTTP/1.1\r\nHost: test\r\n\r\n")
-        .unwrap();
-    out.expect("request 1: GET /slow?ms=3000 started");
+    write!(slow, "GET /slow?ms={ms} HTTP/1.1\r\nHost: test\r\n\r\n").unwrap();
+    out.expect(&format!("request 1: GET /slow?ms={ms} started"));
+    (server, out, slow, addr)
+}
+
+#[test]
+fn graceful_shutdown_answers_the_request_in_flight_refuses_new_ones_and_exits_0() {
+    // A slow request, in flight when the signal comes.
+    let (mut server, mut out, mut slow, addr) =
+        graceful_with_slow_request(&["--drain-ms", "30000", "--maxprocs", "2"], 3000);
 
     send_signal(&server.0, "TERM");
     let shutdown = out.expect("shutdown: ");
@@ -333,16 +340,7 @@ fn graceful_shutdown_answers_the_request_in_flight_refuses_new_ones_and_exits_0(
 
 #[test]
 fn graceful_shutdown_aborts_what_outlives_the_deadline_and_still_exits_0() {
-    use std::io::Write;
-    let mut server = KillOnDrop(spawn(
-        "graceful_shutdown",
-        &["--addr", "127.0.0.1:0", "--drain-ms", "200"],
-    ));
-    let mut out = Lines::of(&mut server.0);
-    let addr = out.listening_addr("graceful_shutdown: listening on ");
-    let mut slow = std::net::TcpStream::connect(addr).unwrap();
-    slow.write_all(b"GET /slow?ms=60000 HTTP/1.1\r\n\r\n").unwrap();
-    out.expect("request 1: GET /slow?ms=60000 started");
+    let (mut server, mut out, mut slow, _) = graceful_with_slow_request(&["--drain-ms", "200"], 60_000);
 
     send_signal(&server.0, "INT");
     assert!(out.expect("shutdown: ").contains("SIGINT"));
@@ -361,16 +359,7 @@ fn graceful_shutdown_aborts_what_outlives_the_deadline_and_still_exits_0() {
 
 #[test]
 fn graceful_shutdown_stops_draining_at_a_second_signal() {
-    use std::io::Write;
-    let mut server = KillOnDrop(spawn(
-        "graceful_shutdown",
-        &["--addr", "127.0.0.1:0", "--drain-ms", "60000"],
-    ));
-    let mut out = Lines::of(&mut server.0);
-    let addr = out.listening_addr("graceful_shutdown: listening on ");
-    let mut slow = std::net::TcpStream::connect(addr).unwrap();
-    slow.write_all(b"GET /slow?ms=60000 HTTP/1.1\r\n\r\n").unwrap();
-    out.expect("request 1: GET /slow?ms=60000 started");
+    let (mut server, mut out, _slow, _) = graceful_with_slow_request(&["--drain-ms", "60000"], 60_000);
     send_signal(&server.0, "TERM");
     out.expect("shutdown: SIGTERM");
     send_signal(&server.0, "TERM");

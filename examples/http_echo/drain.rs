@@ -8,7 +8,7 @@ use futures::future::{Either, select};
 use std::future::{Future, poll_fn};
 use std::io::{self, Write};
 use std::pin::Pin;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// How often the drain looks at the number of open connections.
@@ -25,41 +25,47 @@ pub struct Stop {
 impl Stop {
     /// On gosched: `gosched::signal`, and the runtime's live-task count.
     pub fn gosched() -> io::Result<Stop> {
-        use gosched::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
+        use gosched::signal::unix::{Signal, SignalKind, signal};
         Ok(Stop {
-            signal: Box::pin(poll_fn(move |cx| {
-                if term.poll_recv(cx).is_ready() {
-                    Poll::Ready("SIGTERM")
-                } else if int.poll_recv(cx).is_ready() {
-                    Poll::Ready("SIGINT")
-                } else {
-                    Poll::Pending
-                }
-            })),
+            signal: first_signal(
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::interrupt())?,
+                Signal::poll_recv,
+            ),
             open_connections: || gosched::runtime::Handle::current().metrics().live_tasks,
         })
     }
 
     /// On tokio: `tokio::signal`, and tokio's alive-task count.
     pub fn tokio() -> io::Result<Stop> {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate())?;
-        let mut int = signal(SignalKind::interrupt())?;
+        use tokio::signal::unix::{Signal, SignalKind, signal};
         Ok(Stop {
-            signal: Box::pin(poll_fn(move |cx| {
-                if term.poll_recv(cx).is_ready() {
-                    Poll::Ready("SIGTERM")
-                } else if int.poll_recv(cx).is_ready() {
-                    Poll::Ready("SIGINT")
-                } else {
-                    Poll::Pending
-                }
-            })),
+            signal: first_signal(
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::interrupt())?,
+                Signal::poll_recv,
+            ),
             open_connections: || tokio::runtime::Handle::current().metrics().num_alive_tasks(),
         })
     }
+}
+
+/// The name of the first of SIGTERM (`term`) and SIGINT (`int`) to arrive, for either
+/// runtime's signal listener (`poll_recv` has the same shape in both).
+fn first_signal<S: Send + 'static>(
+    mut term: S,
+    mut int: S,
+    poll_recv: fn(&mut S, &mut Context<'_>) -> Poll<Option<()>>,
+) -> Pin<Box<dyn Future<Output = &'static str> + Send>> {
+    Box::pin(poll_fn(move |cx| {
+        if poll_recv(&mut term, cx).is_ready() {
+            Poll::Ready("SIGTERM")
+        } else if poll_recv(&mut int, cx).is_ready() {
+            Poll::Ready("SIGINT")
+        } else {
+            Poll::Pending
+        }
+    }))
 }
 
 /// Serves until `stop` fires, then drains for at most `drain`.

@@ -345,8 +345,16 @@ impl Holds {
         let prev = self.word.fetch_add(ONE_HOLD, Ordering::SeqCst);
         if prev & LOCKED != 0 {
             // Acquire: pairs with the checker's clearing `fetch_sub`, after its time store.
+            let mut spins = 0u32;
             while self.word.load(Ordering::Acquire) & LOCKED != 0 {
-                crate::loom::spin_loop();
+                // The checker holds `LOCKED` for two stores; if it lost its core meanwhile,
+                // give ours up instead of spinning for the rest of the time slice.
+                spins += 1;
+                if spins % 64 == 0 && !cfg!(loom) {
+                    std::thread::yield_now();
+                } else {
+                    crate::loom::spin_loop();
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ mod common;
 use common::watchdog;
 use futures::channel::oneshot;
 use gosched_executor::runtime::{Builder, Runtime};
-use gosched_executor::task::{self, JoinSet};
+use gosched_executor::task::{self, JoinError, JoinSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -25,6 +25,38 @@ impl Drop for DropCount {
     }
 }
 
+/// Runs `test` with a new set on a fresh 2-P runtime, under a 30 s watchdog named `name`.
+fn with_set<T: Send + 'static>(name: &'static str, test: impl AsyncFnOnce(&mut JoinSet<T>)) {
+    let _w = watchdog(name, Duration::from_secs(30));
+    rt(2).block_on(async {
+        let mut set = JoinSet::new();
+        test(&mut set).await;
+    });
+}
+
+/// Joins every member: the values in completion order, and the errors.
+async fn join_all<T: Send + 'static>(set: &mut JoinSet<T>) -> (Vec<T>, Vec<JoinError>) {
+    let (mut ok, mut errors) = (Vec::new(), Vec::new());
+    while let Some(res) = set.join_next().await {
+        match res {
+            Ok(v) => ok.push(v),
+            Err(e) => errors.push(e),
+        }
+    }
+    (ok, errors)
+}
+
+/// Spawns `n` members that wait forever, each holding a `DropCount` on `drops`.
+fn spawn_pending_counted(set: &mut JoinSet<()>, drops: &Arc<AtomicUsize>, n: usize) {
+    for _ in 0..n {
+        let guard = DropCount(drops.clone());
+        set.spawn(async move {
+            let _guard = guard;
+            std::future::pending::<()>().await;
+        });
+    }
+}
+
 /// Waits (sleeping) until `done()`, for at most 10 s.
 fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -39,10 +71,7 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn results_come_in_completion_order() {
-    let _w = watchdog("completion_order", Duration::from_secs(30));
-    let rt = rt(2);
-    rt.block_on(async {
-        let mut set = JoinSet::new();
+    with_set("completion_order", async |set| {
         let mut release = Vec::new();
         for i in 0..5u32 {
             let (tx, rx) = oneshot::channel::<()>();
@@ -92,10 +121,7 @@ fn join_next_is_woken_by_the_task_that_finishes() {
 
 #[test]
 fn try_join_next_never_waits() {
-    let _w = watchdog("try_join_next", Duration::from_secs(30));
-    let rt = rt(2);
-    rt.block_on(async {
-        let mut set = JoinSet::<u32>::new();
+    with_set("try_join_next", async |set: &mut JoinSet<u32>| {
         assert!(set.try_join_next().is_none());
         let (tx, rx) = oneshot::channel::<()>();
         set.spawn(async move {
@@ -121,10 +147,7 @@ fn try_join_next_never_waits() {
 
 #[test]
 fn abort_all_cancels_what_runs_and_keeps_what_finished() {
-    let _w = watchdog("abort_all", Duration::from_secs(30));
-    let rt = rt(2);
-    rt.block_on(async {
-        let mut set = JoinSet::new();
+    with_set("abort_all", async |set| {
         set.spawn(async { 5 });
         // Let the quick one finish before the abort.
         while !set.try_join_next().is_some_and(|r| {
@@ -139,51 +162,32 @@ fn abort_all_cancels_what_runs_and_keeps_what_finished() {
             set.spawn(std::future::pending());
         }
         set.abort_all();
-        let (mut ok, mut cancelled) = (0, 0);
-        while let Some(res) = set.join_next().await {
-            match res {
-                Ok(6) => ok += 1,
-                Err(e) if e.is_cancelled() => cancelled += 1,
-                other => panic!("unexpected {other:?}"),
-            }
-        }
-        assert_eq!((ok, cancelled), (1, 3));
+        let (ok, errors) = join_all(set).await;
+        assert_eq!(ok, [6]);
+        assert_eq!(errors.len(), 3);
+        assert!(errors.iter().all(JoinError::is_cancelled), "{errors:?}");
     });
 }
 
 #[test]
 fn the_abort_handle_from_spawn_aborts_one_task() {
-    let _w = watchdog("abort_handle", Duration::from_secs(30));
-    let rt = rt(2);
-    rt.block_on(async {
-        let mut set = JoinSet::new();
+    with_set("abort_handle", async |set| {
         let doomed = set.spawn(std::future::pending::<u8>());
         set.spawn(async { 1u8 });
         let doomed_id = doomed.id();
         doomed.abort();
-        let mut seen = Vec::new();
-        while let Some(res) = set.join_next().await {
-            seen.push(res.map_err(|e| (e.is_cancelled(), e.id())));
-        }
-        seen.sort_by_key(|r| r.is_err());
-        assert_eq!(seen, vec![Ok(1), Err((true, doomed_id))]);
+        let (ok, errors) = join_all(set).await;
+        assert_eq!(ok, [1]);
+        let errors: Vec<_> = errors.iter().map(|e| (e.is_cancelled(), e.id())).collect();
+        assert_eq!(errors, [(true, doomed_id)]);
     });
 }
 
 #[test]
 fn shutdown_waits_until_every_future_is_dropped() {
-    let _w = watchdog("shutdown", Duration::from_secs(30));
-    let rt = rt(2);
     let drops = Arc::new(AtomicUsize::new(0));
-    rt.block_on(async {
-        let mut set = JoinSet::new();
-        for _ in 0..20 {
-            let guard = DropCount(drops.clone());
-            set.spawn(async move {
-                let _guard = guard;
-                std::future::pending::<()>().await;
-            });
-        }
+    with_set("shutdown", async |set| {
+        spawn_pending_counted(set, &drops, 20);
         set.shutdown().await;
         assert!(set.is_empty());
         assert_eq!(drops.load(Ordering::SeqCst), 20);
@@ -198,13 +202,7 @@ fn dropping_the_set_aborts_every_task() {
     let base = rt.metrics().live_tasks;
     rt.block_on(async {
         let mut set = JoinSet::new();
-        for _ in 0..20 {
-            let guard = DropCount(drops.clone());
-            set.spawn(async move {
-                let _guard = guard;
-                std::future::pending::<()>().await;
-            });
-        }
+        spawn_pending_counted(&mut set, &drops, 20);
         gosched_executor::time::sleep(Duration::from_millis(10)).await;
         drop(set);
     });
@@ -265,35 +263,22 @@ fn a_set_dropped_while_its_tasks_are_blocked_in_block_in_place() {
 
 #[test]
 fn a_panicking_member_is_a_join_error_and_the_rest_complete() {
-    let _w = watchdog("panic_member", Duration::from_secs(30));
-    let rt = rt(2);
-    rt.block_on(async {
-        let mut set = JoinSet::new();
+    with_set("panic_member", async |set| {
         set.spawn(async { panic!("member failed") });
         for i in 0..4 {
             set.spawn(async move { i });
         }
-        let (mut ok, mut panicked) = (0, 0);
-        while let Some(res) = set.join_next().await {
-            match res {
-                Ok(_) => ok += 1,
-                Err(e) => {
-                    assert!(e.is_panic());
-                    assert!(e.to_string().contains("member failed"), "{e}");
-                    panicked += 1;
-                }
-            }
-        }
-        assert_eq!((ok, panicked), (4, 1));
+        let (ok, errors) = join_all(set).await;
+        assert_eq!(ok.len(), 4);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].is_panic());
+        assert!(errors[0].to_string().contains("member failed"), "{}", errors[0]);
     });
 }
 
 #[test]
 fn spawn_blocking_members_join_like_the_rest() {
-    let _w = watchdog("spawn_blocking", Duration::from_secs(30));
-    let rt = rt(2);
-    rt.block_on(async {
-        let mut set = JoinSet::new();
+    with_set("spawn_blocking", async |set| {
         for i in 0..8u64 {
             set.spawn_blocking(move || {
                 std::thread::sleep(Duration::from_millis(2));
@@ -301,20 +286,15 @@ fn spawn_blocking_members_join_like_the_rest() {
             });
         }
         set.spawn(async { 100 });
-        let mut sum = 0;
-        while let Some(res) = set.join_next().await {
-            sum += res.unwrap();
-        }
-        assert_eq!(sum, 128);
+        let (ok, errors) = join_all(set).await;
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(ok.iter().sum::<u64>(), 128);
     });
 }
 
 #[test]
 fn members_show_in_dump_at_their_own_spawn_sites() {
-    let _w = watchdog("dump_sites", Duration::from_secs(30));
-    let rt = rt(2);
-    rt.block_on(async {
-        let mut set = JoinSet::new();
+    with_set("dump_sites", async |set| {
         let mut first_line = 0;
         let mut second_line = 0;
         for _ in 0..2 {

@@ -282,6 +282,29 @@ const FLUSH_POLLS: u64 = 256;
 /// Smallest `PRUNE_AT`.
 const MIN_PRUNE: usize = 64;
 
+/// A new task for `queue`'s thread, counted as a remote spawn: its registry entry, its first
+/// queue entry, its raw reference and its handle.
+///
+/// # Safety
+/// `new_pinned_task`'s, for the scheduler `PinnedSchedule(queue)` (which is `PINNED` and
+/// queues every entry on `queue`): the caller runs every entry on `queue`'s thread (except a
+/// cancel before the first poll, while the future is `Send`) and keeps the handle there
+/// unless the output is `Send`.
+unsafe fn new_on_queue<F: Future + 'static>(
+    future: F,
+    queue: &Arc<Queue>,
+    at: &'static Location<'static>,
+) -> (Task, Notified, RawTask, JoinHandle<F::Output>) {
+    let meta = SpawnMeta {
+        id: Id::next(),
+        spawned_at: at,
+    };
+    // SAFETY: the caller's promise (above) is `new_pinned_task`'s, for this scheduler.
+    let (task, notified, raw) = unsafe { new_pinned_task(future, PinnedSchedule(queue.clone()), meta) };
+    queue.shared.remote_spawned.fetch_add(1, Ordering::Relaxed);
+    (task, notified, raw, JoinHandle::new(raw))
+}
+
 /// Runs a task on a thread of its own, where it stays for its whole life (Go's
 /// `runtime.LockOSThread`), so its future need not be `Send`.
 ///
@@ -347,17 +370,11 @@ where
     });
     // Until its first poll this future holds only `create`, which is `Send`.
     let future = async move { create().await };
-    let meta = SpawnMeta {
-        id: Id::next(),
-        spawned_at: at,
-    };
-    // SAFETY: `PinnedSchedule` is `PINNED` and queues every entry for the thread started
-    // below, which runs them all (`run`), the first one included. The only entries run
-    // elsewhere are in `cancel_unstarted`, before the first poll, when the future holds only
-    // `create` (`Send`). The output is `Send`, so the handle may go anywhere.
-    let (task, notified, raw) = unsafe { new_pinned_task(future, PinnedSchedule(queue.clone()), meta) };
-    let handle = JoinHandle::new(raw);
-    shared.remote_spawned.fetch_add(1, Ordering::Relaxed);
+    // SAFETY: every entry of `queue` is run by the thread started below (`run`), the first
+    // one included. The only entries run elsewhere are in `cancel_unstarted`, before the first
+    // poll, when the future holds only `create` (`Send`). The output is `Send`, so the handle
+    // may go anywhere.
+    let (task, notified, raw, handle) = unsafe { new_on_queue(future, &queue, at) };
     let locked = &shared.locked;
     // Counted before the registry insert: shutdown closes the registry before it waits for
     // the pinned threads, so either the insert fails or shutdown waits for this thread.
@@ -534,16 +551,9 @@ pub fn spawn_local<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
         )
     });
     let shared = queue.shared.clone();
-    let meta = SpawnMeta {
-        id: Id::next(),
-        spawned_at: at,
-    };
-    // SAFETY: `PinnedSchedule` is `PINNED` and queues every entry for this thread (the
-    // queue's), which runs them all; the first one is pushed below. The handle is created on
-    // this thread and is `Send` only if the output is.
-    let (task, notified, raw) = unsafe { new_pinned_task(future, PinnedSchedule(queue.clone()), meta) };
-    let handle = JoinHandle::new(raw);
-    shared.remote_spawned.fetch_add(1, Ordering::Relaxed);
+    // SAFETY: `queue` is this thread's, which runs every entry of it; the first one is pushed
+    // below. The handle is created on this thread and is `Send` only if the output is.
+    let (task, notified, raw, handle) = unsafe { new_on_queue(future, &queue, at) };
     if let Err(task) = shared.registry.insert(task) {
         // Shutting down: the entry cancels the task when this thread runs it.
         drop(task);

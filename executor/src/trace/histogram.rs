@@ -32,16 +32,15 @@ const BUCKETS: usize = (MAX_EXP - SUB_BITS + 2) as usize * SUB_BUCKETS;
 /// Larger values are counted as this one (the last bucket's upper bound).
 const MAX_VALUE: u64 = (1 << (MAX_EXP + 1)) - 1;
 
-/// The bucket of `ns`.
+/// The bucket of `ns`, without a branch: with `e` the highest set bit of `ns | SUB_BUCKETS`
+/// (at least `SUB_BITS`), `ns >> (e - SUB_BITS)` is `SUB_BUCKETS + m` for `ns >= SUB_BUCKETS`
+/// and `ns` itself below, so adding `(e - SUB_BITS) * SUB_BUCKETS` gives both cases of the
+/// module doc.
 #[inline]
 fn bucket(ns: u64) -> usize {
     let ns = ns.min(MAX_VALUE);
-    if ns < SUB_BUCKETS as u64 {
-        return ns as usize;
-    }
-    let e = 63 - ns.leading_zeros();
-    let m = (ns >> (e - SUB_BITS)) as usize & (SUB_BUCKETS - 1);
-    (e - SUB_BITS + 1) as usize * SUB_BUCKETS + m
+    let e = 63 - (ns | SUB_BUCKETS as u64).leading_zeros();
+    (e - SUB_BITS) as usize * SUB_BUCKETS + (ns >> (e - SUB_BITS)) as usize
 }
 
 /// The largest value that falls in bucket `i`.

@@ -9,8 +9,13 @@
 //! instructions per poll in callgrind (`benches/diag_cost.sh`, on `yield`). The clock (`clock.rs`,
 //! one `rdtsc` where the kernel trusts the TSC) is read around every poll only when
 //! `Diag::clock` is set (a slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and
-//! `Instant::now` for one runnable period in `SAMPLE_EVERY` for `sched_latency`. The clocked
-//! parts are out of line so that `execute` stays small.
+//! `Instant::now` for one runnable period in `SAMPLE_EVERY` for `sched_latency`.
+//!
+//! The clocked parts (`start`, `end_measured`) are inlined into `execute`: out of line, the
+//! call (six saved registers, the probe spilled) cost about 20 of the ~100 instructions a
+//! clocked poll added on `yield`, and the unclocked path measured no larger with them inline
+//! (the round-2 notes in BENCHMARKS.md have the counts). Only the slow-poll accounting
+//! (`slow`, `not_clocked`) and the sampled latency (`sampled`) stay out of line.
 //!
 //! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
 //! Every `SAMPLE_EVERY`-th poll on each M, the next runnable period of the task polled (from
@@ -112,8 +117,8 @@ pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) -> Probe {
     }
 }
 
-/// A clocked poll's start; out of line, so the unclocked `execute` stays as small as before.
-#[inline(never)]
+/// A clocked poll's start.
+#[inline(always)]
 fn start(shared: &Shared, h: &Header) -> Probe {
     let clock = shared.diag.clock.as_ref()?;
     Some(Start {
@@ -163,7 +168,7 @@ pub(crate) fn end(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, s
 }
 
 /// The clocked path: the trace event and `poll_duration`; the rest only for a slow poll.
-#[inline(never)]
+#[inline(always)]
 fn end_measured(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, seq: u64, kept: bool) {
     let (Some(start), Some(clock)) = (&probe, &shared.diag.clock) else {
         return not_clocked(shared, m, pid, task, seq, kept);
@@ -174,7 +179,7 @@ fn end_measured(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, seq
     }
     let ran = now.saturating_sub(start.ns);
     m.diag.poll_duration.record(ran);
-    let over = shared.diag.threshold_ns().is_some_and(|t| ran >= t);
+    let over = ran >= shared.diag.threshold_ns();
     if over || !kept {
         slow(
             shared,

@@ -34,7 +34,9 @@ const WORDS: usize = 5;
 
 /// One M's events.
 pub(crate) struct Ring {
-    slots: Box<[AtomicU64]>,
+    /// Event `i` in `slots[i % CAPACITY]`: a fixed-size array, so the index needs no bounds
+    /// check.
+    slots: Box<[[AtomicU64; WORDS]; CAPACITY]>,
     head: AtomicU64,
     writing: AtomicU64,
     /// `thread_token()` of the owner, 0 until its first poll.
@@ -51,29 +53,31 @@ fn thread_token() -> usize {
     TOKEN.with(|t| t as *const u8 as usize)
 }
 
-fn zeroed(n: usize) -> Box<[AtomicU64]> {
+fn zeroed() -> Box<[[AtomicU64; WORDS]; CAPACITY]> {
     if cfg!(loom) {
-        return (0..n).map(|_| AtomicU64::new(0)).collect();
+        let v: Vec<[AtomicU64; WORDS]> = (0..CAPACITY)
+            .map(|_| std::array::from_fn(|_| AtomicU64::new(0)))
+            .collect();
+        return v.into_boxed_slice().try_into().unwrap_or_else(|_| unreachable!());
     }
-    let layout = std::alloc::Layout::array::<AtomicU64>(n).expect("ring size");
-    // SAFETY: `layout` has a non-zero size (n > 0 here). An all-zero
-    // `std::sync::atomic::AtomicU64` is a valid 0 (same layout as `u64`); the allocation is
-    // `calloc`-like, so its pages are only touched as events arrive. `Box` frees it with the
-    // same layout (a slice of `n` `AtomicU64`s). Not taken under loom, whose atomics are not
-    // plain integers.
+    let layout = std::alloc::Layout::new::<[[AtomicU64; WORDS]; CAPACITY]>();
+    // SAFETY: `layout` has a non-zero size. An all-zero `std::sync::atomic::AtomicU64` is a
+    // valid 0 (same layout as `u64`); the allocation is `calloc`-like, so its pages are only
+    // touched as events arrive. `Box` frees it with the same layout (that of the array type).
+    // Not taken under loom, whose atomics are not plain integers.
     unsafe {
-        let ptr = std::alloc::alloc_zeroed(layout).cast::<AtomicU64>();
+        let ptr = std::alloc::alloc_zeroed(layout).cast::<[[AtomicU64; WORDS]; CAPACITY]>();
         if ptr.is_null() {
             std::alloc::handle_alloc_error(layout);
         }
-        Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, n))
+        Box::from_raw(ptr)
     }
 }
 
 impl Ring {
     pub(crate) fn new() -> Ring {
         Ring {
-            slots: zeroed(CAPACITY * WORDS),
+            slots: zeroed(),
             head: AtomicU64::new(0),
             writing: AtomicU64::new(0),
             owner: AtomicUsize::new(0),
@@ -89,8 +93,7 @@ impl Ring {
         self.writing.store(i + 1, Ordering::Relaxed);
         // Pairs with the reader's Acquire fence (step 1).
         fence(Ordering::Release);
-        let base = (i as usize % CAPACITY) * WORDS;
-        for (slot, w) in self.slots[base..base + WORDS].iter().zip(words) {
+        for (slot, w) in self.slots[i as usize % CAPACITY].iter().zip(words) {
             slot.store(w, Ordering::Relaxed);
         }
         // Pairs with `snapshot`'s Acquire load (step 3).
@@ -130,9 +133,8 @@ impl Ring {
         let first = head.saturating_sub(CAPACITY as u64);
         let mut words = Vec::with_capacity((head - first) as usize * WORDS);
         for i in first..head {
-            let base = (i as usize % CAPACITY) * WORDS;
             words.extend(
-                self.slots[base..base + WORDS]
+                self.slots[i as usize % CAPACITY]
                     .iter()
                     .map(|w| w.load(Ordering::Relaxed)),
             );

@@ -48,7 +48,7 @@ pub(crate) struct TaskSlow {
 /// The runtime-wide diagnostic state.
 ///
 /// # Fields
-/// - `clock`, `threshold`: fixed at build.
+/// - `clock`, `threshold_ns`: fixed at build.
 /// - `total`: shared counter, bumped once per slow poll (rare by definition).
 /// - `limiter`, `tasks`: under their locks, taken only after a slow poll, at a dump, and at
 ///   shutdown.
@@ -56,7 +56,8 @@ pub(crate) struct Diag {
     /// The clock the M reads around every poll, when it does (threshold, flight recorder or
     /// trace file).
     pub(crate) clock: Option<super::clock::Clock>,
-    threshold: Option<Duration>,
+    /// The threshold in ns, `u64::MAX` without one (compared on every clocked poll).
+    threshold_ns: u64,
     total: AtomicU64,
     limiter: Mutex<Limiter>,
     tasks: Mutex<Tasks>,
@@ -101,7 +102,9 @@ impl Diag {
         let clocked = config.slow_poll.is_some() || config.flight_recorder || config.trace.is_some();
         Diag {
             clock: clocked.then(|| super::clock::Clock::new(started)),
-            threshold: config.slow_poll,
+            threshold_ns: config
+                .slow_poll
+                .map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)),
             total: AtomicU64::new(0),
             limiter: Mutex::new(Limiter::default()),
             tasks: Mutex::new(Tasks {
@@ -111,8 +114,10 @@ impl Diag {
         }
     }
 
-    pub(crate) fn threshold_ns(&self) -> Option<u64> {
-        self.threshold.map(|t| t.as_nanos() as u64)
+    /// The threshold in ns; `u64::MAX` without one, which no poll reaches.
+    #[inline]
+    pub(crate) fn threshold_ns(&self) -> u64 {
+        self.threshold_ns
     }
 
     /// `Metrics::slow_polls_total`.
