@@ -1,4 +1,4 @@
-//! The auto traits API.md promises (checked at compile time; the test only has to build).
+//! The auto traits gosched's public types promise (checked at compile time; the test only has to build).
 
 use gosched::net::{TcpListener, TcpSocket, TcpStream, UdpSocket, UnixListener, UnixStream};
 use gosched::runtime::{Builder, Handle, Metrics, Runtime, TaskInfo};

@@ -1,4 +1,5 @@
-//! The blocking pool (`spawn_blocking`) and `block_in_place` (Go's entersyscall/exitsyscall).
+//! The blocking pool (`spawn_blocking`) and `block_in_place` (Go's entersyscall/exitsyscall;
+//! the P's hand-off itself is `WorkerCx::hand_off_p_in_poll`, sched/p.rs).
 //!
 //! A `spawn_blocking` closure becomes a task with its own scheduler (no registry, so it is not in
 //! `live_tasks`) that runs once on a pool thread. Up to `max_blocking_threads` threads; idle

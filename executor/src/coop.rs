@@ -1,7 +1,7 @@
-//! The cooperative budget (DESIGN.md, Budget): each poll starts with `INITIAL_BUDGET` units;
-//! every gosched resource spends one, and at zero it wakes the task and returns `Pending`.
-//! sysmon delivers a preemption request by setting the M's `preempt` flag, which makes the
-//! budget read as zero.
+//! The cooperative budget: each poll starts with `INITIAL_BUDGET` units; every gosched
+//! resource spends one, and at zero it wakes the task and returns `Pending`. sysmon delivers a
+//! preemption request by setting the M's `preempt` flag (`PView::request_preempt`,
+//! `PView::retake`: sched/p.rs), which makes the budget read as zero.
 
 use crate::loom::atomic::{AtomicBool, Ordering};
 use std::cell::Cell;

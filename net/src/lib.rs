@@ -74,7 +74,7 @@ pub use udp::UdpSocket;
 #[cfg(unix)]
 pub use unix::{UnixListener, UnixStream};
 
-/// The contract (API.md): every net type is `Send + Sync`.
+/// The contract: every net type is `Send + Sync`.
 #[allow(dead_code)]
 fn _ensure_send_and_sync() {
     fn is<T: Send + Sync + std::fmt::Debug>() {}

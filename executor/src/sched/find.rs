@@ -21,8 +21,9 @@ const STEAL_TRIES: usize = 4;
 
 /// Finds a task for the M holding P `p`: `(the P, task, inherits the time slice)`, the P
 /// being the one it holds then (it may have given `p` up and taken another). Returns `None`
-/// after giving the P up (the M then parks), having blocked in the poller first if no other M
-/// was. The steps are the list "Where an M looks for work" in sched/mod.rs.
+/// after giving the P up (the M then parks); before that, find step 8 blocks it in the
+/// poller if every P is idle and no other M is there, or parks it until the nearest timer
+/// (poll_steps.rs). The steps are the list "Where an M looks for work" in sched/mod.rs.
 pub(super) fn find_runnable(cx: &WorkerCx, p: OwnedP) -> Option<(OwnedP, Notified, bool)> {
     let mut p = p;
     if let Some(t) = handoff_slot(cx, &p) {
@@ -44,7 +45,8 @@ pub(super) fn find_runnable(cx: &WorkerCx, p: OwnedP) -> Option<(OwnedP, Notifie
             return Some((p, t, false));
         }
         let was_spinning = release_p(cx, p);
-        // 8. Nothing there: block in the poller, unless another M does.
+        // 8. Nothing there: block in the poller if every P is idle and no other M does, else
+        // sleep until the nearest timer (poll_steps.rs).
         p = match recheck_and_acquire(cx, was_spinning) {
             Some(p) => p,
             None => poll_steps::block_in_poller(cx)?,

@@ -51,7 +51,7 @@ use std::panic::Location;
 
 /// `Header::runnable_at` value: sample the task's next runnable period.
 pub(crate) const TRACK: u64 = 1;
-/// One runnable period in this many is measured (API.md: at least 1 in 64). Go's
+/// One runnable period in this many is measured (the `Metrics::sched_latency` contract: at least 1 in 64). Go's
 /// `gTrackingPeriod` is 8; 64 keeps the clock reads under one per 64 polls.
 const SAMPLE_EVERY: u64 = 64;
 

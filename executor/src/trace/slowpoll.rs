@@ -16,7 +16,8 @@ use std::panic::Location;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// At most this many report lines in any `WINDOW` (API.md).
+/// At most this many report lines in any `WINDOW` (the documented limit; then one "N more
+/// suppressed" line).
 const MAX_LINES: usize = 10;
 const WINDOW: Duration = Duration::from_secs(1);
 /// Per-task records kept before the table is pruned of finished tasks (the bound then

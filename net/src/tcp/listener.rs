@@ -10,7 +10,7 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 
-/// The backlog of [`TcpListener::bind`]: API.md's number, tokio's too (Go asks the kernel
+/// The backlog of [`TcpListener::bind`], as documented there; tokio uses it too (Go asks the kernel
 /// for `somaxconn`, which is 4096 on current Linux and silently caps whatever we pass).
 const DEFAULT_BACKLOG: u32 = 1024;
 
