@@ -4,19 +4,11 @@
 
 mod common;
 
-use common::watchdog;
-use gosched_executor::runtime::{Builder, Runtime};
+use common::{paused, watchdog};
+use gosched_executor::runtime::Builder;
 use gosched_executor::time::{self, Duration, Instant};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-
-fn paused(maxprocs: usize) -> Runtime {
-    Builder::new()
-        .maxprocs(maxprocs)
-        .start_paused(true)
-        .build()
-        .unwrap()
-}
 
 #[test]
 fn an_hour_of_sleep_returns_at_once_in_real_time() {

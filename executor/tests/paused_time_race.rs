@@ -5,19 +5,10 @@
 
 mod common;
 
-use common::watchdog;
-use gosched_executor::runtime::{Builder, Runtime};
+use common::{paused, watchdog};
 use gosched_executor::time::{self, Duration, Instant};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-
-fn paused(maxprocs: usize) -> Runtime {
-    Builder::new()
-        .maxprocs(maxprocs)
-        .start_paused(true)
-        .build()
-        .unwrap()
-}
 
 /// A pinned task that computes between short sleeps while another task sleeps for an hour:
 /// the clock must stand still while the pinned thread computes, and must not jump to the hour

@@ -42,3 +42,12 @@ pub fn thread_count() -> usize {
         .map(|d| d.count())
         .unwrap_or(0)
 }
+
+/// A runtime with `maxprocs` Ps whose clock starts paused (`Builder::start_paused`).
+pub fn paused(maxprocs: usize) -> gosched_executor::runtime::Runtime {
+    gosched_executor::runtime::Builder::new()
+        .maxprocs(maxprocs)
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
