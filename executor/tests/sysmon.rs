@@ -160,6 +160,37 @@ fn sysmon_off_still_runs_tasks() {
     assert_eq!(rt.metrics().handoffs_total, 0);
 }
 
+/// With sysmon off, `block_on` waiting for I/O before any task exists is still woken. No M
+/// has started yet (they start with the first spawn) and sysmon is not there to poll the
+/// network, so `block_on` must see that an M watches the poller before it parks.
+#[test]
+fn sysmon_off_block_on_is_woken_by_io_before_any_task_runs() {
+    use gosched_executor::netpoll::{Direction, Interest, Registration};
+    use std::io::{Read, Write};
+    let _w = watchdog("sysmon_off_io", Duration::from_secs(30));
+    for maxprocs in [1, 2] {
+        let rt = Builder::new().maxprocs(maxprocs).sysmon(false).build().unwrap();
+        let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
+        a.set_nonblocking(true).unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            b.write_all(b"x").unwrap();
+            b
+        });
+        let n = rt.block_on(async {
+            let reg = Registration::new(&a, Interest::READABLE).unwrap();
+            let mut buf = [0u8; 1];
+            let n = std::future::poll_fn(|cx| reg.poll_io(cx, Direction::Read, || (&a).read(&mut buf)))
+                .await
+                .unwrap();
+            reg.deregister(&a).unwrap();
+            n
+        });
+        assert_eq!(n, 1);
+        drop(writer.join().unwrap());
+    }
+}
+
 /// A task queued behind a poll that computes (and never yields) is stolen by another M well
 /// before the slice ends: sysmon sees the queue and an M that started no poll for 100 µs while
 /// a P is idle, and wakes an M (the poll's own spawn woke nobody: it was to run next there).

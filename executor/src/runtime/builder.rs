@@ -128,7 +128,9 @@ impl Builder {
         self
     }
 
-    /// Whether the sysmon thread runs (default true).
+    /// Whether the sysmon thread runs (default true). Without it, a task stuck in one poll
+    /// keeps its P (nothing retakes or preempts it) and the network is polled only by the Ms:
+    /// between tasks, and by one idle M blocked in the poller.
     pub fn sysmon(mut self, on: bool) -> Self {
         self.sysmon = Some(on);
         self
