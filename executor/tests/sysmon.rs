@@ -160,9 +160,9 @@ fn sysmon_off_still_runs_tasks() {
     assert_eq!(rt.metrics().handoffs_total, 0);
 }
 
-/// With sysmon off, `block_on` waiting for I/O before any task exists is still woken. No M
-/// has started yet (they start with the first spawn) and sysmon is not there to poll the
-/// network, so `block_on` must see that an M watches the poller before it parks.
+/// With sysmon off, `block_on` waiting for I/O before any task exists is still woken: Ms
+/// otherwise start with the first spawn and sysmon is not there to poll the network, so the
+/// runtime starts one M at build that blocks in the poller.
 #[test]
 fn sysmon_off_block_on_is_woken_by_io_before_any_task_runs() {
     use gosched_executor::netpoll::{Direction, Interest, Registration};

@@ -132,7 +132,6 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
             return out;
         }
         shared.let_go();
-        crate::sched::poll_steps::watch_poller_for_block_on(shared);
         // Returns after a wake, whose hold is now this poll's.
         waker_state.park();
     }

@@ -130,7 +130,8 @@ impl Builder {
 
     /// Whether the sysmon thread runs (default true). Without it, a task stuck in one poll
     /// keeps its P (nothing retakes or preempts it) and the network is polled only by the Ms:
-    /// between tasks, and by one idle M blocked in the poller.
+    /// between tasks, and by one idle M blocked in the poller (the first M starts with the
+    /// runtime, so there is one before the first spawn).
     pub fn sysmon(mut self, on: bool) -> Self {
         self.sysmon = Some(on);
         self

@@ -67,6 +67,13 @@ impl Runtime {
         } else {
             None
         };
+        if !shared.config.sysmon {
+            // Without sysmon only an M polls the network, and Ms start with the first spawn:
+            // start one now. It finds no work and blocks in the poller (find step 8), so I/O
+            // that `block_on`, a pinned task or a signal listener awaits before any spawn
+            // still wakes it; from then on the last M to go idle takes its place.
+            shared.wakep();
+        }
         Ok(Runtime {
             handle: Handle { shared },
             sysmon,

@@ -351,16 +351,6 @@ fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> Option<OwnedP> {
     }
 }
 
-/// `block_on` is about to park while sysmon is off: if every P is idle and no M is in the
-/// poller, wake one (it finds no work and blocks there, find step 8). Nobody else would poll
-/// the network for the future `block_on` waits on: Ms start with the first spawn, so before
-/// one there may be none. A spare wake costs one M that parks again.
-pub(crate) fn watch_poller_for_block_on(shared: &crate::loom::Arc<Shared>) {
-    if !shared.config.sysmon && shared.all_ps_idle() && !shared.poller.blocking.load(Ordering::SeqCst) {
-        shared.wakep();
-    }
-}
-
 /// sysmon's share: poll the network if nobody did for 1 ms, and run timers that are overdue
 /// by 1 ms because every M is busy or stuck. Wakes go to the global queue (sysmon has no P). Returns
 /// whether it made anything runnable.
