@@ -338,7 +338,16 @@ mod tests {
         let shared = &rt.handle().shared;
         let m = M::new(99, crossbeam_deque::Worker::new_fifo().stealer(), false);
         let p = &shared.ps[0];
-        let owned = shared.take_idle_p().expect("an idle P");
+        // Without sysmon the runtime starts an M at build; it gives the P back once it finds
+        // no work (and blocks in the poller).
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let owned = loop {
+            match shared.take_idle_p() {
+                Some(owned) => break owned,
+                None if Instant::now() < deadline => thread::sleep(Duration::from_millis(1)),
+                None => panic!("no idle P within 10 s"),
+            }
+        };
         p.set_owned(&owned, &m);
         let seq = p.begin_poll(owned, false);
         let t0 = Instant::now();
