@@ -30,8 +30,8 @@
 //! | the blocking pool and `block_in_place` | `../blocking.rs` (the hand-off itself: `p.rs`) |
 //!
 //! There are exactly `maxprocs` Ps. An M needs a P to poll tasks; an M without one parks.
-//! Ms are started lazily (the first spawn starts the first one) and never exit before the
-//! runtime, like Go's.
+//! Ms are started lazily (the first spawn starts the first one; without sysmon, the runtime
+//! starts one at build to watch the poller) and never exit before the runtime, like Go's.
 //!
 //! # Who owns a P while a task is being polled
 //! sysmon may take a P away from an M that is inside a poll running arbitrary user code, so
