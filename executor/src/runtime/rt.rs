@@ -180,7 +180,7 @@ impl Runtime {
         if let Some(path) = &shared.config.trace {
             let ms = shared.all_ms();
             let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
-            if let Err(e) = crate::trace::export::write(path, &rings) {
+            if let Err(e) = crate::trace::export::write(path, &rings, &shared.diag.clock) {
                 eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
             }
         }

@@ -209,7 +209,7 @@ impl Shared {
     /// Records an instant trace event on `m`'s track (one branch when tracing is off).
     pub(crate) fn trace_instant(&self, m: &M, kind: crate::trace::export::Kind, n: u64) {
         if let Some(ring) = m.trace() {
-            ring.instant(kind, self.now_ns(), n);
+            ring.instant(kind, self.diag.clock.ticks(), n);
         }
     }
 

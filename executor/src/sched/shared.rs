@@ -143,7 +143,6 @@ impl Shared {
             spawned_at: at,
         };
         let (task, notified, raw) = task::new_task(future, self.clone(), meta);
-        crate::trace::poll::spawned(self, notified.header());
         let handle = JoinHandle::new(raw);
         if let Err(task) = self.registry.insert(task) {
             // Shut down: the task never runs; its handle reports it cancelled.

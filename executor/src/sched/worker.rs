@@ -34,6 +34,9 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
     };
     let _worker = context::set_worker(&cx);
     cx.m.publish_cpu_clock();
+    if let Some(ring) = cx.m.trace() {
+        ring.claim();
+    }
     if let Some(f) = &shared.config.on_thread_start {
         f();
     }
@@ -95,8 +98,7 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     let pid = owned.id();
     let p = &shared.ps[pid];
     let polls = M::bump(&cx.m.polls, 1);
-    let id = task.header().id.as_u64();
-    cx.m.curg.store(id, Ordering::Relaxed);
+    cx.m.curg.store(task.header().id.as_u64(), Ordering::Relaxed);
     let probe = crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
     // Ownership step 1: the token goes into the poll.
     let seq = p.begin_poll(owned, inherit);
@@ -104,18 +106,23 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     coop::reset(&cx.m.preempt);
     task.run();
     cx.mode.set(Mode::Owning);
-    cx.m.curg.store(0, Ordering::Relaxed);
     // Ownership step 3: the token comes back, unless the P was retaken.
-    let kept = p.end_poll(seq);
-    crate::trace::poll::end(shared, &cx.m, pid, id, probe, seq, kept.is_some());
-    if let Some(owned) = kept {
-        flush_into_p(cx, &owned);
-        return Some(owned);
+    match p.end_poll(seq) {
+        Some(owned) => {
+            crate::trace::poll::end(shared, &cx.m, pid, probe, seq, true);
+            cx.m.curg.store(0, Ordering::Relaxed);
+            flush_into_p(cx, &owned);
+            Some(owned)
+        }
+        None => {
+            crate::trace::poll::end(shared, &cx.m, pid, probe, seq, false);
+            cx.m.curg.store(0, Ordering::Relaxed);
+            // Ownership step 4: the P is someone else's now.
+            releasep(cx);
+            flush_to_global(cx);
+            None
+        }
     }
-    // Ownership step 4: the P is someone else's now.
-    releasep(cx);
-    flush_to_global(cx);
-    None
 }
 
 /// Ownership step 3, success: the buffer goes into the P as Go's `runqput(next=true)` sequence

@@ -41,7 +41,7 @@ pub(crate) struct Header {
     /// [`WAIT_SYSCALL`] while it is inside `block_in_place`.
     pub(crate) wait: AtomicU8,
     /// `Metrics::sched_latency` sampling: 0, `trace::poll::TRACK`, or when the task became
-    /// runnable (ns since the runtime started).
+    /// runnable (a tick of the runtime's diagnostics clock, `trace/clock.rs`).
     pub(crate) runnable_at: AtomicU64,
     /// A pinned task (`spawn_pinned`, `spawn_local`): its future never leaves its thread.
     pub(crate) locked: bool,
@@ -131,7 +131,7 @@ impl RawTask {
                 created: crate::clock::coarse_now_ns(),
                 polls: AtomicU32::new(0),
                 wait: AtomicU8::new(0),
-                runnable_at: AtomicU64::new(0),
+                runnable_at: AtomicU64::new(crate::trace::poll::at_spawn(meta.id)),
                 locked,
             },
             scheduler,

@@ -1,15 +1,20 @@
-//! The clock read around every poll when the slow-poll threshold, the flight recorder or a
-//! trace file is on: two reads per poll, so it must be cheap.
+//! The diagnostics' clock: read around every poll when the slow-poll threshold, the flight
+//! recorder or a trace file is on (two reads per poll, so it must be cheap), and for the
+//! sampled `sched_latency` periods (two reads per sample) always.
 //!
 //! Where the kernel itself keeps time with the TSC (x86-64 with
 //! `/sys/devices/system/clocksource/clocksource0/current_clocksource` = `tsc`, so the counter
 //! is invariant and synchronised across CPUs, or Linux would not trust it), a read is one
 //! `rdtsc`, as Go's `cputicks`; ticks become nanoseconds with a multiplier calibrated once per
-//! process against `CLOCK_MONOTONIC` over `CALIBRATION`. Everywhere else it is
-//! `clock_gettime(CLOCK_MONOTONIC)` read directly (no `Instant` arithmetic).
+//! process against `CLOCK_MONOTONIC` over `CALIBRATION`. Everywhere else, and in a runtime
+//! that reads it around no poll (no calibration is worth 2 ms for one read in 64 polls), a
+//! tick is a nanosecond of `clock_gettime(CLOCK_MONOTONIC)`, read directly (no `Instant`
+//! arithmetic).
 //!
-//! Both are expressed in nanoseconds since the runtime's `Shared::started`, the time base of
-//! every trace event, so poll spans and the other events line up.
+//! Hot paths keep raw ticks (`ticks`): the trace rings store them and convert when a snapshot
+//! is written (`since_start_ns`, nanoseconds since the runtime's `Shared::started`, the time base of
+//! every trace event), and a poll's duration is converted once (`ticks_to_ns`) for
+//! `poll_duration`; the slow-poll threshold is compared with that.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -75,31 +80,51 @@ fn kernel_uses_tsc() -> bool {
 }
 
 impl Clock {
-    /// A clock whose `now_ns` counts from `started`.
+    /// The fastest clock there is (the TSC, calibrated: 2 ms once per process), counting
+    /// from `started`.
     pub(crate) fn new(started: Instant) -> Clock {
-        let (tsc, mult) = match tsc_mult() {
-            Some(mult) => (true, mult),
-            None => (false, 1 << SHIFT),
-        };
+        match tsc_mult() {
+            Some(mult) => Clock::with(started, true, mult),
+            None => Clock::monotonic(started),
+        }
+    }
+
+    /// `CLOCK_MONOTONIC` in ns, counting from `started`: no calibration.
+    pub(crate) fn monotonic(started: Instant) -> Clock {
+        Clock::with(started, false, 1 << SHIFT)
+    }
+
+    fn with(started: Instant, tsc: bool, mult: u64) -> Clock {
         let mut c = Clock { tsc, mult, origin: 0 };
         // Read both clocks at one moment and move the origin back by the time since `started`.
         let since = Instant::now().saturating_duration_since(started).as_nanos() as u64;
-        let raw = c.raw();
+        let raw = c.ticks();
         let back = ((u128::from(since) << SHIFT) / u128::from(c.mult)) as u64;
         c.origin = raw.saturating_sub(back);
         c
     }
 
+    /// A raw reading, in ticks (convert with `since_start_ns`, differences with `ticks_to_ns`).
     #[inline]
-    fn raw(&self) -> u64 {
+    pub(crate) fn ticks(&self) -> u64 {
         if self.tsc { raw_tsc() } else { monotonic_ns() }
     }
 
-    /// Nanoseconds since the runtime started.
+    /// A reading as nanoseconds since the runtime started.
+    pub(crate) fn since_start_ns(&self, ticks: u64) -> u64 {
+        self.ticks_to_ns(ticks.saturating_sub(self.origin))
+    }
+
+    /// A number of ticks as nanoseconds.
     #[inline]
-    pub(crate) fn now_ns(&self) -> u64 {
-        let ticks = self.raw().saturating_sub(self.origin);
+    pub(crate) fn ticks_to_ns(&self, ticks: u64) -> u64 {
         ((u128::from(ticks) * u128::from(self.mult)) >> SHIFT) as u64
+    }
+
+    /// Nanoseconds since the runtime started.
+    #[cfg(test)]
+    fn now_ns(&self) -> u64 {
+        self.since_start_ns(self.ticks())
     }
 }
 
@@ -142,5 +167,16 @@ mod tests {
         let diff = ours.abs_diff(std);
         assert!(diff < std / 100 + 50_000, "ours {ours} ns, Instant {std} ns");
         assert!(c.now_ns() >= ours, "monotone");
+    }
+
+    #[test]
+    fn both_clocks_measure_a_sleep() {
+        let started = Instant::now();
+        for c in [Clock::new(started), Clock::monotonic(started)] {
+            let a = c.ticks();
+            std::thread::sleep(Duration::from_millis(2));
+            let d = c.ticks_to_ns(c.ticks() - a);
+            assert!((2_000_000..1_000_000_000).contains(&d), "{d} ns for a 2 ms sleep");
+        }
     }
 }

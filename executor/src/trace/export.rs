@@ -1,7 +1,7 @@
 //! Trace export (`GOSCHED_TRACE=path`, `Builder::trace_path`): a Chrome trace-event JSON file
 //! of the run, which Perfetto and `chrome://tracing` open.
 //!
-//! Each M keeps its own bounded ring of events (the newest 65,536 survive; `ring.rs`), written
+//! Each M keeps its own bounded ring of events (the newest 65,535 survive; `ring.rs`), written
 //! without a lock by the M itself, so recording shares no cache line with other threads. With
 //! tracing off the M has no ring and every recording site is one branch.
 //! The file is written when the runtime is dropped, and whenever `write_trace` asks for a
@@ -15,6 +15,7 @@ use std::io;
 use std::panic::Location;
 use std::path::Path;
 
+use super::clock::Clock;
 pub(crate) use super::ring::Ring;
 
 /// What happened.
@@ -50,13 +51,13 @@ impl Kind {
 /// One event, as the rings hand it to the writer.
 #[derive(Clone, Copy)]
 pub(crate) struct Event {
-    kind: Kind,
+    pub(crate) kind: Kind,
     /// ns since the runtime started.
-    ts: u64,
-    dur: u64,
-    task: u64,
-    at: Option<&'static Location<'static>>,
-    n: u64,
+    pub(crate) ts: u64,
+    pub(crate) dur: u64,
+    pub(crate) task: u64,
+    pub(crate) at: Option<&'static Location<'static>>,
+    pub(crate) n: u64,
 }
 
 impl Event {
@@ -83,13 +84,14 @@ impl Event {
     }
 }
 
-/// Writes every M's events to `path` (`rings[i]` is M `i`'s).
-pub(crate) fn write(path: &Path, rings: &[(usize, &Ring)]) -> io::Result<()> {
-    std::fs::write(path, render(rings))
+/// Writes every M's events to `path` (`rings[i]` is M `i`'s; `clock` the runtime's
+/// diagnostics clock, whose ticks the rings hold).
+pub(crate) fn write(path: &Path, rings: &[(usize, &Ring)], clock: &Clock) -> io::Result<()> {
+    std::fs::write(path, render(rings, clock))
 }
 
 /// Every M's events as Chrome trace-event JSON (`rings[i]` is M `i`'s).
-pub(crate) fn render(rings: &[(usize, &Ring)]) -> String {
+pub(crate) fn render(rings: &[(usize, &Ring)], clock: &Clock) -> String {
     let mut out = String::from("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n");
     let mut first = true;
     let mut sep = |out: &mut String| {
@@ -106,7 +108,7 @@ pub(crate) fn render(rings: &[(usize, &Ring)]) -> String {
         );
     }
     for &(m, ring) in rings {
-        for e in ring.snapshot() {
+        for e in ring.snapshot(clock) {
             sep(&mut out);
             let ts = e.ts as f64 / 1000.0;
             match e.kind {
@@ -169,20 +171,34 @@ mod tests {
 
     #[test]
     fn ring_keeps_the_newest() {
-        use super::super::ring::CAPACITY;
+        use super::super::ring::{CAPACITY, KEPT};
+        // A clock of 1 ns ticks from a start long ago: a tick converts to itself plus the
+        // time since `origin`, so compare differences.
+        let clock = Clock::monotonic(std::time::Instant::now());
         let r = Ring::new();
+        r.claim();
         let at = Location::caller();
+        let base = clock.ticks();
         for i in 0..(CAPACITY as u64 + 10) {
-            r.poll(i, i + 1, i, at);
+            r.poll(base + i, base + i + 1 + i % 3, i, at);
         }
         // Another thread's events go to the side queue, and are kept too.
         std::thread::scope(|s| {
-            s.spawn(|| r.instant(Kind::Handoff, 7, 1));
+            s.spawn(|| r.instant(Kind::Handoff, base + 7, 1));
         });
-        let ev = r.snapshot();
-        assert_eq!(ev.len(), CAPACITY + 1);
-        assert_eq!((ev[0].ts, ev[0].task, ev[0].at), (10, 10, Some(at)));
-        assert_eq!(ev[CAPACITY - 1].ts, CAPACITY as u64 + 9);
-        assert_eq!((ev[CAPACITY].kind, ev[CAPACITY].n), (Kind::Handoff, 1));
+        // The owner's instants go to the ring, between the polls.
+        r.instant(Kind::Steal, base + CAPACITY as u64 + 20, 3);
+        let ev = r.snapshot(&clock);
+        // The newest KEPT of the ring's CAPACITY + 11 events (polls 12 on, then the steal),
+        // then the other thread's.
+        assert_eq!(ev.len(), KEPT + 1);
+        let t0 = ev[0].ts;
+        assert_eq!((ev[0].task, ev[0].at, ev[0].dur), (12, Some(at), 1));
+        assert_eq!(ev[KEPT - 2].task, CAPACITY as u64 + 9);
+        assert_eq!(ev[KEPT - 2].ts - t0, CAPACITY as u64 + 9 - 12);
+        assert_eq!((ev[KEPT - 1].kind, ev[KEPT - 1].n), (Kind::Steal, 3));
+        assert_eq!(ev[KEPT - 1].ts - t0, CAPACITY as u64 + 20 - 12);
+        assert_eq!((ev[KEPT].kind, ev[KEPT].n), (Kind::Handoff, 1));
+        assert_eq!(t0 - ev[KEPT].ts, 12 - 7);
     }
 }

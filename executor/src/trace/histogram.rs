@@ -12,7 +12,7 @@
 //! # Fields
 //! [`Histogram`] is written only by the M that owns it (a relaxed load + store per counter, as
 //! the other per-M counters in `sched/m.rs`), and read by `Metrics::read`; no cache line is
-//! shared on the hot path. A read concurrent with a record may see the bucket before the count
+//! shared on the hot path. A read concurrent with a record may see the bucket before the sum
 //! (or the other way round): the snapshot is a diagnostic, off by at most the polls in flight.
 
 use crate::loom::atomic::{AtomicU64, Ordering};
@@ -53,10 +53,10 @@ fn upper_bound(i: usize) -> u64 {
     ((SUB_BUCKETS as u64 + m + 1) << (e - SUB_BITS)) - 1
 }
 
-/// One M's histogram.
+/// One M's histogram. No count: it is the buckets' sum, added up on read.
 pub(crate) struct Histogram {
-    buckets: Box<[AtomicU64]>,
-    count: AtomicU64,
+    /// A fixed-size array: `bucket` is below `BUCKETS`, so the index needs no bounds check.
+    buckets: Box<[AtomicU64; BUCKETS]>,
     sum: AtomicU64,
     max: AtomicU64,
 }
@@ -64,20 +64,19 @@ pub(crate) struct Histogram {
 impl Histogram {
     pub(crate) fn new() -> Histogram {
         Histogram {
-            buckets: (0..BUCKETS).map(|_| AtomicU64::new(0)).collect(),
-            count: AtomicU64::new(0),
+            buckets: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
             sum: AtomicU64::new(0),
             max: AtomicU64::new(0),
         }
     }
 
     /// Records one value. Only the owning M calls this.
+    #[inline]
     pub(crate) fn record(&self, ns: u64) {
         // Relaxed load + store: one writer; readers want a recent value (see the module doc).
         let add =
             |c: &AtomicU64, n: u64| c.store(c.load(Ordering::Relaxed).wrapping_add(n), Ordering::Relaxed);
         add(&self.buckets[bucket(ns)], 1);
-        add(&self.count, 1);
         add(&self.sum, ns);
         if ns > self.max.load(Ordering::Relaxed) {
             self.max.store(ns, Ordering::Relaxed);
@@ -90,9 +89,10 @@ impl Histogram {
             into.buckets = vec![0; BUCKETS];
         }
         for (sum, b) in into.buckets.iter_mut().zip(self.buckets.iter()) {
-            *sum += b.load(Ordering::Relaxed);
+            let n = b.load(Ordering::Relaxed);
+            *sum += n;
+            into.count += n;
         }
-        into.count += self.count.load(Ordering::Relaxed);
         into.sum += self.sum.load(Ordering::Relaxed);
         into.max = into.max.max(self.max.load(Ordering::Relaxed));
     }
@@ -188,9 +188,8 @@ impl LatencyHistogram {
     /// Every bucket in ascending order, as `(upper bound, count)`: `count` values `v` with
     /// `previous upper bound < v <= upper bound` (whole nanoseconds) were recorded. The last
     /// bucket also holds every larger value (about 18 minutes and up). Empty when nothing was
-    /// ever summed in. Counts are per bucket, not cumulative; they add up to about
-    /// [`count`](LatencyHistogram::count) (records in flight while the snapshot was read may
-    /// be missing from one or the other).
+    /// ever summed in. Counts are per bucket, not cumulative; they add up to
+    /// [`count`](LatencyHistogram::count).
     ///
     /// # Examples
     /// ```

@@ -4,18 +4,23 @@
 //! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon.rs`).
 //!
 //! Cost with every diagnostic off: per poll, one relaxed load of the task header's
-//! `runnable_at` (in cache: the poll reads the header next), a mask of the M's poll count, a
-//! test of `Diag::clock` and, per wake, one more load of `runnable_at`; no clock read. 15 to 20
-//! instructions per poll in callgrind (`benches/diag_cost.sh`, on `yield`). The clock (`clock.rs`,
-//! one `rdtsc` where the kernel trusts the TSC) is read around every poll only when
-//! `Diag::clock` is set (a slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and
-//! `Instant::now` for one runnable period in `SAMPLE_EVERY` for `sched_latency`.
+//! `runnable_at` (in cache: the poll reads the header next) and one test of the M's poll count
+//! against `Diag::sample_mask`, which covers both rare cases (a sampled poll, a clocked one);
+//! per wake, one more load of `runnable_at`; no clock read. In callgrind
+//! (`benches/diag_cost.sh`) this file's lines come to about 11 instructions per poll on
+//! `yield`, 10 on `ping_pong` and 13 per task on `chained_spawn` (spawn and poll). The clock
+//! (`clock.rs`: one `rdtsc` where the kernel trusts the TSC) is read around every poll only
+//! when `Diag::clocked` (a slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and
+//! twice per sampled runnable period for `sched_latency` (then `CLOCK_MONOTONIC`, unless
+//! clocked).
 //!
-//! The clocked parts (`start`, `end_measured`) are inlined into `execute`: out of line, the
-//! call (six saved registers, the probe spilled) cost about 20 of the ~100 instructions a
-//! clocked poll added on `yield`, and the unclocked path measured no larger with them inline
-//! (the round-2 notes in BENCHMARKS.md have the counts). Only the slow-poll accounting
-//! (`slow`, `not_clocked`) and the sampled latency (`sampled`) stay out of line.
+//! The clocked parts (`begin_rare`, `end_measured`) are inlined into `execute`: out of line,
+//! the call (six saved registers, the probe spilled) cost about 20 of the ~100 instructions a
+//! clocked poll added on `yield`. A clocked poll keeps raw ticks: the ring stores them, and
+//! one conversion gives `poll_duration` and the threshold test. The task id is read back from
+//! `M::curg` on the rare paths instead of being kept live across the poll. Only the slow-poll
+//! accounting (`slow`, `not_clocked`), the sampled latency (`sampled`) and the stamp
+//! (`stamp`) stay out of line.
 //!
 //! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
 //! Every `SAMPLE_EVERY`-th poll on each M, the next runnable period of the task polled (from
@@ -23,11 +28,12 @@
 //! runnable period (spawn to first poll) of every task whose id is a multiple of
 //! `SAMPLE_EVERY`.
 //! 1. At such a poll (`begin`), the M marks the task's header `TRACK`.
-//! 2. Whoever makes it runnable next (`runnable`: a wake, or the requeue after its own poll)
-//!    replaces `TRACK` by the clock; `spawned` stamps the sampled spawns directly.
+//! 2. Whoever makes it runnable next (`runnable`: a wake, the requeue after its own poll, or
+//!    its spawn, which starts at `TRACK` for a sampled id: `at_spawn`) replaces `TRACK` by the
+//!    clock.
 //! 3. The next `begin` finds a non-zero `runnable_at`, records `now - stamp` if it is a time
 //!    stamp, and clears it. So the common poll pays one load and one branch for the check,
-//!    and a mask and a branch on the M's poll count for the sampling decision.
+//!    and a test and a branch on the M's poll count for the sampling decision.
 //!
 //! `runnable_at` is written by the thread that makes the task runnable before it queues the
 //! task, and read by the M that took it from a queue, so the queue's own synchronisation
@@ -51,9 +57,11 @@ use std::panic::Location;
 
 /// `Header::runnable_at` value: sample the task's next runnable period.
 pub(crate) const TRACK: u64 = 1;
-/// One runnable period in this many is measured (the `Metrics::sched_latency` contract: at least 1 in 64). Go's
-/// `gTrackingPeriod` is 8; 64 keeps the clock reads under one per 64 polls.
-const SAMPLE_EVERY: u64 = 64;
+/// One runnable period in this many is measured (the `Metrics::sched_latency` contract: at
+/// least 1 in 64). Go's `gTrackingPeriod` is 8; 64 keeps the clock reads under one per 32
+/// polls. A power of two: `Diag::sample_mask` is `SAMPLE_EVERY - 1`.
+pub(crate) const SAMPLE_EVERY: u64 = 64;
+const _: () = assert!(SAMPLE_EVERY.is_power_of_two());
 
 /// One M's diagnostic state (the `M::diag` field).
 pub(crate) struct MDiag {
@@ -94,8 +102,8 @@ pub(crate) type Probe = Option<Start>;
 
 /// A clocked poll's start.
 pub(crate) struct Start {
-    /// ns since the runtime started.
-    ns: u64,
+    /// `Diag::clock` ticks.
+    ticks: u64,
     at: &'static Location<'static>,
 }
 
@@ -103,26 +111,31 @@ pub(crate) struct Start {
 /// start time when clocked.
 #[inline]
 pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) -> Probe {
+    if cfg!(gosched_no_diag) {
+        return None;
+    }
     let stamp = h.runnable_at.load(Ordering::Relaxed);
     if stamp != 0 {
         sampled(shared, m, h, stamp);
     }
-    if polls % SAMPLE_EVERY == 0 {
-        // Step 1.
-        h.runnable_at.store(TRACK, Ordering::Relaxed);
+    // One test for both rare cases: a sampled poll (1 in `SAMPLE_EVERY`), a clocked one.
+    if polls & shared.diag.sample_mask != 0 {
+        return None;
     }
-    match shared.diag.clock {
-        None => None,
-        Some(_) => start(shared, h),
-    }
+    begin_rare(shared, h, polls)
 }
 
-/// A clocked poll's start.
+/// Step 1, and a clocked poll's start.
 #[inline(always)]
-fn start(shared: &Shared, h: &Header) -> Probe {
-    let clock = shared.diag.clock.as_ref()?;
+fn begin_rare(shared: &Shared, h: &Header, polls: u64) -> Probe {
+    if polls % SAMPLE_EVERY == 0 {
+        h.runnable_at.store(TRACK, Ordering::Relaxed);
+    }
+    if !shared.diag.clocked {
+        return None;
+    }
     Some(Start {
-        ns: clock.now_ns(),
+        ticks: shared.diag.clock.ticks(),
         at: h.spawned_at,
     })
 }
@@ -131,53 +144,70 @@ fn start(shared: &Shared, h: &Header) -> Probe {
 #[cold]
 fn sampled(shared: &Shared, m: &M, h: &Header, stamp: u64) {
     if stamp > TRACK {
-        let now = shared.now_ns();
-        m.diag.sched_latency.record(now.saturating_sub(stamp));
+        let clock = &shared.diag.clock;
+        let ran = clock.ticks().saturating_sub(stamp);
+        m.diag.sched_latency.record(clock.ticks_to_ns(ran));
     }
     h.runnable_at.store(0, Ordering::Relaxed);
+}
+
+/// Stamps `h` runnable now (never mistaken for 0 or `TRACK`). Out of line, so the wake
+/// paths that call `runnable` stay small enough to inline.
+#[cold]
+fn stamp(shared: &Shared, h: &Header) {
+    let now = shared.diag.clock.ticks().max(TRACK + 1);
+    h.runnable_at.store(now, Ordering::Relaxed);
 }
 
 /// Step 2: `h` is being made runnable (a wake, a requeue, its spawn).
 #[inline]
 pub(crate) fn runnable(shared: &Shared, h: &Header) {
+    if cfg!(gosched_no_diag) {
+        return;
+    }
     if h.runnable_at.load(Ordering::Relaxed) == TRACK {
-        // `max`: a stamp is never mistaken for 0 or `TRACK`.
-        h.runnable_at
-            .store(shared.now_ns().max(TRACK + 1), Ordering::Relaxed);
+        stamp(shared, h);
     }
 }
 
-/// A spawn: the first runnable period is sampled when the id is a multiple of
-/// `SAMPLE_EVERY`.
+/// A new task's `runnable_at`: its first runnable period (spawn to first poll) is sampled
+/// when its id is a multiple of `SAMPLE_EVERY` (`TRACK`, so the spawn's `runnable` stamps it).
 #[inline]
-pub(crate) fn spawned(shared: &Shared, h: &Header) {
-    if h.id.as_u64() % SAMPLE_EVERY == 0 {
-        h.runnable_at
-            .store(shared.now_ns().max(TRACK + 1), Ordering::Relaxed);
+pub(crate) fn at_spawn(id: crate::task::Id) -> u64 {
+    if cfg!(gosched_no_diag) {
+        return 0;
     }
+    u64::from(id.as_u64() % SAMPLE_EVERY == 0) * TRACK
 }
 
-/// After the poll `seq` of `task` on P `pid`, once `end_poll` said whether the M `kept` its
-/// P: the trace event, `poll_duration`, and the slow-poll report.
+/// After the poll `seq` on P `pid`, once `end_poll` said whether the M `kept` its P (and
+/// before it clears `m.curg`, the task polled): the trace event, `poll_duration`, and the
+/// slow-poll report.
 #[inline]
-pub(crate) fn end(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, seq: u64, kept: bool) {
+pub(crate) fn end(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept: bool) {
+    if cfg!(gosched_no_diag) {
+        return;
+    }
     if probe.is_none() && kept {
         return;
     }
-    end_measured(shared, m, pid, task, probe, seq, kept);
+    end_measured(shared, m, pid, probe, seq, kept);
 }
 
 /// The clocked path: the trace event and `poll_duration`; the rest only for a slow poll.
 #[inline(always)]
-fn end_measured(shared: &Shared, m: &M, pid: usize, task: u64, probe: Probe, seq: u64, kept: bool) {
-    let (Some(start), Some(clock)) = (&probe, &shared.diag.clock) else {
+fn end_measured(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept: bool) {
+    // Read back rather than kept live across the poll.
+    let task = m.curg.load(Ordering::Relaxed);
+    let Some(start) = probe else {
         return not_clocked(shared, m, pid, task, seq, kept);
     };
-    let now = clock.now_ns();
+    let clock = &shared.diag.clock;
+    let now = clock.ticks();
     if let Some(ring) = m.trace() {
-        ring.poll(start.ns, now, task, start.at);
+        ring.poll(start.ticks, now, task, start.at);
     }
-    let ran = now.saturating_sub(start.ns);
+    let ran = clock.ticks_to_ns(now.saturating_sub(start.ticks));
     m.diag.poll_duration.record(ran);
     let over = ran >= shared.diag.threshold_ns();
     if over || !kept {

@@ -52,7 +52,7 @@ pub(crate) fn trace_json(shared: &Shared) -> io::Result<String> {
              Builder::flight_recorder(true), or set GOSCHED_TRACE=path",
         ));
     }
-    Ok(super::export::render(&rings))
+    Ok(super::export::render(&rings, &shared.diag.clock))
 }
 
 /// Whether the Ms keep trace rings.

@@ -49,14 +49,20 @@ pub(crate) struct TaskSlow {
 /// The runtime-wide diagnostic state.
 ///
 /// # Fields
-/// - `clock`, `threshold_ns`: fixed at build.
+/// - `clock`, `clocked`, `sample_mask`, `threshold_ns`: fixed at build.
 /// - `total`: shared counter, bumped once per slow poll (rare by definition).
 /// - `limiter`, `tasks`: under their locks, taken only after a slow poll, at a dump, and at
 ///   shutdown.
 pub(crate) struct Diag {
-    /// The clock the M reads around every poll, when it does (threshold, flight recorder or
-    /// trace file).
-    pub(crate) clock: Option<super::clock::Clock>,
+    /// The clock of the diagnostics: the TSC when `clocked`, else `CLOCK_MONOTONIC`
+    /// (clock.rs).
+    pub(crate) clock: super::clock::Clock,
+    /// The M reads `clock` around every poll (a threshold, the flight recorder or a trace
+    /// file).
+    pub(crate) clocked: bool,
+    /// `poll::begin` takes its rare path when `polls & sample_mask == 0`: every poll when
+    /// `clocked` (0), else every `SAMPLE_EVERY`-th (trace/poll.rs).
+    pub(crate) sample_mask: u64,
     /// The threshold in ns, `u64::MAX` without one (compared on every clocked poll).
     threshold_ns: u64,
     total: AtomicU64,
@@ -102,7 +108,13 @@ impl Diag {
     pub(crate) fn new(config: &Config, started: Instant) -> Diag {
         let clocked = config.slow_poll.is_some() || config.flight_recorder || config.trace.is_some();
         Diag {
-            clock: clocked.then(|| super::clock::Clock::new(started)),
+            clock: if clocked {
+                super::clock::Clock::new(started)
+            } else {
+                super::clock::Clock::monotonic(started)
+            },
+            clocked,
+            sample_mask: if clocked { 0 } else { super::poll::SAMPLE_EVERY - 1 },
             threshold_ns: config
                 .slow_poll
                 .map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)),
