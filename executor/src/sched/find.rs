@@ -24,6 +24,11 @@ const STEAL_TRIES: usize = 4;
 /// after giving the P up (the M then parks); before that, find step 8 blocks it in the
 /// poller if every P is idle and no other M is there, or parks it until the nearest timer
 /// (poll_steps.rs). The steps are the list "Where an M looks for work" in sched/mod.rs.
+///
+/// Always inlined into its one caller, the scheduling loop: LLVM's own choice flipped with
+/// unrelated changes elsewhere in the loop, and the out-of-line copy cost `yield_many` about
+/// 7 % more instructions (callgrind, `benches/diag_cost.sh`).
+#[inline(always)]
 pub(super) fn find_runnable(cx: &WorkerCx, p: OwnedP) -> Option<(OwnedP, Notified, bool)> {
     let mut p = p;
     if let Some(t) = handoff_slot(cx, &p) {

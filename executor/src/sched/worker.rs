@@ -92,7 +92,8 @@ fn schedule(cx: &WorkerCx, p: OwnedP) -> bool {
 }
 
 /// Go's `execute`, with the poll protocol. Returns the P back, or `None` if it was retaken
-/// meanwhile.
+/// meanwhile. Always inlined into its one caller, as `find_runnable`.
+#[inline(always)]
 fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Option<OwnedP> {
     let shared = &cx.shared;
     let pid = owned.id();

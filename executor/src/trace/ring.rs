@@ -21,9 +21,10 @@
 //!
 //! One counter, not a second `writing` one: Release stores and Acquire loads are plain `mov`s
 //! on x86-64, and the ring keeps one event fewer. Tested by `a_snapshot_never_returns_a_torn_event`
-//! (the writer laps the ring while snapshots are taken; a reader that copies the whole ring
-//! and keeps the events at `h2 - CAPACITY` failed it in 3 of 3 runs). No loom model: loom 0.7
-//! explored a single schedule of the one written for it, so it proved nothing.
+//! (a 64-slot ring in the crate's tests, lapped 30,000 times while snapshots are taken; a
+//! reader that keeps the events at `h2 - CAPACITY` too failed it in 5 of 5 runs). No loom
+//! model: loom 0.7 explored a single schedule of the one written for it, so it proved
+//! nothing.
 //!
 //! # Words
 //! A poll: `[start, end, task, spawn location]`, times in the runtime's diagnostics clock's
@@ -41,8 +42,9 @@ use std::collections::VecDeque;
 use std::panic::Location;
 use std::sync::Mutex;
 
-/// Events kept per M (the oldest are overwritten); smaller under loom.
-pub(crate) const CAPACITY: usize = if cfg!(loom) { 16 } else { 1 << 16 };
+/// Events kept per M (the oldest are overwritten); smaller in the crate's own tests, so
+/// `a_snapshot_never_returns_a_torn_event` laps the ring often.
+pub(crate) const CAPACITY: usize = if cfg!(any(loom, test)) { 64 } else { 1 << 16 };
 /// Events a snapshot returns: the slot of the oldest may be under rewrite by the next,
 /// unpublished event, which the reader cannot tell from a quiet writer (module doc).
 pub(crate) const KEPT: usize = CAPACITY - 1;
@@ -166,7 +168,7 @@ impl Ring {
         let mut out: Vec<Event> = words
             .chunks_exact(WORDS)
             .zip(first..head)
-            .filter(|(_, i)| reused_up_to.is_none_or(|r| *i + 1 > r))
+            .filter(|(_, i)| reused_up_to.is_none_or(|r| *i > r))
             .filter_map(|(w, _)| decode(w, clock))
             .collect();
         out.extend(
@@ -206,6 +208,7 @@ mod tests {
     /// duration other than its task id.
     #[test]
     fn a_snapshot_never_returns_a_torn_event() {
+        const LAST: u64 = 2_000_000;
         let ring = Ring::new();
         let done = AtomicBool::new(false);
         // 1 ns ticks: a duration converts to itself.
@@ -214,7 +217,7 @@ mod tests {
         std::thread::scope(|s| {
             s.spawn(|| {
                 ring.claim();
-                for i in 1..=40 * CAPACITY as u64 {
+                for i in 1..=LAST {
                     ring.poll(10 * i, 11 * i, i, Location::caller());
                 }
                 done.store(true, Ordering::Release);
@@ -234,7 +237,7 @@ mod tests {
         });
         let tasks: Vec<u64> = ring.snapshot(&clock).iter().map(|e| e.task).collect();
         assert_eq!(tasks.len(), KEPT);
-        assert_eq!(tasks[KEPT - 1], 40 * CAPACITY as u64);
+        assert_eq!(tasks[KEPT - 1], LAST);
         assert!(snapshots > 0 && seen > 0, "{snapshots} snapshots, {seen} events");
     }
 }
