@@ -11,27 +11,43 @@ use std::task::{Context, Poll};
 /// Units per poll; tokio's value, chosen there by benchmarking.
 pub(crate) const INITIAL_BUDGET: u8 = 128;
 
-thread_local! {
+/// This thread's budget: one thread-local, so a poll's start and each spend are one access.
+#[derive(Clone, Copy)]
+struct Budget {
     /// `None` outside a worker poll: unconstrained (block_on, blocking threads).
-    static BUDGET: Cell<Option<u8>> = const { Cell::new(None) };
-    /// The polling M's preempt flag.
-    static PREEMPT: Cell<*const AtomicBool> = const { Cell::new(ptr::null()) };
+    left: Option<u8>,
+    /// The polling M's preempt flag (null on a pinned thread).
+    preempt: *const AtomicBool,
+}
+
+thread_local! {
+    static BUDGET: Cell<Budget> = const {
+        Cell::new(Budget {
+            left: None,
+            preempt: ptr::null(),
+        })
+    };
 }
 
 /// Starts a poll on a worker: a full budget, and `preempt` (the M's flag) cleared and watched.
+#[inline]
 pub(crate) fn reset(preempt: &AtomicBool) {
-    BUDGET.set(Some(INITIAL_BUDGET));
     // Relaxed: sysmon's request is advisory; a late one is seen at the next check.
     preempt.store(false, Ordering::Relaxed);
-    PREEMPT.set(preempt as *const AtomicBool);
+    BUDGET.set(Budget {
+        left: Some(INITIAL_BUDGET),
+        preempt,
+    });
 }
 
 /// Starts a poll on a pinned thread (`task::spawn_pinned`): a full budget, and no preempt flag
 /// to watch (no M runs there and sysmon never preempts it). Returns a guard that makes the
 /// thread unconstrained again after the poll.
 pub(crate) fn reset_pinned() -> impl Drop {
-    BUDGET.set(Some(INITIAL_BUDGET));
-    PREEMPT.set(ptr::null());
+    BUDGET.set(Budget {
+        left: Some(INITIAL_BUDGET),
+        preempt: ptr::null(),
+    });
     Unconstrained
 }
 
@@ -40,37 +56,43 @@ struct Unconstrained;
 
 impl Drop for Unconstrained {
     fn drop(&mut self) {
-        BUDGET.set(None);
+        BUDGET.set(Budget {
+            left: None,
+            preempt: ptr::null(),
+        });
     }
 }
 
 /// Whether sysmon asked the polling task to yield.
-fn preempt_requested() -> bool {
-    let p = PREEMPT.get();
+fn preempt_requested(b: Budget) -> bool {
     // SAFETY: set by `reset` to the flag of this thread's M, which lives as long as the runtime;
     // `reset` is only called on worker threads, which never outlive their runtime's Ms.
-    !p.is_null() && unsafe { &*p }.load(Ordering::Relaxed)
+    !b.preempt.is_null() && unsafe { &*b.preempt }.load(Ordering::Relaxed)
 }
 
 /// Spends one unit; `Pending` (after waking the task) when none is left.
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
-    let Some(left) = BUDGET.get() else {
+    let b = BUDGET.get();
+    let Some(left) = b.left else {
         return Poll::Ready(());
     };
-    if left == 0 || preempt_requested() {
+    if left == 0 || preempt_requested(b) {
         if left != 0 {
             // A preemption: the task goes to the global queue, like Go's `gopreempt_m`.
-            BUDGET.set(Some(0));
+            BUDGET.set(Budget { left: Some(0), ..b });
             crate::sched::note_preempted();
         }
         cx.waker().wake_by_ref();
         return Poll::Pending;
     }
-    BUDGET.set(Some(left - 1));
+    BUDGET.set(Budget {
+        left: Some(left - 1),
+        ..b
+    });
     Poll::Ready(())
 }
 
 /// Whether the current poll still has budget (for resources that check before doing work).
 pub fn has_budget_remaining() -> bool {
-    BUDGET.get().is_none_or(|b| b > 0)
+    BUDGET.get().left.is_none_or(|b| b > 0)
 }

@@ -100,7 +100,7 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     let p = &shared.ps[pid];
     let polls = M::bump(&cx.m.polls, 1);
     cx.m.curg.store(task.header().id.as_u64(), Ordering::Relaxed);
-    let probe = crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
+    crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
     // Ownership step 1: the token goes into the poll.
     let seq = p.begin_poll(owned, inherit);
     cx.mode.set(Mode::Polling);
@@ -110,13 +110,13 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     // Ownership step 3: the token comes back, unless the P was retaken.
     match p.end_poll(seq) {
         Some(owned) => {
-            crate::trace::poll::end(shared, &cx.m, pid, probe, seq, true);
+            crate::trace::poll::end(shared, &cx.m, pid, seq, true);
             cx.m.curg.store(0, Ordering::Relaxed);
             flush_into_p(cx, &owned);
             Some(owned)
         }
         None => {
-            crate::trace::poll::end(shared, &cx.m, pid, probe, seq, false);
+            crate::trace::poll::end(shared, &cx.m, pid, seq, false);
             cx.m.curg.store(0, Ordering::Relaxed);
             // Ownership step 4: the P is someone else's now.
             releasep(cx);

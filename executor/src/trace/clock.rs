@@ -107,7 +107,7 @@ impl Clock {
     /// A raw reading, in ticks (convert with `since_start_ns`, differences with `ticks_to_ns`).
     #[inline]
     pub(crate) fn ticks(&self) -> u64 {
-        if self.tsc { raw_tsc() } else { monotonic_ns() }
+        if self.tsc { raw_tsc() } else { monotonic_ticks() }
     }
 
     /// A reading as nanoseconds since the runtime started.
@@ -139,6 +139,13 @@ fn raw_tsc() -> u64 {
 #[inline]
 fn raw_tsc() -> u64 {
     unreachable!("the TSC is only used on x86-64")
+}
+
+/// `monotonic_ns` out of line, so a TSC read is the straight path through `Clock::ticks`.
+#[cold]
+#[inline(never)]
+fn monotonic_ticks() -> u64 {
+    monotonic_ns()
 }
 
 #[inline]

@@ -29,18 +29,20 @@ const MAX_EXP: u32 = 40;
 /// from `2^SUB_BITS` to `2^MAX_EXP`.
 const BUCKETS: usize = (MAX_EXP - SUB_BITS + 2) as usize * SUB_BUCKETS;
 
-/// Larger values are counted as this one (the last bucket's upper bound).
+/// The last bucket's upper bound; larger values are counted in it too.
+#[cfg(test)]
 const MAX_VALUE: u64 = (1 << (MAX_EXP + 1)) - 1;
 
 /// The bucket of `ns`, without a branch: with `e` the highest set bit of `ns | SUB_BUCKETS`
 /// (at least `SUB_BITS`), `ns >> (e - SUB_BITS)` is `SUB_BUCKETS + m` for `ns >= SUB_BUCKETS`
 /// and `ns` itself below, so adding `(e - SUB_BITS) * SUB_BUCKETS` gives both cases of the
-/// module doc.
+/// module doc. Values over `MAX_VALUE` give indexes past the last bucket, and the `min` (which
+/// also tells the compiler the index is in bounds) puts them in it.
 #[inline]
 fn bucket(ns: u64) -> usize {
-    let ns = ns.min(MAX_VALUE);
     let e = 63 - (ns | SUB_BUCKETS as u64).leading_zeros();
-    (e - SUB_BITS) as usize * SUB_BUCKETS + (ns >> (e - SUB_BITS)) as usize
+    let i = (e - SUB_BITS) as usize * SUB_BUCKETS + (ns >> (e - SUB_BITS)) as usize;
+    i.min(BUCKETS - 1)
 }
 
 /// The largest value that falls in bucket `i`.
@@ -249,6 +251,9 @@ mod tests {
             prev_upper = Some(up);
         }
         assert_eq!(bucket(u64::MAX), BUCKETS - 1);
+        assert_eq!(bucket(MAX_VALUE), BUCKETS - 1);
+        assert_eq!(bucket(MAX_VALUE + 1), BUCKETS - 1);
+        assert_eq!(upper_bound(BUCKETS - 1), MAX_VALUE);
         assert_eq!(bucket(1 << MAX_EXP), bucket((1 << MAX_EXP) + 1));
     }
 

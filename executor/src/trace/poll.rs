@@ -49,7 +49,7 @@
 //!   `block_in_place`, took the P. `retake_start` is sysmon's estimate of when that poll began.
 
 use super::histogram::Histogram;
-use crate::loom::atomic::{AtomicU64, Ordering};
+use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::sched::Shared;
 use crate::sched::m::M;
 use crate::task::Header;
@@ -72,6 +72,9 @@ pub(crate) struct MDiag {
     verdict_counts: AtomicU64,
     retake: AtomicU64,
     retake_start: AtomicU64,
+    /// A clocked poll's start (`Diag::clock` ticks) and its task's spawn location, for `end`.
+    start: AtomicU64,
+    start_at: AtomicUsize,
 }
 
 impl MDiag {
@@ -83,6 +86,8 @@ impl MDiag {
             verdict_counts: AtomicU64::new(0),
             retake: AtomicU64::new(u64::MAX),
             retake_start: AtomicU64::new(0),
+            start: AtomicU64::new(0),
+            start_at: AtomicUsize::new(0),
         }
     }
 
@@ -97,22 +102,12 @@ impl MDiag {
     }
 }
 
-/// What `begin` measured, for `end`: `None` unless the clock is read around polls.
-pub(crate) type Probe = Option<Start>;
-
-/// A clocked poll's start.
-pub(crate) struct Start {
-    /// `Diag::clock` ticks.
-    ticks: u64,
-    at: &'static Location<'static>,
-}
-
 /// Before a poll of `h` on `m`, the M's `polls`-th: the `sched_latency` sample, and the
-/// start time when clocked.
+/// start time when clocked (kept in `m.diag`, so nothing lives in registers across the poll).
 #[inline]
-pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) -> Probe {
+pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) {
     if cfg!(gosched_no_diag) {
-        return None;
+        return;
     }
     let stamp = h.runnable_at.load(Ordering::Relaxed);
     if stamp != 0 {
@@ -120,24 +115,24 @@ pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) -> Probe {
     }
     // One test for both rare cases: a sampled poll (1 in `SAMPLE_EVERY`), a clocked one.
     if polls & shared.diag.sample_mask != 0 {
-        return None;
+        return;
     }
-    begin_rare(shared, h, polls)
+    begin_rare(shared, m, h, polls);
 }
 
 /// Step 1, and a clocked poll's start.
 #[inline(always)]
-fn begin_rare(shared: &Shared, h: &Header, polls: u64) -> Probe {
+fn begin_rare(shared: &Shared, m: &M, h: &Header, polls: u64) {
     if polls % SAMPLE_EVERY == 0 {
         h.runnable_at.store(TRACK, Ordering::Relaxed);
     }
-    if !shared.diag.clocked {
-        return None;
+    if shared.diag.clocked {
+        // Relaxed: only this M reads them, after the poll.
+        m.diag.start.store(shared.diag.clock.ticks(), Ordering::Relaxed);
+        m.diag
+            .start_at
+            .store(h.spawned_at as *const _ as usize, Ordering::Relaxed);
     }
-    Some(Start {
-        ticks: shared.diag.clock.ticks(),
-        at: h.spawned_at,
-    })
 }
 
 /// Step 3.
@@ -184,30 +179,37 @@ pub(crate) fn at_spawn(id: crate::task::Id) -> u64 {
 /// before it clears `m.curg`, the task polled): the trace event, `poll_duration`, and the
 /// slow-poll report.
 #[inline]
-pub(crate) fn end(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept: bool) {
+pub(crate) fn end(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool) {
     if cfg!(gosched_no_diag) {
         return;
     }
-    if probe.is_none() && kept {
+    if !shared.diag.clocked && kept {
         return;
     }
-    end_measured(shared, m, pid, probe, seq, kept);
+    end_measured(shared, m, pid, seq, kept);
 }
 
 /// The clocked path: the trace event and `poll_duration`; the rest only for a slow poll.
 #[inline(always)]
-fn end_measured(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept: bool) {
+fn end_measured(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool) {
     // Read back rather than kept live across the poll.
     let task = m.curg.load(Ordering::Relaxed);
-    let Some(start) = probe else {
+    if !shared.diag.clocked {
         return not_clocked(shared, m, pid, task, seq, kept);
-    };
+    }
     let clock = &shared.diag.clock;
     let now = clock.ticks();
+    let start = m.diag.start.load(Ordering::Relaxed);
+    // SAFETY: `begin_rare` stored a `&'static Location` there before this poll (the same
+    // thread, a clocked runtime: `clocked` never changes).
+    let at: &'static Location<'static> =
+        unsafe { &*(m.diag.start_at.load(Ordering::Relaxed) as *const Location<'static>) };
     if let Some(ring) = m.trace() {
-        ring.poll(start.ticks, now, task, start.at);
+        ring.poll(start, now, task, at);
     }
-    let ran = clock.ticks_to_ns(now.saturating_sub(start.ticks));
+    // Wrapping: both clocks are monotonic (Linux uses the TSC only when it is invariant and
+    // synchronised across CPUs); a garbage value could only land in the last bucket.
+    let ran = clock.ticks_to_ns(now.wrapping_sub(start));
     m.diag.poll_duration.record(ran);
     let over = ran >= shared.diag.threshold_ns();
     if over || !kept {
@@ -219,7 +221,7 @@ fn end_measured(shared: &Shared, m: &M, pid: usize, probe: Probe, seq: u64, kept
             kept,
             SlowPollBase {
                 task,
-                at: Some(start.at),
+                at: Some(at),
                 ran,
                 over,
             },

@@ -107,12 +107,13 @@ impl Diag {
     /// `started`: the runtime's time base (`Shared::started`).
     pub(crate) fn new(config: &Config, started: Instant) -> Diag {
         let clocked = config.slow_poll.is_some() || config.flight_recorder || config.trace.is_some();
+        let clock = if clocked {
+            super::clock::Clock::new(started)
+        } else {
+            super::clock::Clock::monotonic(started)
+        };
         Diag {
-            clock: if clocked {
-                super::clock::Clock::new(started)
-            } else {
-                super::clock::Clock::monotonic(started)
-            },
+            clock,
             clocked,
             sample_mask: if clocked { 0 } else { super::poll::SAMPLE_EVERY - 1 },
             threshold_ns: config
