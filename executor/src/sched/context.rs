@@ -53,6 +53,9 @@ pub(crate) struct WorkerCx {
     pub(crate) next: Cell<Option<Notified>>,
     /// Tasks made runnable while in `Mode::Collecting`.
     pub(crate) collected: RefCell<Vec<Notified>>,
+    /// Runnable periods this M starts before it samples one for `sched_latency`
+    /// (trace/poll.rs).
+    pub(crate) sample: Cell<u32>,
 }
 
 thread_local! {

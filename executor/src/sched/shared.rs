@@ -167,10 +167,15 @@ impl Shared {
     /// Routes a runnable task: a wake or spawn made on one of this runtime's Ms goes to that M
     /// (its buffer while polling, its P between polls); anything else to the global queue.
     pub(crate) fn schedule_task(self: &Arc<Self>, task: Notified) {
-        crate::trace::poll::runnable(self, task.header());
         let rest = context::with_worker(|cx| match cx {
-            Some(cx) if Arc::ptr_eq(&cx.shared, self) => self.schedule_local(cx, task),
-            _ => Err(task),
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
+                crate::trace::poll::runnable(self, Some(&cx.sample), task.header());
+                self.schedule_local(cx, task)
+            }
+            _ => {
+                crate::trace::poll::runnable(self, None, task.header());
+                Err(task)
+            }
         });
         match rest {
             Ok(true) => self.wakep(),
@@ -214,14 +219,17 @@ impl Shared {
     /// A task woken during its own poll: it is requeued by the M after the poll (never two
     /// copies in queues: the task still holds RUNNING until then).
     pub(crate) fn requeue_after_poll(self: &Arc<Self>, task: Notified) {
-        crate::trace::poll::runnable(self, task.header());
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) && cx.mode.get() == Mode::Polling => {
+                crate::trace::poll::runnable(self, Some(&cx.sample), task.header());
                 let old = cx.requeue.replace(Some(task));
                 debug_assert!(old.is_none(), "two requeues in one poll");
                 None
             }
-            _ => Some(task),
+            _ => {
+                crate::trace::poll::runnable(self, None, task.header());
+                Some(task)
+            }
         });
         if let Some(task) = rest {
             self.global.push(task);

@@ -31,6 +31,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
         spinning: Cell::new(false),
         next: Cell::new(None),
         collected: std::cell::RefCell::new(Vec::new()),
+        sample: Cell::new(crate::trace::poll::SAMPLE_EVERY),
     };
     let _worker = context::set_worker(&cx);
     cx.m.publish_cpu_clock();
@@ -98,9 +99,9 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     let shared = &cx.shared;
     let pid = owned.id();
     let p = &shared.ps[pid];
-    let polls = M::bump(&cx.m.polls, 1);
+    M::bump(&cx.m.polls, 1);
     cx.m.curg.store(task.header().id.as_u64(), Ordering::Relaxed);
-    crate::trace::poll::begin(shared, &cx.m, task.header(), polls);
+    crate::trace::poll::begin(shared, &cx.m, task.header());
     // Ownership step 1: the token goes into the poll.
     let seq = p.begin_poll(owned, inherit);
     cx.mode.set(Mode::Polling);

@@ -40,8 +40,8 @@ pub(crate) struct Header {
     /// The [`WaitReason`](crate::runtime::WaitReason) code set when the task last parked, or
     /// [`WAIT_SYSCALL`] while it is inside `block_in_place`.
     pub(crate) wait: AtomicU8,
-    /// `Metrics::sched_latency` sampling: 0, `trace::poll::TRACK`, or when the task became
-    /// runnable (a tick of the runtime's diagnostics clock, `trace/clock.rs`).
+    /// `Metrics::sched_latency` sampling: 0, or when the task became runnable (a tick of the
+    /// runtime's diagnostics clock, `trace/clock.rs`) if that runnable period is sampled.
     pub(crate) runnable_at: AtomicU64,
     /// A pinned task (`spawn_pinned`, `spawn_local`): its future never leaves its thread.
     pub(crate) locked: bool,
@@ -131,7 +131,7 @@ impl RawTask {
                 created: crate::clock::coarse_now_ns(),
                 polls: AtomicU32::new(0),
                 wait: AtomicU8::new(0),
-                runnable_at: AtomicU64::new(crate::trace::poll::at_spawn(meta.id)),
+                runnable_at: AtomicU64::new(0),
                 locked,
             },
             scheduler,

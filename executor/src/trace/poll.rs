@@ -4,41 +4,39 @@
 //! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon.rs`).
 //!
 //! Cost with every diagnostic off: per poll, one relaxed load of the task header's
-//! `runnable_at` (in cache: the poll reads the header next) and one test of the M's poll count
-//! against `Diag::sample_mask`, which covers both rare cases (a sampled poll, a clocked one);
-//! per wake, one more load of `runnable_at`; no clock read. In callgrind
-//! (`benches/diag_cost.sh`) this file's lines come to about 11 instructions per poll on
-//! `yield`, 10 on `ping_pong` and 13 per task on `chained_spawn` (spawn and poll). The clock
-//! (`clock.rs`: one `rdtsc` where the kernel trusts the TSC) is read around every poll only
-//! when `Diag::clocked` (a slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and
-//! twice per sampled runnable period for `sched_latency` (then `CLOCK_MONOTONIC`, unless
-//! clocked).
+//! `runnable_at` (in cache: the poll reads the header next) and a test of `Diag::clocked`;
+//! per wake, a decrement and a branch; no clock read but for the sampled periods. In callgrind
+//! (`benches/diag_cost.sh`) this file's lines come to about COST_YIELD instructions per poll on
+//! `yield`, COST_PP on `ping_pong` and COST_CHAINED per task on `chained_spawn` (spawn and
+//! poll). The clock (`clock.rs`: one `rdtsc` where the kernel trusts the TSC) is read around
+//! every poll only when `Diag::clocked` (a slow-poll threshold, the flight recorder or
+//! `GOSCHED_TRACE`), and twice per sampled runnable period for `sched_latency` (then
+//! `CLOCK_MONOTONIC`, unless clocked).
 //!
 //! The clocked parts (`begin_rare`, `end_measured`) are inlined into `execute`: out of line,
 //! the call (six saved registers, the probe spilled) cost about 20 of the ~100 instructions a
-//! clocked poll added on `yield`. A clocked poll keeps raw ticks: the ring stores them, and
-//! one conversion gives `poll_duration` and the threshold test. The task id is read back from
+//! clocked poll added on `yield` (now ~57). A clocked poll keeps raw ticks: the ring stores
+//! them, and one conversion gives `poll_duration` and the threshold test. Its start goes to
+//! `MDiag::start`, so nothing of the diagnostics lives in registers across the poll. The task id is read back from
 //! `M::curg` on the rare paths instead of being kept live across the poll. Only the slow-poll
 //! accounting (`slow`, `not_clocked`), the sampled latency (`sampled`) and the stamp
 //! (`stamp`) stay out of line.
 //!
 //! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
-//! Every `SAMPLE_EVERY`-th poll on each M, the next runnable period of the task polled (from
-//! the moment it is made runnable again to its next poll) is measured; so is the first
-//! runnable period (spawn to first poll) of every task whose id is a multiple of
-//! `SAMPLE_EVERY`.
-//! 1. At such a poll (`begin`), the M marks the task's header `TRACK`.
-//! 2. Whoever makes it runnable next (`runnable`: a wake, the requeue after its own poll, or
-//!    its spawn, which starts at `TRACK` for a sampled id: `at_spawn`) replaces `TRACK` by the
-//!    clock.
-//! 3. The next `begin` finds a non-zero `runnable_at`, records `now - stamp` if it is a time
-//!    stamp, and clears it. So the common poll pays one load and one branch for the check,
-//!    and a test and a branch on the M's poll count for the sampling decision.
+//! One runnable period in `SAMPLE_EVERY` (from the moment a task is made runnable, by its
+//! spawn, a wake or the requeue after its own poll, to its next poll) is measured:
+//! 1. Whoever makes the task runnable counts down (`runnable`: an M in its `WorkerCx`, any
+//!    other thread in a thread-local); at zero it stamps the task's header with the clock.
+//! 2. The next `begin` finds a non-zero `runnable_at`, records `now - stamp` and clears it.
+//!
+//! So a wake pays a decrement and a branch, and a poll a load and a branch; the poll count is
+//! not looked at, and a spawn needs nothing more than its wake. (The first version marked a
+//! task at every 64th poll and had the waker check the mark: a load at every wake, and a test
+//! of the poll count at every poll.)
 //!
 //! `runnable_at` is written by the thread that makes the task runnable before it queues the
 //! task, and read by the M that took it from a queue, so the queue's own synchronisation
-//! orders the two; relaxed atomics suffice. A race with a concurrent `TRACK` store can only
-//! lose a sample.
+//! orders the two; relaxed atomics suffice.
 //!
 //! # What sysmon tells the M
 //! - `verdict_*`: for the poll `seq` it watches, how many of its CPU-clock samples said
@@ -53,15 +51,18 @@ use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::sched::Shared;
 use crate::sched::m::M;
 use crate::task::Header;
+use std::cell::Cell;
 use std::panic::Location;
 
-/// `Header::runnable_at` value: sample the task's next runnable period.
-pub(crate) const TRACK: u64 = 1;
 /// One runnable period in this many is measured (the `Metrics::sched_latency` contract: at
 /// least 1 in 64). Go's `gTrackingPeriod` is 8; 64 keeps the clock reads under one per 32
-/// polls. A power of two: `Diag::sample_mask` is `SAMPLE_EVERY - 1`.
-pub(crate) const SAMPLE_EVERY: u64 = 64;
-const _: () = assert!(SAMPLE_EVERY.is_power_of_two());
+/// polls.
+pub(crate) const SAMPLE_EVERY: u32 = 64;
+
+thread_local! {
+    /// `runnable`'s countdown on threads that are not Ms (an M keeps its own in `WorkerCx`).
+    static SAMPLE: Cell<u32> = const { Cell::new(SAMPLE_EVERY) };
+}
 
 /// One M's diagnostic state (the `M::diag` field).
 pub(crate) struct MDiag {
@@ -102,29 +103,16 @@ impl MDiag {
     }
 }
 
-/// Before a poll of `h` on `m`, the M's `polls`-th: the `sched_latency` sample, and the
+/// Before a poll of `h` on `m`: the end of a sampled runnable period (step 2), and the
 /// start time when clocked (kept in `m.diag`, so nothing lives in registers across the poll).
 #[inline]
-pub(crate) fn begin(shared: &Shared, m: &M, h: &Header, polls: u64) {
+pub(crate) fn begin(shared: &Shared, m: &M, h: &Header) {
     if cfg!(gosched_no_diag) {
         return;
     }
     let stamp = h.runnable_at.load(Ordering::Relaxed);
     if stamp != 0 {
         sampled(shared, m, h, stamp);
-    }
-    // One test for both rare cases: a sampled poll (1 in `SAMPLE_EVERY`), a clocked one.
-    if polls & shared.diag.sample_mask != 0 {
-        return;
-    }
-    begin_rare(shared, m, h, polls);
-}
-
-/// Step 1, and a clocked poll's start.
-#[inline(always)]
-fn begin_rare(shared: &Shared, m: &M, h: &Header, polls: u64) {
-    if polls % SAMPLE_EVERY == 0 {
-        h.runnable_at.store(TRACK, Ordering::Relaxed);
     }
     if shared.diag.clocked {
         // Relaxed: only this M reads them, after the poll.
@@ -135,44 +123,47 @@ fn begin_rare(shared: &Shared, m: &M, h: &Header, polls: u64) {
     }
 }
 
-/// Step 3.
+/// Step 2.
 #[cold]
 fn sampled(shared: &Shared, m: &M, h: &Header, stamp: u64) {
-    if stamp > TRACK {
-        let clock = &shared.diag.clock;
-        let ran = clock.ticks().saturating_sub(stamp);
-        m.diag.sched_latency.record(clock.ticks_to_ns(ran));
-    }
+    let clock = &shared.diag.clock;
+    let ran = clock.ticks().saturating_sub(stamp);
+    m.diag.sched_latency.record(clock.ticks_to_ns(ran));
     h.runnable_at.store(0, Ordering::Relaxed);
 }
 
-/// Stamps `h` runnable now (never mistaken for 0 or `TRACK`). Out of line, so the wake
-/// paths that call `runnable` stay small enough to inline.
-#[cold]
-fn stamp(shared: &Shared, h: &Header) {
-    let now = shared.diag.clock.ticks().max(TRACK + 1);
-    h.runnable_at.store(now, Ordering::Relaxed);
-}
-
-/// Step 2: `h` is being made runnable (a wake, a requeue, its spawn).
+/// Step 1: `h` is being made runnable; `countdown` is the M's (`WorkerCx::sample`), `None`
+/// on any other thread.
 #[inline]
-pub(crate) fn runnable(shared: &Shared, h: &Header) {
+pub(crate) fn runnable(shared: &Shared, countdown: Option<&Cell<u32>>, h: &Header) {
     if cfg!(gosched_no_diag) {
         return;
     }
-    if h.runnable_at.load(Ordering::Relaxed) == TRACK {
-        stamp(shared, h);
+    match countdown {
+        Some(c) => {
+            let n = c.get() - 1;
+            c.set(n);
+            if n == 0 {
+                stamp(shared, c, h);
+            }
+        }
+        None => SAMPLE.with(|c| {
+            let n = c.get() - 1;
+            c.set(n);
+            if n == 0 {
+                stamp(shared, c, h);
+            }
+        }),
     }
 }
 
-/// A new task's `runnable_at`: its first runnable period (spawn to first poll) is sampled
-/// when its id is a multiple of `SAMPLE_EVERY` (`TRACK`, so the spawn's `runnable` stamps it).
-#[inline]
-pub(crate) fn at_spawn(id: crate::task::Id) -> u64 {
-    if cfg!(gosched_no_diag) {
-        return 0;
-    }
-    u64::from(id.as_u64() % SAMPLE_EVERY == 0) * TRACK
+/// Stamps `h` runnable now (a clock reading is never 0) and restarts the countdown. Out of
+/// line, so the wake paths stay small enough to inline.
+#[cold]
+fn stamp(shared: &Shared, countdown: &Cell<u32>, h: &Header) {
+    countdown.set(SAMPLE_EVERY);
+    let now = shared.diag.clock.ticks().max(1);
+    h.runnable_at.store(now, Ordering::Relaxed);
 }
 
 /// After the poll `seq` on P `pid`, once `end_poll` said whether the M `kept` its P (and

@@ -49,7 +49,7 @@ pub(crate) struct TaskSlow {
 /// The runtime-wide diagnostic state.
 ///
 /// # Fields
-/// - `clock`, `clocked`, `sample_mask`, `threshold_ns`: fixed at build.
+/// - `clock`, `clocked`, `threshold_ns`: fixed at build.
 /// - `total`: shared counter, bumped once per slow poll (rare by definition).
 /// - `limiter`, `tasks`: under their locks, taken only after a slow poll, at a dump, and at
 ///   shutdown.
@@ -60,9 +60,6 @@ pub(crate) struct Diag {
     /// The M reads `clock` around every poll (a threshold, the flight recorder or a trace
     /// file).
     pub(crate) clocked: bool,
-    /// `poll::begin` takes its rare path when `polls & sample_mask == 0`: every poll when
-    /// `clocked` (0), else every `SAMPLE_EVERY`-th (trace/poll.rs).
-    pub(crate) sample_mask: u64,
     /// The threshold in ns, `u64::MAX` without one (compared on every clocked poll).
     threshold_ns: u64,
     total: AtomicU64,
@@ -115,7 +112,6 @@ impl Diag {
         Diag {
             clock,
             clocked,
-            sample_mask: if clocked { 0 } else { super::poll::SAMPLE_EVERY - 1 },
             threshold_ns: config
                 .slow_poll
                 .map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)),
