@@ -3,24 +3,28 @@
 //! (`runnable`, called from `sched/shared.rs`), and what sysmon tells the M about a long poll
 //! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon.rs`).
 //!
-//! Cost with every diagnostic off: per poll, one relaxed load of the task header's
-//! `runnable_at` (in cache: the poll reads the header next) and a test of `Diag::clocked`;
-//! per wake, a decrement and a branch; no clock read but for the sampled periods. In callgrind
-//! (`benches/diag_cost.sh`) this file's lines come to about COST_YIELD instructions per poll on
-//! `yield`, COST_PP on `ping_pong` and COST_CHAINED per task on `chained_spawn` (spawn and
-//! poll). The clock (`clock.rs`: one `rdtsc` where the kernel trusts the TSC) is read around
-//! every poll only when `Diag::clocked` (a slow-poll threshold, the flight recorder or
-//! `GOSCHED_TRACE`), and twice per sampled runnable period for `sched_latency` (then
-//! `CLOCK_MONOTONIC`, unless clocked).
+//! Cost with every diagnostic off: before a poll, one relaxed load of the task header's
+//! `runnable_at` (in cache: the poll reads the header next) or-ed with `Diag::clocked_word`
+//! and one branch, which covers both rare cases (a sampled period ends, the poll is timed);
+//! after it, one test of `Diag::clocked`; per wake, a decrement and a branch; no clock read
+//! but for the sampled periods. In callgrind (`benches/diag_cost.sh`) this file's lines come
+//! to about 6 instructions per poll on `yield`, 5 on `ping_pong` and 5 per task on
+//! `chained_spawn` (spawn and poll). The clock (`clock.rs`: one `rdtsc` where the kernel
+//! trusts the TSC) is read around every poll only when `Diag::clocked` (a slow-poll
+//! threshold, the flight recorder or `GOSCHED_TRACE`), and twice per sampled runnable period
+//! for `sched_latency` (then `CLOCK_MONOTONIC`, unless clocked).
 //!
 //! The clocked parts (`begin_rare`, `end_measured`) are inlined into `execute`: out of line,
 //! the call (six saved registers, the probe spilled) cost about 20 of the ~100 instructions a
 //! clocked poll added on `yield` (now ~57). A clocked poll keeps raw ticks: the ring stores
 //! them, and one conversion gives `poll_duration` and the threshold test. Its start goes to
-//! `MDiag::start`, so nothing of the diagnostics lives in registers across the poll. The task id is read back from
-//! `M::curg` on the rare paths instead of being kept live across the poll. Only the slow-poll
-//! accounting (`slow`, `not_clocked`), the sampled latency (`sampled`) and the stamp
-//! (`stamp`) stay out of line.
+//! `MDiag::start`, so nothing of the diagnostics lives in registers across the poll, and the
+//! task id is read back from `M::curg`. Only the slow-poll accounting (`slow`,
+//! `not_clocked`), the sampled latency (`sampled`) and the stamp (`stamp`) stay out of line.
+//!
+//! Tried and dropped: two copies of the scheduling loop, one per setting, so neither tests
+//! `Diag::clocked` at all (each copy in `m_main` made the loop 13 % dearer in instructions on
+//! `yield` for both settings, and out of line the `WorkerCx` became a pointer: 18 %).
 //!
 //! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
 //! One runnable period in `SAMPLE_EVERY` (from the moment a task is made runnable, by its
@@ -111,6 +115,15 @@ pub(crate) fn begin(shared: &Shared, m: &M, h: &Header) {
         return;
     }
     let stamp = h.runnable_at.load(Ordering::Relaxed);
+    // One test for both rare cases: a sampled period ends, the poll is clocked.
+    if stamp | shared.diag.clocked_word != 0 {
+        begin_rare(shared, m, h, stamp);
+    }
+}
+
+/// `begin`'s rare cases.
+#[inline(always)]
+fn begin_rare(shared: &Shared, m: &M, h: &Header, stamp: u64) {
     if stamp != 0 {
         sampled(shared, m, h, stamp);
     }

@@ -49,7 +49,7 @@ pub(crate) struct TaskSlow {
 /// The runtime-wide diagnostic state.
 ///
 /// # Fields
-/// - `clock`, `clocked`, `threshold_ns`: fixed at build.
+/// - `clock`, `clocked`, `clocked_word`, `threshold_ns`: fixed at build.
 /// - `total`: shared counter, bumped once per slow poll (rare by definition).
 /// - `limiter`, `tasks`: under their locks, taken only after a slow poll, at a dump, and at
 ///   shutdown.
@@ -60,6 +60,9 @@ pub(crate) struct Diag {
     /// The M reads `clock` around every poll (a threshold, the flight recorder or a trace
     /// file).
     pub(crate) clocked: bool,
+    /// `u64::MAX` when `clocked`, else 0: or-ed into the header's `runnable_at`, so one test
+    /// in `poll::begin` covers both of its rare cases.
+    pub(crate) clocked_word: u64,
     /// The threshold in ns, `u64::MAX` without one (compared on every clocked poll).
     threshold_ns: u64,
     total: AtomicU64,
@@ -112,6 +115,7 @@ impl Diag {
         Diag {
             clock,
             clocked,
+            clocked_word: if clocked { u64::MAX } else { 0 },
             threshold_ns: config
                 .slow_poll
                 .map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)),
