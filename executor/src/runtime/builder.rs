@@ -198,7 +198,7 @@ impl Builder {
         self
     }
 
-    /// Keeps every M's ring of recent trace events (the newest 65536 per M) even without
+    /// Keeps every M's ring of recent trace events (the newest 65,535 per M) even without
     /// `GOSCHED_TRACE`, so [`Handle::write_trace`](super::Handle::write_trace) can write what
     /// just happened at any moment (Go's `trace.FlightRecorder`). Costs two clock reads and
     /// an uncontended lock per poll. Default: off.

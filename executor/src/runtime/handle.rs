@@ -107,7 +107,7 @@ impl Handle {
         super::dump::dump(&self.shared)
     }
 
-    /// Writes what the trace rings hold now (the newest 65536 events per worker thread) to
+    /// Writes what the trace rings hold now (the newest 65,535 events per worker thread) to
     /// `path` as Chrome trace-event JSON, which Perfetto opens; recording goes on (Go's
     /// `FlightRecorder.WriteTo`). Needs [`Builder::flight_recorder`](super::Builder::flight_recorder)
     /// or `GOSCHED_TRACE`; without either it fails with `ErrorKind::Unsupported` naming them.
