@@ -71,6 +71,58 @@ fn write_trace_mid_run_has_the_events_so_far() {
     }
 }
 
+/// The rings keep clock ticks and convert them when a snapshot is written: a poll that
+/// sleeps shows as long as the task itself measured its sleep, and every event's start and
+/// duration fit in the run's own time span.
+#[test]
+fn trace_times_are_the_run_s_own() {
+    let _w = watchdog("trace_times", Duration::from_secs(60));
+    let started = std::time::Instant::now();
+    let rt = Builder::new().maxprocs(2).flight_recorder(true).build().unwrap();
+    let path = temp("times");
+    let slept = rt.block_on(async {
+        let slept = gosched_executor::spawn(async {
+            let t = std::time::Instant::now();
+            std::thread::sleep(Duration::from_millis(30));
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .await
+        .unwrap();
+        for _ in 0..50 {
+            gosched_executor::spawn(async {}).await.unwrap();
+        }
+        slept
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    rt.write_trace(&path).unwrap();
+    // µs since the runtime was built, which was after `started`.
+    let span = started.elapsed().as_secs_f64() * 1e6;
+    let text = std::fs::read_to_string(&path).unwrap();
+    let v: Value = serde_json::from_str(&text).expect("valid JSON");
+    let polls: Vec<(f64, f64)> = v["traceEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["ph"] == "X")
+        .map(|e| (e["ts"].as_f64().unwrap(), e["dur"].as_f64().unwrap()))
+        .collect();
+    assert!(polls.len() >= 51, "{} polls", polls.len());
+    for &(ts, dur) in &polls {
+        assert!(
+            ts >= 0.0 && dur >= 0.0 && ts + dur <= span,
+            "ts {ts} dur {dur} span {span}"
+        );
+    }
+    // The poll holds the sleep and a little more; raw ticks (about 3 per ns) or a wrong rate
+    // would be far off.
+    let longest = polls.iter().map(|p| p.1).fold(0.0, f64::max);
+    assert!(
+        longest >= slept * 0.99 && longest <= slept * 1.05 + 2_000.0,
+        "the sleeping poll: {longest} µs in the trace, {slept} µs measured by the task"
+    );
+    std::fs::remove_file(path).unwrap();
+}
+
 #[test]
 fn write_trace_fails_clearly_when_nothing_records() {
     let rt = Runtime::new().unwrap();
