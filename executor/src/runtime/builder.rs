@@ -200,8 +200,10 @@ impl Builder {
 
     /// Keeps every M's ring of recent trace events (the newest 65,535 per M) even without
     /// `GOSCHED_TRACE`, so [`Handle::write_trace`](super::Handle::write_trace) can write what
-    /// just happened at any moment (Go's `trace.FlightRecorder`). Costs two clock reads and
-    /// an uncontended lock per poll. Default: off.
+    /// just happened at any moment (Go's `trace.FlightRecorder`). Costs, per poll, two clock
+    /// reads (one `rdtsc` each where the kernel keeps time with the TSC), a four-word slot in
+    /// the M's own ring (no lock) and the `poll_duration` bucket: about 57 instructions with a
+    /// slow-poll threshold set too (`benches/diag_cost.sh`). Default: off.
     ///
     /// # Examples
     /// ```
