@@ -108,7 +108,8 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     coop::reset(&cx.m.preempt);
     task.run();
     cx.mode.set(Mode::Owning);
-    // Ownership step 3: the token comes back, unless the P was retaken.
+    // Ownership step 3: the token comes back, unless the P was retaken. `end` is called in
+    // each arm with `kept` a constant, so the common case folds to one test of the clock.
     match p.end_poll(seq) {
         Some(owned) => {
             crate::trace::poll::end(shared, &cx.m, pid, seq, true);

@@ -12,8 +12,8 @@
 //! arithmetic).
 //!
 //! Hot paths keep raw ticks (`ticks`): the trace rings store them and convert when a snapshot
-//! is written (`since_start_ns`, nanoseconds since the runtime's `Shared::started`, the time base of
-//! every trace event), and a poll's duration is converted once (`ticks_to_ns`) for
+//! is written (`since_start_ns`, nanoseconds since the runtime's `Shared::started`, the time
+//! base of every trace event), and a poll's duration is converted once (`ticks_to_ns`) for
 //! `poll_duration`; the slow-poll threshold is compared with that.
 
 use std::sync::OnceLock;

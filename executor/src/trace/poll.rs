@@ -153,20 +153,18 @@ pub(crate) fn runnable(shared: &Shared, countdown: Option<&Cell<u32>>, h: &Heade
         return;
     }
     match countdown {
-        Some(c) => {
-            let n = c.get() - 1;
-            c.set(n);
-            if n == 0 {
-                stamp(shared, c, h);
-            }
-        }
-        None => SAMPLE.with(|c| {
-            let n = c.get() - 1;
-            c.set(n);
-            if n == 0 {
-                stamp(shared, c, h);
-            }
-        }),
+        Some(c) => count_down(shared, c, h),
+        None => SAMPLE.with(|c| count_down(shared, c, h)),
+    }
+}
+
+/// Step 1's countdown: every `SAMPLE_EVERY`-th call stamps `h`.
+#[inline(always)]
+fn count_down(shared: &Shared, countdown: &Cell<u32>, h: &Header) {
+    let n = countdown.get() - 1;
+    countdown.set(n);
+    if n == 0 {
+        stamp(shared, countdown, h);
     }
 }
 

@@ -20,11 +20,11 @@
 //! rewrite by the next unpublished one, is never copied.
 //!
 //! One counter, not a second `writing` one: Release stores and Acquire loads are plain `mov`s
-//! on x86-64, and the ring keeps one event fewer. Tested by `a_snapshot_never_returns_a_torn_event`
-//! (a 64-slot ring in the crate's tests, lapped 30,000 times while snapshots are taken; a
-//! reader that keeps the events at `h2 - CAPACITY` too failed it in 5 of 5 runs). No loom
-//! model: loom 0.7 explored a single schedule of the one written for it, so it proved
-//! nothing.
+//! on x86-64, and the ring keeps one event fewer. Tested by
+//! `a_snapshot_never_returns_a_torn_event` (a 64-slot ring in the crate's tests, lapped 30,000
+//! times while snapshots are taken; a reader that keeps the events at `h2 - CAPACITY` too
+//! failed it in 5 of 5 runs). No loom model: loom 0.7 explored a single schedule of the one
+//! written for it, so it proved nothing.
 //!
 //! # Words
 //! A poll: `[start, end, task, spawn location]`, times in the runtime's diagnostics clock's
@@ -113,7 +113,7 @@ impl Ring {
         self.owner.store(thread_token(), Ordering::Relaxed);
     }
 
-    /// Steps 1-3 of the module doc. Owner only.
+    /// Steps 1-2 of the module doc. Owner only.
     #[inline]
     fn push_owned(&self, words: [u64; WORDS]) {
         // Relaxed: only this thread writes `head`.

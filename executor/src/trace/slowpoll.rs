@@ -61,7 +61,9 @@ pub(crate) struct Diag {
     /// file).
     pub(crate) clocked: bool,
     /// `u64::MAX` when `clocked`, else 0: or-ed into the header's `runnable_at`, so one test
-    /// in `poll::begin` covers both of its rare cases.
+    /// in `poll::begin` covers both of its rare cases. The same fact as `clocked`, kept twice on
+    /// purpose: with `poll::end` testing this word too, LLVM kept it live across the poll and
+    /// `begin` took two more instructions per poll (callgrind, `benches/diag_cost.sh`).
     pub(crate) clocked_word: u64,
     /// The threshold in ns, `u64::MAX` without one (compared on every clocked poll).
     threshold_ns: u64,
