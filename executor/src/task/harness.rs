@@ -158,13 +158,14 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         self.complete();
     }
 
-    /// `RUNNING` -> `COMPLETE`; tells the `JoinHandle`; releases the task from the registry.
+    /// Releases the task from the registry; `RUNNING` -> `COMPLETE`; tells the `JoinHandle`.
     /// Consumes the reference the caller ran with.
     fn complete(self) {
-        let snapshot = self.header().state.transition_to_complete();
-        // Leave the registry before telling the joiner, so a task that was joined is no longer
-        // counted as live (`live_tasks`, leak checks).
+        // Leave the registry before `COMPLETE` is visible, so a task that was joined is no
+        // longer counted as live (`live_tasks`, leak checks): a `JoinHandle` polled for another
+        // reason may see `COMPLETE` and return before `notify_join` runs.
         let released = self.cell().scheduler.release(self.header());
+        let snapshot = self.header().state.transition_to_complete();
         let _ = panic::catch_unwind(AssertUnwindSafe(|| self.notify_join(snapshot)));
         let last = match released {
             Some(task) => {
