@@ -1,0 +1,1 @@
+//! tokio::runtime on gosched.

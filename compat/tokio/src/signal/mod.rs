@@ -1,0 +1,1 @@
+//! tokio::signal on gosched.

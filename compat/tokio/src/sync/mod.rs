@@ -1,0 +1,1 @@
+//! tokio::sync on gosched.
