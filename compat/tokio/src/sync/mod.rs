@@ -1,1 +1,131 @@
-//! tokio::sync on gosched.
+//! `tokio::sync` on gosched: channels and locks for tasks, following tokio's documented API.
+//!
+//! Every primitive parks futures in a FIFO it keeps under its own `std::sync::Mutex` (or, for
+//! the semaphore's free permits, one atomic word), wakes them with their own wakers, and spends
+//! the task's cooperative budget through [`poll_budget`], so a loop on a ready channel still
+//! yields its P. A dropped future (a cancelled `select!` branch) leaves its queue, drops its
+//! waker, and hands a notification or permits it had already been given to the next waiter.
+
+use std::error::Error;
+use std::fmt;
+use std::future::Future;
+use std::task::{Context, Poll};
+
+pub(crate) mod sem;
+pub(crate) mod waitq;
+
+pub mod broadcast;
+pub mod mpsc;
+pub mod oneshot;
+pub mod watch;
+
+mod barrier;
+mod mutex;
+mod notify;
+mod once_cell;
+mod rwlock;
+mod semaphore;
+
+pub use barrier::{Barrier, BarrierWaitResult};
+pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
+pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{
+    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard,
+    RwLockReadGuard, RwLockWriteGuard,
+};
+pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
+
+/// Spends one unit of the polling task's cooperative budget; `Pending` (with the task already
+/// woken) once it is spent. Every primitive calls this, and only this, at the start of a poll.
+#[inline]
+pub(crate) fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
+    std::pin::pin!(gosched_executor::task::consume_budget()).poll(cx)
+}
+
+/// Runs `f` to completion on this thread, for the `blocking_*` methods. Panics inside a task
+/// (a blocked worker would stall its P), as tokio does inside a runtime.
+#[track_caller]
+pub(crate) fn block_on<F: Future>(what: &str, f: F) -> F::Output {
+    use std::sync::Arc;
+    use std::task::Wake;
+    struct Unpark(std::thread::Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+        fn wake_by_ref(self: &Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    assert!(
+        gosched_executor::task::try_id().is_none(),
+        "Cannot {what} from within an asynchronous execution context (a gosched task): \
+         use the async method, or call it from spawn_blocking"
+    );
+    let waker = Arc::new(Unpark(std::thread::current())).into();
+    let mut cx = Context::from_waker(&waker);
+    let mut f = std::pin::pin!(f);
+    loop {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+        std::thread::park();
+    }
+}
+
+/// The error of a failed [`Semaphore::acquire`]: the semaphore was closed.
+#[derive(Debug, PartialEq, Eq)]
+pub struct AcquireError(pub(crate) ());
+
+impl fmt::Display for AcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("semaphore closed")
+    }
+}
+
+impl Error for AcquireError {}
+
+/// The error of a failed [`Semaphore::try_acquire`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum TryAcquireError {
+    /// The semaphore was closed.
+    Closed,
+    /// Not enough permits were free.
+    NoPermits,
+}
+
+impl TryAcquireError {
+    /// Whether the semaphore was closed.
+    pub fn is_closed(&self) -> bool {
+        matches!(self, TryAcquireError::Closed)
+    }
+
+    /// Whether there were not enough permits.
+    pub fn is_no_permits(&self) -> bool {
+        matches!(self, TryAcquireError::NoPermits)
+    }
+}
+
+impl fmt::Display for TryAcquireError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryAcquireError::Closed => f.write_str("semaphore closed"),
+            TryAcquireError::NoPermits => f.write_str("no permits available"),
+        }
+    }
+}
+
+impl Error for TryAcquireError {}
+
+/// The error of a failed `try_lock`/`try_read`/`try_write`: the lock is held.
+#[derive(Debug)]
+pub struct TryLockError(pub(crate) ());
+
+impl fmt::Display for TryLockError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("operation would block")
+    }
+}
+
+impl Error for TryLockError {}

@@ -1,0 +1,218 @@
+//! `tokio::sync::Notify`.
+
+use super::waitq::WaitQueue;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+/// How a queued waiter was notified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Got {
+    Nothing,
+    One,
+    All,
+}
+
+#[derive(Debug)]
+struct State {
+    permit: bool,
+    waiters: WaitQueue<Got>,
+}
+
+/// Notifies one task, or all waiting tasks, of an event.
+///
+/// [`notify_one`](Notify::notify_one) wakes the longest-waiting [`notified`](Notify::notified)
+/// future; if none waits it stores one permit, which the next `notified().await` consumes at
+/// once. [`notify_waiters`](Notify::notify_waiters) wakes every future created before the call
+/// (polled or not) and stores nothing.
+///
+/// # Examples
+/// ```
+/// let notify = tokio::sync::Notify::new();
+/// notify.notify_one(); // stored: nobody waits yet
+/// futures::executor::block_on(notify.notified()); // consumes the permit
+/// ```
+pub struct Notify {
+    /// How many times `notify_waiters` ran; a `Notified` remembers the value at its creation.
+    calls: AtomicUsize,
+    state: Mutex<State>,
+}
+
+impl fmt::Debug for Notify {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notify").finish_non_exhaustive()
+    }
+}
+
+impl Default for Notify {
+    fn default() -> Self {
+        Notify::new()
+    }
+}
+
+impl Notify {
+    /// A `Notify` with no permit stored.
+    pub fn new() -> Notify {
+        Notify::const_new()
+    }
+
+    /// The same as [`new`](Self::new), usable in `static`s.
+    pub const fn const_new() -> Notify {
+        Notify {
+            calls: AtomicUsize::new(0),
+            state: Mutex::new(State {
+                permit: false,
+                waiters: WaitQueue::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A future that completes when this `Notify` is notified. It joins the queue for
+    /// `notify_one` when first polled (or [`enable`](Notified::enable)d); `notify_waiters`
+    /// completes it from its creation on.
+    pub fn notified(&self) -> Notified<'_> {
+        Notified {
+            notify: self,
+            calls: self.calls.load(SeqCst),
+            key: None,
+            done: false,
+        }
+    }
+
+    /// Wakes the longest-waiting task, or stores a permit (at most one) if none waits.
+    pub fn notify_one(&self) {
+        let mut s = self.lock();
+        pass_on(&mut s, |q| q.pop_front());
+    }
+
+    /// Wakes the most recently queued task, or stores a permit if none waits.
+    pub fn notify_last(&self) {
+        let mut s = self.lock();
+        pass_on(&mut s, |q| {
+            let k = q.back()?;
+            q.unlink(k);
+            Some(k)
+        });
+    }
+
+    /// Wakes every task waiting now (and every `Notified` already created); stores no permit.
+    pub fn notify_waiters(&self) {
+        let mut s = self.lock();
+        self.calls.fetch_add(1, SeqCst);
+        s.waiters.drain(|e| {
+            e.data = Got::All;
+            if let Some(w) = e.waker.take() {
+                w.wake();
+            }
+        });
+    }
+}
+
+/// Gives one notification to the waiter `pick` unlinks, or stores the permit.
+fn pass_on(s: &mut State, pick: impl FnOnce(&mut WaitQueue<Got>) -> Option<usize>) {
+    match pick(&mut s.waiters) {
+        Some(k) => {
+            let e = s.waiters.get_mut(k);
+            e.data = Got::One;
+            if let Some(w) = e.waker.take() {
+                w.wake();
+            }
+        }
+        None => s.permit = true,
+    }
+}
+
+/// The future of [`Notify::notified`]. Dropping it leaves the queue; a `notify_one` it had
+/// received but not yet returned goes to the next waiter.
+#[must_use = "futures do nothing unless polled"]
+pub struct Notified<'a> {
+    notify: &'a Notify,
+    calls: usize,
+    key: Option<usize>,
+    done: bool,
+}
+
+impl fmt::Debug for Notified<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Notified")
+            .field("queued", &self.key.is_some())
+            .field("done", &self.done)
+            .finish()
+    }
+}
+
+impl Notified<'_> {
+    /// Joins the queue for `notify_one` without waiting, so a notification sent before the
+    /// first poll is not missed. Returns `true` if this future has already been notified.
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        self.get_mut().poll_with(None)
+    }
+
+    /// Checks for (and takes) a notification; otherwise queues this future or updates its
+    /// waker. Returns whether it is notified.
+    fn poll_with(&mut self, waker: Option<&Waker>) -> bool {
+        if self.done {
+            return true;
+        }
+        let mut s = self.notify.lock();
+        let got = match self.key {
+            None if self.notify.calls.load(SeqCst) != self.calls => true,
+            None if s.permit => {
+                s.permit = false;
+                true
+            }
+            None => {
+                self.key = Some(s.waiters.push_back(Got::Nothing, waker.cloned()));
+                false
+            }
+            Some(k) => {
+                let e = s.waiters.get_mut(k);
+                if e.data != Got::Nothing {
+                    s.waiters.remove(k);
+                    self.key = None;
+                    true
+                } else {
+                    if let Some(w) = waker {
+                        match &mut e.waker {
+                            Some(old) if old.will_wake(w) => {}
+                            slot => *slot = Some(w.clone()),
+                        }
+                    }
+                    false
+                }
+            }
+        };
+        self.done = got;
+        got
+    }
+}
+
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        if this.poll_with(Some(cx.waker())) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
+}
+
+impl Drop for Notified<'_> {
+    fn drop(&mut self) {
+        let Some(k) = self.key.take() else { return };
+        let mut s = self.notify.lock();
+        if s.waiters.remove(k).data == Got::One {
+            pass_on(&mut s, |q| q.pop_front());
+        }
+    }
+}
