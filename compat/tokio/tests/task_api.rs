@@ -252,3 +252,29 @@ fn task_local_value_is_seen_by_the_futures_drop() {
 fn task_local_with_outside_scope_panics() {
     NUMBER.with(|_| ());
 }
+
+#[test]
+fn coop_surface_is_gosched_budget() {
+    multi().block_on(async {
+        let spent_all = tokio::spawn(async {
+            // A leaf future spends one unit per ready poll; 1000 ready polls in one task
+            // exhaust the 128-unit budget at least once (the task is requeued, not stuck).
+            let mut saw_empty = false;
+            for _ in 0..1000 {
+                std::future::poll_fn(|cx| task::coop::poll_proceed(cx).map(|r| r.made_progress())).await;
+                saw_empty |= !task::coop::has_budget_remaining();
+            }
+            saw_empty
+        });
+        assert!(spent_all.await.unwrap());
+        let never_empty = tokio::spawn(task::unconstrained(async {
+            let mut always = true;
+            for _ in 0..1000 {
+                task::consume_budget().await;
+                always &= task::coop::has_budget_remaining();
+            }
+            always
+        }));
+        assert!(never_empty.await.unwrap());
+    });
+}

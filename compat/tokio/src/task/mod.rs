@@ -2,7 +2,8 @@
 //!
 //! The mapping: gosched's `JoinHandle`, `JoinError`, `AbortHandle` and `Id` have tokio's API
 //! and are re-exported as they are; so are `spawn`, `spawn_blocking`, `block_in_place`,
-//! `yield_now`, `id`, `try_id` and `consume_budget`. `JoinSet` (for `join_next_with_id`,
+//! `yield_now`, `id`, `try_id`, `consume_budget`, `unconstrained` and the `coop` module
+//! (`poll_proceed`, `RestoreOnPending`, `has_budget_remaining`). `JoinSet` (for `join_next_with_id`,
 //! `join_all`, `detach_all`, `FromIterator`) and `task_local!` (tokio's `get` takes `Clone`
 //! values, and `scope` returns a named `TaskLocalFuture`) are the facade's own, on gosched
 //! tasks. Every task spawned here is a gosched task: `gosched_executor::task::try_id()` is
@@ -11,8 +12,9 @@
 mod join_set;
 mod task_local;
 
+pub use gosched_executor::task::coop::{Unconstrained, unconstrained};
 pub use gosched_executor::task::{
-    AbortHandle, Id, JoinError, JoinHandle, block_in_place, consume_budget, id, try_id, yield_now,
+    AbortHandle, Id, JoinError, JoinHandle, block_in_place, consume_budget, coop, id, try_id, yield_now,
 };
 pub use join_set::JoinSet;
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
