@@ -1,11 +1,53 @@
 //! tokio::task on gosched.
+//!
+//! The mapping: gosched's `JoinHandle`, `JoinError`, `AbortHandle` and `Id` have tokio's API
+//! and are re-exported as they are; so are `spawn`, `spawn_blocking`, `block_in_place`,
+//! `yield_now`, `id`, `try_id`, `consume_budget`, `unconstrained` and the `coop` module
+//! (`poll_proceed`, `RestoreOnPending`, `has_budget_remaining`). `JoinSet` (for `join_next_with_id`,
+//! `join_all`, `detach_all`, `FromIterator`) and `task_local!` (tokio's `get` takes `Clone`
+//! values, and `scope` returns a named `TaskLocalFuture`) are the facade's own, on gosched
+//! tasks. Every task spawned here is a gosched task: `gosched_executor::task::try_id()` is
+//! `Some` inside it and the runtime's dump lists it at the caller's line.
 
-/// Spawns a future as a gosched task on the current runtime.
+mod join_set;
+mod task_local;
+
+pub use gosched_executor::task::coop::{Unconstrained, unconstrained};
+pub use gosched_executor::task::{
+    AbortHandle, Id, JoinError, JoinHandle, block_in_place, consume_budget, coop, id, try_id, yield_now,
+};
+pub use join_set::JoinSet;
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
+
+/// Spawns `future` as a gosched task on the current runtime.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// # Examples
+/// ```
+/// let rt = tokio::runtime::Runtime::new().unwrap();
+/// let v = rt.block_on(async { tokio::spawn(async { 5 }).await.unwrap() });
+/// assert_eq!(v, 5);
+/// ```
 #[track_caller]
-pub fn spawn<F>(future: F) -> gosched_executor::task::JoinHandle<F::Output>
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: std::future::Future + Send + 'static,
     F::Output: Send + 'static,
 {
     gosched_executor::spawn(future)
+}
+
+/// Runs `f` on the current runtime's blocking pool.
+///
+/// # Panics
+/// Outside a runtime.
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    gosched_executor::spawn_blocking(f)
 }
