@@ -59,7 +59,10 @@ fn reserve_then_send_and_dropped_permit_returns_its_slot() {
 #[test]
 fn reserve_many_and_permit_iterator() {
     let (tx, mut rx) = mpsc::channel(3);
-    assert!(futures::executor::block_on(tx.reserve_many(4)).is_err(), "more than max_capacity");
+    assert!(
+        futures::executor::block_on(tx.reserve_many(4)).is_err(),
+        "more than max_capacity"
+    );
     let mut it = futures::executor::block_on(tx.reserve_many(3)).unwrap();
     assert_eq!(it.len(), 3);
     assert_eq!(tx.capacity(), 0);
@@ -72,7 +75,10 @@ fn reserve_many_and_permit_iterator() {
     for (i, p) in it.enumerate() {
         p.send(i);
     }
-    assert_eq!((rx.try_recv(), rx.try_recv(), rx.try_recv()), (Ok(0), Ok(1), Ok(2)));
+    assert_eq!(
+        (rx.try_recv(), rx.try_recv(), rx.try_recv()),
+        (Ok(0), Ok(1), Ok(2))
+    );
 }
 
 #[test]
@@ -168,7 +174,11 @@ fn receiver_drop_fails_senders_and_drops_buffered_messages() {
     let item = std::sync::Arc::new(());
     tx.try_send(item.clone()).unwrap();
     drop(rx);
-    assert_eq!(std::sync::Arc::strong_count(&item), 1, "the buffered message was dropped");
+    assert_eq!(
+        std::sync::Arc::strong_count(&item),
+        1,
+        "the buffered message was dropped"
+    );
     assert!(tx.is_closed());
     assert!(tx.try_send(item.clone()).is_err());
     futures::executor::block_on(tx.closed());
@@ -236,7 +246,10 @@ fn error_messages_match_tokio() {
     assert_eq!(TrySendError::Full(1).to_string(), "no available capacity");
     assert_eq!(TrySendError::Closed(1).to_string(), "channel closed");
     assert_eq!(TryRecvError::Empty.to_string(), "receiving on an empty channel");
-    assert_eq!(TryRecvError::Disconnected.to_string(), "receiving on a closed channel");
+    assert_eq!(
+        TryRecvError::Disconnected.to_string(),
+        "receiving on a closed channel"
+    );
 }
 
 #[test]

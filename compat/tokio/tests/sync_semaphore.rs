@@ -46,8 +46,15 @@ fn fifo_large_acquire_many_at_the_head_blocks_later_small_ones() {
     let mut held = held;
     let one = held.split(1).unwrap();
     drop(one);
-    assert_eq!(s.available_permits(), 0, "the freed permit went to the head waiter");
-    assert!(s.try_acquire().is_err(), "try_acquire cannot barge past a queued waiter");
+    assert_eq!(
+        s.available_permits(),
+        0,
+        "the freed permit went to the head waiter"
+    );
+    assert!(
+        s.try_acquire().is_err(),
+        "try_acquire cannot barge past a queued waiter"
+    );
     assert_pending!(small.poll());
     assert_pending!(big.poll());
     drop(held); // two more: the head completes, then the small one.

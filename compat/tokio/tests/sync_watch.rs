@@ -64,7 +64,10 @@ fn send_without_receivers_fails_but_send_replace_stores() {
     tx.send_replace(3);
     let rx = tx.subscribe();
     assert_eq!(*rx.borrow(), 3);
-    assert!(!rx.has_changed().unwrap(), "a new subscriber has seen the current value");
+    assert!(
+        !rx.has_changed().unwrap(),
+        "a new subscriber has seen the current value"
+    );
     assert_eq!(tx.receiver_count(), 1);
 }
 

@@ -58,7 +58,10 @@ impl Sem {
     }
 
     pub(crate) const fn new_closed(permits: usize) -> Sem {
-        assert!(permits <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits");
+        assert!(
+            permits <= MAX_PERMITS,
+            "a semaphore may not have more than MAX_PERMITS permits"
+        );
         Sem {
             state: AtomicUsize::new((permits << SHIFT) | CLOSED),
             has_waiters: AtomicBool::new(false),
