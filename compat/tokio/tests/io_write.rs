@@ -109,8 +109,10 @@ fn flush_and_shutdown_reach_the_writer() {
         w.flush().await.unwrap();
         w.shutdown().await.unwrap();
         assert_eq!((w.flushes, w.shutdowns), (1, 1));
+        // Through `Box<T>` and `&mut T`, as tokio implements the traits for both.
         let mut boxed: Box<Slow> = Box::new(Slow::new(1));
-        (&mut boxed).flush().await.unwrap();
+        let mut by_ref: &mut Box<Slow> = &mut boxed;
+        AsyncWriteExt::flush(&mut by_ref).await.unwrap();
         assert_eq!(boxed.flushes, 1);
     });
 }
