@@ -207,6 +207,27 @@ impl fmt::Debug for ReadBuf<'_> {
     }
 }
 
+// SAFETY: `remaining_mut` is the unfilled length; `chunk_mut` is the unfilled region (possibly
+// uninitialized, which `UninitSlice` allows); `advance_mut(cnt)` is called by the `BufMut`
+// contract only after the caller initialized the first `cnt` bytes of that chunk, so marking
+// them initialized and filled keeps `filled <= initialized`.
+unsafe impl bytes_crate::BufMut for ReadBuf<'_> {
+    fn remaining_mut(&self) -> usize {
+        self.remaining()
+    }
+
+    unsafe fn advance_mut(&mut self, cnt: usize) {
+        // SAFETY: the caller initialized `cnt` unfilled bytes (the `BufMut` contract).
+        unsafe { self.assume_init(cnt) };
+        self.advance(cnt);
+    }
+
+    fn chunk_mut(&mut self) -> &mut bytes_crate::buf::UninitSlice {
+        // SAFETY: `UninitSlice` never de-initializes the bytes it is handed.
+        bytes_crate::buf::UninitSlice::uninit(unsafe { self.unfilled_mut() })
+    }
+}
+
 /// # Safety
 /// Every byte of `s` must be initialized.
 unsafe fn slice_assume_init(s: &[MaybeUninit<u8>]) -> &[u8] {

@@ -2,6 +2,7 @@
 //! pointer types tokio implements them for.
 
 use super::ReadBuf;
+use std::io::Write as _;
 use std::io::{self, IoSlice, SeekFrom};
 use std::ops::DerefMut;
 use std::pin::Pin;
@@ -245,5 +246,112 @@ impl AsyncBufRead for &[u8] {
 
     fn consume(mut self: Pin<&mut Self>, amt: usize) {
         *self = &self[amt.min(self.len())..];
+    }
+}
+
+impl<P> AsyncBufRead for Pin<P>
+where
+    P: DerefMut,
+    P::Target: AsyncBufRead,
+{
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        self.as_deref_mut().poll_fill_buf(cx)
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        self.as_deref_mut().consume(amt)
+    }
+}
+
+impl<T: AsRef<[u8]> + Unpin> AsyncBufRead for io::Cursor<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let me = self.get_mut();
+        let data = me.get_ref().as_ref();
+        let start = usize::try_from(me.position())
+            .unwrap_or(usize::MAX)
+            .min(data.len());
+        Poll::Ready(Ok(&data[start..]))
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        let me = self.get_mut();
+        me.set_position(me.position().saturating_add(amt as u64));
+    }
+}
+
+/// `AsyncWrite` for the `Cursor`s std implements `Write` for: the write cannot wait.
+macro_rules! cursor_async_write {
+    ($($ty:ty),*) => {$(
+        impl AsyncWrite for io::Cursor<$ty> {
+            fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                Poll::Ready(self.get_mut().write(buf))
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                _cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                Poll::Ready(self.get_mut().write_vectored(bufs))
+            }
+
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                Poll::Ready(Ok(()))
+            }
+        }
+    )*};
+}
+
+cursor_async_write!(&mut [u8], &mut Vec<u8>, Vec<u8>, Box<[u8]>);
+
+impl<T: ?Sized + AsyncSeek + Unpin> AsyncSeek for Box<T> {
+    fn start_seek(mut self: Pin<&mut Self>, pos: SeekFrom) -> io::Result<()> {
+        Pin::new(&mut **self).start_seek(pos)
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Pin::new(&mut **self).poll_complete(cx)
+    }
+}
+
+impl<T: ?Sized + AsyncSeek + Unpin> AsyncSeek for &mut T {
+    fn start_seek(mut self: Pin<&mut Self>, pos: SeekFrom) -> io::Result<()> {
+        Pin::new(&mut **self).start_seek(pos)
+    }
+
+    fn poll_complete(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Pin::new(&mut **self).poll_complete(cx)
+    }
+}
+
+impl<P> AsyncSeek for Pin<P>
+where
+    P: DerefMut,
+    P::Target: AsyncSeek,
+{
+    fn start_seek(self: Pin<&mut Self>, pos: SeekFrom) -> io::Result<()> {
+        self.as_deref_mut().start_seek(pos)
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        self.as_deref_mut().poll_complete(cx)
+    }
+}
+
+impl<T: AsRef<[u8]> + Unpin> AsyncSeek for io::Cursor<T> {
+    fn start_seek(self: Pin<&mut Self>, pos: SeekFrom) -> io::Result<()> {
+        io::Seek::seek(self.get_mut(), pos).map(drop)
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        Poll::Ready(Ok(self.get_mut().position()))
     }
 }
