@@ -334,3 +334,30 @@ fn halves_implement_tokios_io_traits() {
     write::<gosched_net::tcp::WriteHalf<'_>>();
     write::<OwnedWriteHalf>();
 }
+
+#[test]
+fn tcp_socket_options_and_from_std_stream() {
+    let _w = watchdog("tcp_socket_options", Duration::from_secs(30));
+    rt(1).block_on(async {
+        let s = gosched_net::TcpSocket::new_v4().unwrap();
+        s.set_keepalive(true).unwrap();
+        s.set_nodelay(true).unwrap();
+        s.set_linger(Some(Duration::from_secs(1))).unwrap();
+        s.set_reuseport(true).unwrap();
+        assert!(s.keepalive().unwrap() && s.nodelay().unwrap() && s.reuseport().unwrap());
+        assert_eq!(s.linger().unwrap(), Some(Duration::from_secs(1)));
+        s.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        let l = s.listen(16).unwrap();
+        let addr = l.local_addr().unwrap();
+        // A std stream's options, through the socket type; the stream still works after.
+        let std = std::net::TcpStream::connect(addr).unwrap();
+        let (server, _) = timeout(LIMIT, l.accept()).await.unwrap().unwrap();
+        let sock = gosched_net::TcpSocket::from_std_stream(std.try_clone().unwrap());
+        sock.set_nodelay(true).unwrap();
+        assert!(std.nodelay().unwrap(), "the same socket");
+        assert_eq!(sock.local_addr().unwrap(), std.local_addr().unwrap());
+        drop(sock);
+        std::io::Write::write_all(&mut &std, b"ok").unwrap();
+        assert_eq!(try_read_n(&server, 2).await, b"ok");
+    });
+}
