@@ -19,8 +19,35 @@ pub(crate) fn poll_read<R: futures_io::AsyncRead + Unpin>(
     Poll::Ready(Ok(()))
 }
 
-/// `AsyncRead` for `$ty` (and `AsyncWrite` unless `read_only`), where `$field(self)` is a
-/// gosched stream whose `&` reads and writes. `poll_shutdown` shuts the write direction down.
+/// Peeks into `buf`'s unfilled part with `peek` (a gosched `poll_peek`), filling it as
+/// tokio's `poll_peek(cx, &mut ReadBuf)` does; returns the bytes peeked.
+pub(crate) fn poll_peek(
+    buf: &mut ReadBuf<'_>,
+    peek: impl FnOnce(&mut [u8]) -> Poll<io::Result<usize>>,
+) -> Poll<io::Result<usize>> {
+    let n = ready!(peek(buf.initialize_unfilled()))?;
+    buf.advance(n);
+    Poll::Ready(Ok(n))
+}
+
+/// Reads with `read` (a gosched `try_read`) into `buf`'s spare capacity and advances it.
+pub(crate) fn try_read_buf<B: bytes_crate::BufMut + ?Sized>(
+    buf: &mut B,
+    read: impl FnOnce(&mut [u8]) -> io::Result<usize>,
+) -> io::Result<usize> {
+    let chunk = buf.chunk_mut();
+    // SAFETY: the slice is `chunk`'s spare capacity, which `ReadBuf` only writes
+    // (initializing it before the read) and never de-initializes.
+    let mut rb = ReadBuf::uninit(unsafe { chunk.as_uninit_slice_mut() });
+    let n = read(rb.initialize_unfilled())?;
+    // SAFETY: the spare capacity was initialized above, and the read wrote its first `n` bytes.
+    unsafe { buf.advance_mut(n) };
+    Ok(n)
+}
+
+/// `AsyncRead` and `AsyncWrite` for `$ty` (`@read` or `@write` for one of them), where
+/// `$get`, given `$s: &mut $ty`, is a gosched value implementing `futures_io`'s traits (a
+/// `&Stream`, or an owned half). `poll_shutdown` shuts the write direction down.
 macro_rules! stream_io {
     ($ty:ty, |$s:ident| $get:expr) => {
         $crate::net::stream_io::stream_io!(@read $ty, |$s| $get);
@@ -33,8 +60,8 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &mut $crate::io::ReadBuf<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                let $s = &*self;
-                $crate::net::stream_io::poll_read($get, cx, buf)
+                let $s = self.get_mut();
+                $crate::net::stream_io::poll_read(&mut $get, cx, buf)
             }
         }
     };
@@ -45,7 +72,7 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 buf: &[u8],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                let $s = &*self;
+                let $s = self.get_mut();
                 futures_io::AsyncWrite::poll_write(std::pin::Pin::new(&mut $get), cx, buf)
             }
 
@@ -54,7 +81,7 @@ macro_rules! stream_io {
                 cx: &mut std::task::Context<'_>,
                 bufs: &[std::io::IoSlice<'_>],
             ) -> std::task::Poll<std::io::Result<usize>> {
-                let $s = &*self;
+                let $s = self.get_mut();
                 futures_io::AsyncWrite::poll_write_vectored(std::pin::Pin::new(&mut $get), cx, bufs)
             }
 
@@ -73,7 +100,7 @@ macro_rules! stream_io {
                 self: std::pin::Pin<&mut Self>,
                 cx: &mut std::task::Context<'_>,
             ) -> std::task::Poll<std::io::Result<()>> {
-                let $s = &*self;
+                let $s = self.get_mut();
                 futures_io::AsyncWrite::poll_close(std::pin::Pin::new(&mut $get), cx)
             }
         }

@@ -6,6 +6,7 @@ use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::task::{Context, Poll};
 
 /// A TCP listener on gosched's poller.
 ///
@@ -57,6 +58,28 @@ impl TcpListener {
     #[track_caller]
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         gosched_net::TcpListener::from_std(listener).map(TcpListener::from_gosched)
+    }
+
+    /// Polls for a connection (only the last task to call it is woken).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        self.inner
+            .poll_accept(cx)
+            .map_ok(|(s, a)| (TcpStream::from_gosched(s), a))
+    }
+
+    /// Deregisters the listener and gives back the std listener (still non-blocking).
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        self.inner.into_std()
+    }
+
+    /// `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.ttl()
+    }
+
+    /// Sets `IP_TTL`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.set_ttl(ttl)
     }
 
     /// The address it listens on.

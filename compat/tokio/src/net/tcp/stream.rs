@@ -1,16 +1,19 @@
 //! `tokio::net::TcpStream`: gosched's stream, with the facade's `AsyncRead`/`AsyncWrite`.
 
-use crate::io::ReadBuf;
+use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::ToSocketAddrs;
-use crate::net::stream_io::stream_io;
+use crate::net::stream_io::{self, stream_io};
 use std::fmt;
-use std::io;
+use std::io::{self, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// A TCP stream on gosched's poller.
 pub struct TcpStream {
-    inner: gosched_net::TcpStream,
+    pub(super) inner: gosched_net::TcpStream,
 }
 
 stream_io!(TcpStream, |s| &s.inner);
@@ -75,14 +78,74 @@ impl TcpStream {
     /// Reads what is there now into `buf`'s spare capacity, advancing it; `WouldBlock` when
     /// nothing is.
     pub fn try_read_buf<B: bytes_crate::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        let chunk = buf.chunk_mut();
-        // SAFETY: the slice is `chunk`'s spare capacity, which `ReadBuf` only writes
-        // (initializing it before the read) and never de-initializes.
-        let mut rb = ReadBuf::uninit(unsafe { chunk.as_uninit_slice_mut() });
-        let n = self.inner.try_read(rb.initialize_unfilled())?;
-        // SAFETY: the read initialized (wrote) the first `n` bytes of the spare capacity.
-        unsafe { buf.advance_mut(n) };
-        Ok(n)
+        stream_io::try_read_buf(buf, |b| self.inner.try_read(b))
+    }
+
+    /// Reads what is there now into several buffers; `WouldBlock` when nothing is.
+    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.inner.try_read_vectored(bufs)
+    }
+
+    /// Writes what fits now from several buffers; `WouldBlock` when nothing does.
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.inner.try_write_vectored(bufs)
+    }
+
+    /// Waits for any of `interest`; returns what is ready (which may be stale: a `try_`
+    /// operation can still say `WouldBlock`).
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        self.inner.ready(interest).await
+    }
+
+    /// Polls for read readiness (only the last task to call it is woken).
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_read_ready(cx)
+    }
+
+    /// Polls for write readiness (only the last task to call it is woken).
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_write_ready(cx)
+    }
+
+    /// `peek` as a poll function, filling `buf`; returns the bytes peeked.
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<usize>> {
+        stream_io::poll_peek(buf, |b| self.inner.poll_peek(cx, b))
+    }
+
+    /// Borrowed read and write halves, usable at once.
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        (ReadHalf(self), WriteHalf(self))
+    }
+
+    /// Owned read and write halves, which can move to different tasks; `reunite` gives the
+    /// stream back.
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        split::into_split(self.inner)
+    }
+
+    /// Deregisters the stream and gives back the std stream (still non-blocking).
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        self.inner.into_std()
+    }
+
+    /// `SO_LINGER`.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        self.inner.linger()
+    }
+
+    /// Sets `SO_LINGER`.
+    pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
+        self.inner.set_linger(dur)
+    }
+
+    /// `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.inner.ttl()
+    }
+
+    /// Sets `IP_TTL`.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.inner.set_ttl(ttl)
     }
 
     /// Writes what fits now; `WouldBlock` when nothing does.
