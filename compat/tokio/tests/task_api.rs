@@ -278,3 +278,21 @@ fn coop_surface_is_gosched_budget() {
         assert!(never_empty.await.unwrap());
     });
 }
+
+#[test]
+fn join_set_after_its_runtime_is_gone() {
+    let rt = multi();
+    let mut set = JoinSet::new();
+    rt.block_on(async {
+        for _ in 0..3 {
+            set.spawn(std::future::pending::<()>());
+        }
+    });
+    drop(rt);
+    let mut cancelled = 0;
+    while let Some(r) = futures::executor::block_on(set.join_next()) {
+        assert!(r.unwrap_err().is_cancelled());
+        cancelled += 1;
+    }
+    assert_eq!(cancelled, 3);
+}
