@@ -138,3 +138,4 @@ macro_rules! tokio_half_impls {
 }
 
 tokio_half_impls!(tcp);
+tokio_half_impls!(unix);
