@@ -6,6 +6,7 @@
 //! `lookup_host` are gosched's, re-exported: the same sealed trait over the same types as
 //! tokio's (literals never block; host names resolve on the blocking pool).
 
+pub(crate) mod split;
 pub(crate) mod stream_io;
 pub mod tcp;
 mod udp;

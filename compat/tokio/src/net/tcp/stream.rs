@@ -1,6 +1,5 @@
 //! `tokio::net::TcpStream`: gosched's stream, with the facade's `AsyncRead`/`AsyncWrite`.
 
-use super::split::{self, OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::ToSocketAddrs;
 use crate::net::stream_io::{self, stream_io};
@@ -110,17 +109,6 @@ impl TcpStream {
     /// `peek` as a poll function, filling `buf`; returns the bytes peeked.
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<usize>> {
         stream_io::poll_peek(buf, |b| self.inner.poll_peek(cx, b))
-    }
-
-    /// Borrowed read and write halves, usable at once.
-    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
-        (ReadHalf(self), WriteHalf(self))
-    }
-
-    /// Owned read and write halves, which can move to different tasks; `reunite` gives the
-    /// stream back.
-    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
-        split::into_split(self.inner)
     }
 
     /// Deregisters the stream and gives back the std stream (still non-blocking).

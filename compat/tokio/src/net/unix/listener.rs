@@ -5,6 +5,7 @@ use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
+use std::task::{Context, Poll};
 
 /// A Unix domain socket listener on gosched's poller.
 pub struct UnixListener {
@@ -34,6 +35,18 @@ impl UnixListener {
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (s, a) = self.inner.accept().await?;
         Ok((UnixStream::from_gosched(s), a.into()))
+    }
+
+    /// Polls for a connection (only the last task to call it is woken).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        self.inner
+            .poll_accept(cx)
+            .map_ok(|(s, a)| (UnixStream::from_gosched(s), a.into()))
+    }
+
+    /// Deregisters the listener and gives back the std listener (still non-blocking).
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        self.inner.into_std()
     }
 
     /// The address it listens on.

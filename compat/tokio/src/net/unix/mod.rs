@@ -1,9 +1,12 @@
-//! tokio's Unix domain socket types: [`UnixListener`], [`UnixStream`], [`SocketAddr`].
+//! tokio's Unix domain socket types: [`UnixListener`], [`UnixStream`], [`SocketAddr`], and
+//! the halves of `UnixStream::split`/`into_split`.
 
 mod listener;
+mod split;
 mod stream;
 
 pub use listener::UnixListener;
+pub use split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use stream::UnixStream;
 
 use std::fmt;
