@@ -163,7 +163,10 @@ fn metrics_count_alive_tasks() {
     assert!(rt.metrics().num_alive_tasks() >= 1);
     t.abort();
     // The task's future (and its sender) is dropped once the abort is done.
-    assert!(rx.recv_timeout(Duration::from_secs(10)).is_err());
+    assert_eq!(
+        rx.recv_timeout(Duration::from_secs(10)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected)
+    );
     assert_eq!(rt.metrics().global_queue_depth(), 0);
 }
 

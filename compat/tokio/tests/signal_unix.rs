@@ -37,3 +37,17 @@ fn signal_kinds_are_tokios() {
     let err = rt.block_on(async { signal(SignalKind::from_raw(libc::SIGKILL)).unwrap_err() });
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
 }
+
+#[test]
+fn ctrl_c_after_its_first_poll() {
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    rt.block_on(async {
+        let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+        // The first poll registers the listener; SIGINT before it would end the process.
+        assert!(futures::poll!(&mut ctrl_c).is_pending());
+        // SAFETY: raise has no memory-safety preconditions; SIGINT is now caught.
+        assert_eq!(unsafe { libc::raise(libc::SIGINT) }, 0);
+        let got = tokio::time::timeout(Duration::from_secs(10), ctrl_c).await;
+        assert!(matches!(got, Ok(Ok(()))));
+    });
+}

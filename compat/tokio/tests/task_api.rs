@@ -278,3 +278,48 @@ fn coop_surface_is_gosched_budget() {
         assert!(never_empty.await.unwrap());
     });
 }
+
+#[test]
+fn join_set_after_its_runtime_is_gone() {
+    let rt = multi();
+    let mut set = JoinSet::new();
+    rt.block_on(async {
+        for _ in 0..3 {
+            set.spawn(std::future::pending::<()>());
+        }
+    });
+    drop(rt);
+    let mut cancelled = 0;
+    while let Some(r) = futures::executor::block_on(set.join_next()) {
+        assert!(r.unwrap_err().is_cancelled());
+        cancelled += 1;
+    }
+    assert_eq!(cancelled, 3);
+}
+
+#[test]
+fn dump_shows_the_callers_spawn_line() {
+    let rt = multi();
+    let h1 = rt.spawn(std::future::pending::<()>());
+    let line1 = line!() - 1;
+    let h2 = rt.handle().spawn(std::future::pending::<()>());
+    let line2 = line!() - 1;
+    let mut set = JoinSet::new();
+    let (spawned, dump) = rt.block_on(async {
+        let h3 = tokio::spawn(std::future::pending::<()>());
+        let line3 = line!() - 1;
+        let h4 = set.spawn(std::future::pending::<()>());
+        let line4 = line!() - 1;
+        let dump = gosched_executor::runtime::Handle::current().dump();
+        ([(h3.id(), line3), (h4.id(), line4)], dump)
+    });
+    for (id, line) in [(h1.id(), line1), (h2.id(), line2)].into_iter().chain(spawned) {
+        let info = dump.iter().find(|t| t.id == id).expect("task in the dump");
+        assert!(
+            info.spawned_at.file().ends_with("task_api.rs"),
+            "{}",
+            info.spawned_at
+        );
+        assert_eq!(info.spawned_at.line(), line);
+    }
+}

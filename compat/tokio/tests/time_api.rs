@@ -168,3 +168,14 @@ fn instant_arithmetic() {
     assert_eq!(Instant::from_std(std), b);
     assert_eq!(Instant::from(std), b);
 }
+
+#[tokio::test(start_paused = true)]
+async fn interval_under_the_start_paused_attribute() {
+    let start = Instant::now();
+    let mut iv = time::interval(Duration::from_secs(60));
+    iv.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    for i in 0..3u32 {
+        assert_eq!(iv.tick().await, start + Duration::from_secs(60) * i);
+    }
+    assert_eq!(start.elapsed(), Duration::from_secs(120));
+}

@@ -210,6 +210,13 @@ impl Handle {
 /// drop(guard);
 /// assert!(gosched_executor::runtime::Handle::try_current().is_none());
 /// ```
+///
+/// It cannot move to another thread:
+/// ```compile_fail
+/// fn is_send<T: Send>(_: T) {}
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// is_send(rt.enter());
+/// ```
 #[must_use = "the thread leaves the runtime as soon as the guard drops"]
 pub struct EnterGuard<'a> {
     _entered: context::Entered,

@@ -9,10 +9,12 @@
 //! cooperative budget.
 
 mod read_buf;
+mod ready;
 mod traits;
 mod util;
 
 pub use read_buf::ReadBuf;
+pub use ready::{Interest, Ready};
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use traits::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use util::{

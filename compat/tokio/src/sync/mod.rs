@@ -5,6 +5,9 @@
 //! the task's cooperative budget through [`poll_budget`], so a loop on a ready channel still
 //! yields its P. A dropped future (a cancelled `select!` branch) leaves its queue, drops its
 //! waker, and hands a notification or permits it had already been given to the next waiter.
+//!
+//! Under `--cfg loom` only the semaphore core and its models are built (see `loom_sem.rs`).
+#![cfg_attr(loom, allow(dead_code))]
 
 use std::error::Error;
 use std::fmt;
@@ -14,27 +17,44 @@ use std::task::{Context, Poll};
 pub(crate) mod sem;
 pub(crate) mod waitq;
 
+// Under `--cfg loom` only the lock-free core and its models are built.
+#[cfg(all(test, loom))]
+mod loom_sem;
+
+#[cfg(not(loom))]
 pub mod broadcast;
+#[cfg(not(loom))]
 pub mod mpsc;
+#[cfg(not(loom))]
 pub mod oneshot;
+#[cfg(not(loom))]
 pub mod watch;
 
+#[cfg(not(loom))]
 mod barrier;
+#[cfg(not(loom))]
 mod mutex;
+#[cfg(not(loom))]
 mod notify;
+#[cfg(not(loom))]
 mod once_cell;
+#[cfg(not(loom))]
 mod rwlock;
+#[cfg(not(loom))]
 mod semaphore;
 
-pub use barrier::{Barrier, BarrierWaitResult};
-pub use mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard};
-pub use notify::{Notified, Notify};
-pub use once_cell::{OnceCell, SetError};
-pub use rwlock::{
-    OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock, RwLockMappedWriteGuard,
-    RwLockReadGuard, RwLockWriteGuard,
+#[cfg(not(loom))]
+pub use self::{
+    barrier::{Barrier, BarrierWaitResult},
+    mutex::{MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard},
+    notify::{Notified, Notify},
+    once_cell::{OnceCell, SetError},
+    rwlock::{
+        OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
+        RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
+    },
+    semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit},
 };
-pub use semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 
 /// Spends one unit of the polling task's cooperative budget; `Pending` (with the task already
 /// woken) once it is spent. Every primitive calls this, and only this, at the start of a poll.

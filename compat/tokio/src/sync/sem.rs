@@ -1,22 +1,43 @@
 //! The FIFO counting semaphore under `Semaphore`, `Mutex`, `RwLock` and bounded `mpsc`.
 //!
-//! Free permits live in one atomic word (`permits << 1 | CLOSED`), so an uncontended acquire
-//! is one compare-and-swap and an uncontended release one `fetch_add`. Waiters queue FIFO under
-//! a `std::sync::Mutex`; a release hands free permits to the head waiter first, even part of
-//! what it needs, so a large `acquire_many` at the head is never overtaken by later small ones.
+//! Free permits live in one atomic word (`permits << 2 | WAITERS | CLOSED`), so an uncontended
+//! acquire is one compare-and-swap and an uncontended release one `fetch_add`. Waiters queue
+//! FIFO under a `std::sync::Mutex`; a release hands free permits to the head waiter first, even
+//! part of what it needs, so a large `acquire_many` at the head is never overtaken by later
+//! small ones, and the lock-free `try_acquire` takes nothing while anyone is queued.
 //!
-//! The one lock-free handshake: a waiter queues itself, sets `has_waiters`, then moves free
-//! permits to the queue; a releaser adds its permits, then reads `has_waiters` and, if set,
-//! takes the lock and moves them. Both sides store before they load (SeqCst), so at least one
-//! of them sees the other and no permit is left free while a waiter sleeps.
+//! The one lock-free handshake: a waiter queues itself under the lock, sets `WAITERS` with a
+//! `fetch_or`, then moves free permits to the queue; a releaser's `fetch_add` returns the word
+//! it changed, and if `WAITERS` was in it the releaser takes the lock and moves the permits.
+//! Both are read-modify-writes of the same word, so one comes first in its modification order
+//! and the other sees its effect: no permit is left free while a waiter sleeps (`loom_sem.rs`).
 
 use super::waitq::WaitQueue;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+#[cfg(loom)]
+use loom::sync::atomic::AtomicUsize;
+#[cfg(loom)]
+use loom::sync::{Mutex, MutexGuard};
+#[cfg(not(loom))]
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::SeqCst;
+#[cfg(not(loom))]
 use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll};
 
+/// `const fn` normally; a plain `fn` under loom, whose atomics cannot be built in constants.
+macro_rules! const_unless_loom {
+    ($(#[$m:meta])* $vis:vis fn $($rest:tt)*) => {
+        #[cfg(not(loom))]
+        $(#[$m])* $vis const fn $($rest)*
+        #[cfg(loom)]
+        $(#[$m])* $vis fn $($rest)*
+    };
+}
+
 const CLOSED: usize = 1;
-const SHIFT: usize = 1;
+/// Someone is queued: `release` must take the lock, `try_acquire` must not barge.
+const WAITERS: usize = 2;
+const SHIFT: usize = 2;
 
 /// The largest number of permits a semaphore holds (tokio's limit).
 pub(crate) const MAX_PERMITS: usize = usize::MAX >> 3;
@@ -40,29 +61,34 @@ pub(crate) enum TryAcquire {
 #[derive(Debug)]
 pub(crate) struct Sem {
     state: AtomicUsize,
-    has_waiters: AtomicBool,
     waiters: Mutex<WaitQueue<Wait>>,
+    /// The loom models' broken twin: `release` reads `WAITERS` before adding its permits.
+    #[cfg(loom)]
+    pub(crate) broken: bool,
 }
 
 impl Sem {
-    pub(crate) const fn new(permits: usize) -> Sem {
-        assert!(
-            permits <= MAX_PERMITS,
-            "a semaphore may not have more than MAX_PERMITS permits"
-        );
-        Sem {
-            state: AtomicUsize::new(permits << SHIFT),
-            has_waiters: AtomicBool::new(false),
-            waiters: Mutex::new(WaitQueue::new()),
+    const_unless_loom! {
+        pub(crate) fn new(permits: usize) -> Sem {
+            Sem::with_state(permits, 0)
         }
     }
 
-    pub(crate) const fn new_closed(permits: usize) -> Sem {
-        assert!(permits <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits");
-        Sem {
-            state: AtomicUsize::new((permits << SHIFT) | CLOSED),
-            has_waiters: AtomicBool::new(false),
-            waiters: Mutex::new(WaitQueue::new()),
+    const_unless_loom! {
+        pub(crate) fn new_closed(permits: usize) -> Sem {
+            Sem::with_state(permits, CLOSED)
+        }
+    }
+
+    const_unless_loom! {
+        fn with_state(permits: usize, flags: usize) -> Sem {
+            assert!(permits <= MAX_PERMITS, "a semaphore may not have more than MAX_PERMITS permits");
+            Sem {
+                state: AtomicUsize::new((permits << SHIFT) | flags),
+                waiters: Mutex::new(WaitQueue::new()),
+                #[cfg(loom)]
+                broken: false,
+            }
         }
     }
 
@@ -79,14 +105,14 @@ impl Sem {
         self.state.load(SeqCst) & CLOSED != 0
     }
 
-    /// Takes `n` permits now, or says why not.
+    /// Takes `n` permits now, or says why not (`NoPermits` also while anyone is queued).
     pub(crate) fn try_acquire(&self, n: usize) -> Result<(), TryAcquire> {
         let mut cur = self.state.load(SeqCst);
         loop {
             if cur & CLOSED != 0 {
                 return Err(TryAcquire::Closed);
             }
-            if cur >> SHIFT < n {
+            if cur & WAITERS != 0 || cur >> SHIFT < n {
                 return Err(TryAcquire::NoPermits);
             }
             match self
@@ -131,7 +157,9 @@ impl Sem {
                 w.wake();
             }
         }
-        self.has_waiters.store(!q.is_empty(), SeqCst);
+        if q.is_empty() {
+            self.state.fetch_and(!WAITERS, SeqCst);
+        }
     }
 
     /// Returns `n` permits, handing them to waiters first.
@@ -139,12 +167,22 @@ impl Sem {
         if n == 0 {
             return;
         }
+        #[cfg(loom)]
+        if self.broken {
+            let waiters = self.state.load(SeqCst) & WAITERS != 0;
+            self.state.fetch_add(n << SHIFT, SeqCst);
+            if waiters {
+                let mut q = self.lock();
+                self.distribute(&mut q);
+            }
+            return;
+        }
         let prev = self.state.fetch_add(n << SHIFT, SeqCst);
         assert!(
             (prev >> SHIFT) + n <= MAX_PERMITS,
             "number of added permits ({n}) would overflow MAX_PERMITS ({MAX_PERMITS})"
         );
-        if self.has_waiters.load(SeqCst) {
+        if prev & WAITERS != 0 {
             let mut q = self.lock();
             self.distribute(&mut q);
         }
@@ -165,7 +203,7 @@ impl Sem {
                 w.wake();
             }
         });
-        self.has_waiters.store(false, SeqCst);
+        self.state.fetch_and(!WAITERS, SeqCst);
     }
 
     /// Polls an acquire of `n` permits; `key` is the caller's place in line (kept across polls,
@@ -216,7 +254,7 @@ impl Sem {
             closed: false,
         };
         let k = q.push_back(wait, Some(cx.waker().clone()));
-        self.has_waiters.store(true, SeqCst);
+        self.state.fetch_or(WAITERS, SeqCst);
         self.distribute(&mut q);
         let e = q.get_mut(k);
         if e.data.assigned == e.data.needed {
@@ -233,10 +271,6 @@ impl Sem {
         let Some(k) = key.take() else { return };
         let mut q = self.lock();
         let got = q.remove(k).data.assigned;
-        if got == 0 {
-            self.has_waiters.store(!q.is_empty(), SeqCst);
-            return;
-        }
         self.state.fetch_add(got << SHIFT, SeqCst);
         self.distribute(&mut q);
     }
