@@ -6,12 +6,23 @@
 use std::path::Path;
 use std::process::Command;
 
+/// This machine's target triple (`rustc -vV`'s `host:`): the metadata is filtered to it, so
+/// Cargo needs no other platform's packages.
+fn host_triple() -> String {
+    let out = Command::new("rustc").arg("-vV").output().expect("run rustc -vV");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let host = text.lines().find_map(|l| l.strip_prefix("host: "));
+    host.expect("rustc -vV names the host").trim().to_string()
+}
+
 #[test]
 fn exactly_one_tokio_and_it_is_the_facade() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--manifest-path"])
+        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform"])
+        .arg(host_triple())
+        .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
         .output()
         .expect("run cargo metadata");
