@@ -152,3 +152,29 @@ fn copy_bidirectional_fails_when_a_peer_is_gone() {
         })
     });
 }
+
+#[test]
+fn copy_bidirectional_a_blocked_direction_does_not_stall_the_other() {
+    with_watchdog(|| {
+        block_on(async {
+            let (mut client, mut proxy_a) = tokio::io::duplex(4);
+            let (mut proxy_b, server) = tokio::io::duplex(4);
+            let (mut server_rd, mut server_wr) = tokio::io::split(server);
+            // The client never reads, so the server-to-client direction fills and stops.
+            tokio::select! {
+                biased;
+                got = async {
+                    client.write_all(b"ping").await.unwrap();
+                    client.shutdown().await.unwrap();
+                    let mut got = Vec::new();
+                    server_rd.read_to_end(&mut got).await.unwrap();
+                    got
+                } => assert_eq!(got, b"ping"),
+                _ = server_wr.write_all(&[7; 100]) => panic!("a direction nobody reads completed"),
+                r = tokio::io::copy_bidirectional(&mut proxy_a, &mut proxy_b) => {
+                    panic!("the proxy ended early: {r:?}")
+                }
+            }
+        })
+    });
+}
