@@ -253,3 +253,18 @@ fn fill_buf_and_consume() {
         assert_eq!(r.fill_buf().await.unwrap(), b"");
     });
 }
+
+#[test]
+fn debug_shows_fill_not_contents() {
+    block_on(async {
+        let mut r = BufReader::with_capacity(8, &b"secret bytes"[..]);
+        r.read_u8().await.unwrap();
+        let shown = format!("{r:?}");
+        assert!(shown.contains("7/8"), "{shown}");
+        let mut w = BufWriter::with_capacity(8, Vec::new());
+        w.write_all(b"abc").await.unwrap();
+        assert!(format!("{w:?}").contains("3/8"));
+        let (a, _b) = tokio::io::duplex(4);
+        assert!(!format!("{a:?}").contains("VecDeque"));
+    });
+}

@@ -27,7 +27,6 @@ pin_project! {
     /// assert_eq!(writer.get_ref(), b"held");
     /// # });
     /// ```
-    #[derive(Debug)]
     pub struct BufWriter<W> {
         #[pin]
         inner: W,
@@ -99,6 +98,18 @@ impl<W> BufWriter<W> {
     /// The bytes buffered and not yet written to the inner writer.
     pub fn buffer(&self) -> &[u8] {
         &self.buf[self.written..]
+    }
+}
+
+impl<W: std::fmt::Debug> std::fmt::Debug for BufWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufWriter")
+            .field("writer", &self.inner)
+            .field(
+                "buffer",
+                &format_args!("{}/{}", self.buf.len() - self.written, self.buf.capacity()),
+            )
+            .finish()
     }
 }
 

@@ -18,7 +18,6 @@ use std::task::{Context, Poll, Waker};
 ///
 /// Once it is shut down (or, for a duplex, the peer is dropped) reads return the bytes left,
 /// then end of file, and writes fail with `BrokenPipe`.
-#[derive(Debug)]
 pub struct SimplexStream {
     buf: VecDeque<u8>,
     max_buf_size: usize,
@@ -44,6 +43,16 @@ pub struct SimplexStream {
 /// ```
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
+}
+
+impl std::fmt::Debug for SimplexStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimplexStream")
+            .field("buffered", &self.buf.len())
+            .field("max_buf_size", &self.max_buf_size)
+            .field("closed", &self.closed)
+            .finish()
+    }
 }
 
 fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
