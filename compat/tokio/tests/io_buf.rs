@@ -268,3 +268,41 @@ fn debug_shows_fill_not_contents() {
         assert!(!format!("{a:?}").contains("VecDeque"));
     });
 }
+
+#[test]
+fn bufwriter_vectored_writes() {
+    use std::io::IoSlice;
+    block_on(async {
+        let msg = b"foo bar baz";
+        // Over a writer without vectored writes, the slices are gathered until the buffer is full.
+        let mut w = BufWriter::with_capacity(8, Slow::new(100));
+        let bufs = [
+            IoSlice::new(b""),
+            IoSlice::new(&msg[..4]),
+            IoSlice::new(&msg[4..8]),
+            IoSlice::new(&msg[8..]),
+        ];
+        assert_eq!(w.write_vectored(&bufs).await.unwrap(), 8);
+        assert_eq!(w.buffer(), &msg[..8]);
+        assert!(w.get_ref().data.is_empty());
+        assert_eq!(w.write_vectored(&[IoSlice::new(&msg[8..])]).await.unwrap(), 3);
+        assert_eq!(w.get_ref().data, &msg[..8]);
+        assert_eq!(w.buffer(), &msg[8..]);
+        assert_eq!(w.write_vectored(&[IoSlice::new(b""); 3]).await.unwrap(), 0);
+        w.flush().await.unwrap();
+        assert_eq!(w.get_ref().data, msg);
+
+        // Over a vectored writer, a total as large as the buffer goes straight through.
+        let mut w = BufWriter::with_capacity(8, Vec::new());
+        let bufs = [IoSlice::new(&msg[..4]), IoSlice::new(&msg[4..])];
+        assert_eq!(w.write_vectored(&bufs).await.unwrap(), 11);
+        assert_eq!(w.get_ref(), msg);
+        assert_eq!(
+            w.write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"c")])
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(w.buffer(), b"abc");
+    });
+}
