@@ -306,3 +306,38 @@ fn bufwriter_vectored_writes() {
         assert_eq!(w.buffer(), b"abc");
     });
 }
+
+/// Yields its chunks, one per read, then an error.
+struct ThenFail(Vec<&'static [u8]>);
+
+impl tokio::io::AsyncRead for ThenFail {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.0.is_empty() {
+            return std::task::Poll::Ready(Err(std::io::Error::other("the world has no end")));
+        }
+        let chunk = self.0.remove(0);
+        buf.put_slice(chunk);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn read_line_keeps_utf8_read_before_an_io_error() {
+    block_on(async {
+        let mut r = BufReader::new(ThenFail(vec![b"Hello Wor"]));
+        let mut line = String::from("Foo");
+        let err = r.read_line(&mut line).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Other);
+        assert_eq!(line, "FooHello Wor");
+
+        let mut r = BufReader::new(ThenFail(vec![b"Hello Wor", b"\xff\xff"]));
+        let mut line = String::from("Foo");
+        let err = r.read_line(&mut line).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Other, "the I/O error, not the UTF-8 one");
+        assert_eq!(line, "Foo");
+    });
+}
