@@ -341,3 +341,78 @@ fn read_line_keeps_utf8_read_before_an_io_error() {
         assert_eq!(line, "Foo");
     });
 }
+
+#[test]
+fn bufreader_seek_after_failed_and_relative_seeks() {
+    block_on(async {
+        let inner: &[u8] = &[5, 6, 7, 0, 1, 2, 3, 4];
+        let mut r = BufReader::with_capacity(2, Cursor::new(inner));
+        assert_eq!(r.seek(SeekFrom::Start(3)).await.unwrap(), 3);
+        assert_eq!(r.fill_buf().await.unwrap(), [0, 1]);
+        assert!(r.seek(SeekFrom::Current(i64::MIN)).await.is_err());
+        assert_eq!(
+            r.fill_buf().await.unwrap(),
+            [0, 1],
+            "a failed seek moved the reader"
+        );
+        assert_eq!(r.seek(SeekFrom::Current(1)).await.unwrap(), 4);
+        assert_eq!(r.fill_buf().await.unwrap(), [1, 2]);
+        r.consume(1);
+        assert_eq!(r.seek(SeekFrom::Current(-2)).await.unwrap(), 3);
+    });
+}
+
+/// A reader whose every byte is its position (mod 256), seekable anywhere in `u64`.
+struct PositionReader {
+    pos: u64,
+}
+
+impl tokio::io::AsyncRead for PositionReader {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let n = buf.remaining();
+        for b in buf.initialize_unfilled() {
+            *b = self.pos as u8;
+            self.pos = self.pos.wrapping_add(1);
+        }
+        buf.advance(n);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncSeek for PositionReader {
+    fn start_seek(mut self: std::pin::Pin<&mut Self>, pos: SeekFrom) -> std::io::Result<()> {
+        self.pos = match pos {
+            SeekFrom::Start(n) => n,
+            SeekFrom::Current(n) => self.pos.wrapping_add(n as u64),
+            SeekFrom::End(n) => u64::MAX.wrapping_add(n as u64),
+        };
+        Ok(())
+    }
+
+    fn poll_complete(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<u64>> {
+        std::task::Poll::Ready(Ok(self.pos))
+    }
+}
+
+#[test]
+fn bufreader_seek_that_underflows_takes_two_inner_seeks() {
+    block_on(async {
+        let mut r = BufReader::with_capacity(5, PositionReader { pos: 0 });
+        assert_eq!(r.fill_buf().await.unwrap(), [0, 1, 2, 3, 4]);
+        assert_eq!(r.seek(SeekFrom::End(-5)).await.unwrap(), u64::MAX - 5);
+        assert_eq!(r.fill_buf().await.unwrap().len(), 5);
+        // `i64::MIN` minus the 5 buffered bytes does not fit in an i64.
+        let expected = (u64::MAX - 5).wrapping_add(i64::MIN as u64);
+        assert_eq!(r.seek(SeekFrom::Current(i64::MIN)).await.unwrap(), expected);
+        assert_eq!(r.fill_buf().await.unwrap().len(), 5);
+        assert_eq!(r.seek(SeekFrom::Current(0)).await.unwrap(), expected);
+        assert_eq!(r.get_ref().pos, expected);
+    });
+}
