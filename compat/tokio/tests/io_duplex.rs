@@ -164,3 +164,22 @@ fn simplex_reads_what_was_written() {
         assert_eq!(&back, b"loop");
     });
 }
+
+#[test]
+fn vectored_writes_fill_the_room_in_order() {
+    use std::io::IoSlice;
+    block_on(async {
+        let (mut a, mut b) = tokio::io::duplex(5);
+        assert!(tokio::io::AsyncWrite::is_write_vectored(&a));
+        let bufs = [IoSlice::new(b"ab"), IoSlice::new(b""), IoSlice::new(b"cdef")];
+        assert_eq!(a.write_vectored(&bufs).await.unwrap(), 5);
+        let mut got = [0u8; 5];
+        b.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"abcde");
+        drop(b);
+        assert_eq!(
+            a.write_vectored(&bufs).await.unwrap_err().kind(),
+            ErrorKind::BrokenPipe
+        );
+    });
+}
