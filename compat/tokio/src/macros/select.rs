@@ -76,6 +76,19 @@ macro_rules! select {
     };
 }
 
+/// `select!`'s implementation (see the module doc). More than 64 branches do not compile:
+///
+/// ```compile_fail
+/// macro_rules! branches {
+///     ($($i:literal)*) => { tokio::select! { $(x = async { $i } => x,)* } };
+/// }
+/// # futures::executor::block_on(async {
+/// let _: i32 = branches!(
+///     1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+///     1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+/// ); // 65
+/// # });
+/// ```
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select {
