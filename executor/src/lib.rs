@@ -26,7 +26,6 @@
 
 mod blocking;
 mod clock;
-pub mod coop;
 mod loom;
 pub mod netpoll;
 pub mod runtime;
@@ -42,6 +41,8 @@ mod tests;
 
 pub use blocking::block_in_place;
 pub use task::JoinHandle;
+/// The cooperative budget; an alias of [`task::coop`], where it lives.
+pub use task::coop;
 
 use std::future::Future;
 use std::panic::Location;

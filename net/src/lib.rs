@@ -61,14 +61,17 @@
 
 mod addr;
 mod poll_io;
-mod tcp;
+mod ready;
+mod split;
+pub mod tcp;
 #[cfg(feature = "tokio-io")]
 mod tokio_io;
 mod udp;
 #[cfg(unix)]
-mod unix;
+pub mod unix;
 
 pub use addr::{ToSocketAddrs, lookup_host};
+pub use ready::{Interest, Ready};
 pub use tcp::{TcpListener, TcpSocket, TcpStream};
 pub use udp::UdpSocket;
 #[cfg(unix)]

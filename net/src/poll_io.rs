@@ -9,7 +9,8 @@
 //! cannot erase. That saves the `WouldBlock` system call after every read. Datagram sockets
 //! clear only on `WouldBlock` (a short read there is one datagram of several).
 
-use gosched_executor::netpoll::{Direction, Interest, ReadyEvent, Registration};
+use crate::{Interest, Ready};
+use gosched_executor::netpoll::{Direction, Interest as RegInterest, ReadyEvent, Registration};
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, IoSlice, Read, Write};
@@ -34,7 +35,7 @@ impl<T: AsFd> PollIo<T> {
     /// # Panics
     /// Outside a gosched runtime (the message names the fix).
     #[track_caller]
-    pub(crate) fn new(io: T, interest: Interest) -> io::Result<PollIo<T>> {
+    pub(crate) fn new(io: T, interest: RegInterest) -> io::Result<PollIo<T>> {
         let reg = Registration::new(&io, interest)?;
         Ok(PollIo { io: Some(io), reg })
     }
@@ -74,6 +75,41 @@ impl<T: AsFd> PollIo<T> {
     /// Waits until `dir` is ready.
     pub(crate) async fn ready(&self, dir: Direction) -> io::Result<ReadyEvent> {
         self.reg.readiness(dir).await
+    }
+
+    /// Polls for `dir`'s readiness (one unit of budget), registering the task on `Pending`.
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<ReadyEvent>> {
+        self.reg.poll_ready(cx, dir)
+    }
+
+    /// Polls for any readiness in `interest` (the read side first; `ERROR` alone waits on the
+    /// read side, whose readiness includes a pending error).
+    pub(crate) fn poll_ready_for(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<io::Result<Ready>> {
+        let read = interest.is_readable() || !interest.is_writable();
+        if read {
+            if let Poll::Ready(ev) = self.reg.poll_ready(cx, Direction::Read) {
+                return Poll::Ready(ev.map(|ev| Ready::from_event(&ev, Direction::Read, interest)));
+            }
+        }
+        if interest.is_writable() {
+            if let Poll::Ready(ev) = self.reg.poll_ready(cx, Direction::Write) {
+                return Poll::Ready(ev.map(|ev| Ready::from_event(&ev, Direction::Write, interest)));
+            }
+        }
+        Poll::Pending
+    }
+
+    /// Waits for any readiness in `interest`.
+    pub(crate) async fn ready_for(&self, interest: Interest) -> io::Result<Ready> {
+        poll_fn(|cx| self.poll_ready_for(cx, interest)).await
+    }
+
+    /// Deregisters the source and hands it out (for `into_std`): the caller owns the fd now.
+    /// A failed deregistration is ignored, as in `Drop`: the kernel already forgot the source.
+    pub(crate) fn into_inner(mut self) -> io::Result<T> {
+        let io = self.io.take().expect("gosched-net: socket used after drop");
+        let _ = self.reg.deregister(&io);
+        Ok(io)
     }
 
     /// Forgets `ev`'s readiness (the operation it allowed could not proceed).

@@ -81,3 +81,26 @@ fn bad_addresses_are_invalid_input_not_panics() {
         assert!(l.local_addr().unwrap().ip().is_loopback());
     });
 }
+
+#[test]
+fn lookup_host_resolves_names_on_the_blocking_pool_and_literals_inline() {
+    let _w = watchdog("lookup_host_blocking_pool", Duration::from_secs(30));
+    let rt = rt(1);
+    rt.block_on(async {
+        let literal: Vec<SocketAddr> = lookup_host("127.0.0.1:80").await.unwrap().collect();
+        assert_eq!(literal, ["127.0.0.1:80".parse::<SocketAddr>().unwrap()]);
+    });
+    assert_eq!(
+        rt.metrics().blocking_threads,
+        0,
+        "a literal needs no blocking thread"
+    );
+    rt.block_on(async {
+        let named: Vec<SocketAddr> = lookup_host("localhost:80").await.unwrap().collect();
+        assert!(!named.is_empty());
+    });
+    assert!(
+        rt.metrics().blocking_threads >= 1,
+        "the name was resolved on the blocking pool"
+    );
+}

@@ -91,3 +91,36 @@ mod tests {
         assert_eq!(Interest::WRITABLE | Interest::WRITABLE, Interest::WRITABLE);
     }
 }
+
+/// What a [`ReadyEvent`](super::ReadyEvent) saw, flag by flag (both directions' flags as the
+/// poller last set them), for wrappers that report readiness in their own type (gosched-net's
+/// `Ready`).
+impl super::ReadyEvent {
+    /// The source was readable (or accepting).
+    ///
+    /// # Examples
+    /// See [`Registration`](super::Registration); `ReadyEvent`s come from its `readiness`.
+    pub fn is_readable(&self) -> bool {
+        self.bits & super::record::READABLE != 0
+    }
+
+    /// The source was writable.
+    pub fn is_writable(&self) -> bool {
+        self.bits & super::record::WRITABLE != 0
+    }
+
+    /// The peer closed its write half: reads return 0.
+    pub fn is_read_closed(&self) -> bool {
+        self.bits & super::record::READ_CLOSED != 0
+    }
+
+    /// The write half is closed: writes fail.
+    pub fn is_write_closed(&self) -> bool {
+        self.bits & super::record::WRITE_CLOSED != 0
+    }
+
+    /// The source has a pending error.
+    pub fn is_error(&self) -> bool {
+        self.bits & super::record::ERROR != 0
+    }
+}

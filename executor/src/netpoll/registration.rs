@@ -83,7 +83,7 @@ impl Registration {
     /// spent it returns `Pending` after waking the task, so a socket that is always ready
     /// cannot starve its P.
     pub fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<ReadyEvent>> {
-        ready!(crate::coop::poll_proceed(cx));
+        ready!(crate::coop::spend(cx));
         self.poll_ready_unbudgeted(cx, dir)
     }
 

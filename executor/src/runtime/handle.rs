@@ -6,6 +6,7 @@ use crate::sched::{Shared, context};
 use crate::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::Location;
 
 /// A cloneable reference to a runtime: spawn on it from any thread, read its metrics.
@@ -66,6 +67,41 @@ impl Handle {
                 shared: shared.clone(),
             })
         })
+    }
+
+    /// Enters this runtime's context on this thread until the returned guard drops: from then
+    /// on [`Handle::current`] returns this runtime, and `spawn`, `spawn_blocking`, sockets and
+    /// timers created on this thread belong to it. On a worker thread of another runtime, the
+    /// entered runtime is the current one while the guard lives.
+    ///
+    /// Guards nest; dropping one restores what was current before it.
+    ///
+    /// # Panics
+    /// When a guard is dropped while a guard created after it on the same thread is still
+    /// alive (out of order), as tokio does: that drop leaves the context as it is (restoring
+    /// its saved context would undo the newer guard's) and panics, or, if the thread is
+    /// already panicking, only leaves the context as it is.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::{Handle, Runtime};
+    ///
+    /// let rt = Runtime::new().unwrap();
+    /// assert!(Handle::try_current().is_none());
+    /// {
+    ///     let _guard = rt.handle().enter();
+    ///     // Inside the runtime: spawn works from this plain thread.
+    ///     let task = gosched_executor::spawn(async { 6 * 7 });
+    ///     assert_eq!(rt.block_on(task).unwrap(), 42);
+    ///     assert!(Handle::try_current().is_some());
+    /// }
+    /// assert!(Handle::try_current().is_none());
+    /// ```
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _entered: context::enter(self.shared.clone()),
+            _handle: PhantomData,
+        }
     }
 
     /// Spawns a task on this runtime.
@@ -160,6 +196,36 @@ impl Handle {
     /// ```
     pub fn sched_report(&self) -> String {
         crate::trace::sched_report(&self.shared)
+    }
+}
+
+/// The guard of [`Handle::enter`] and [`Runtime::enter`](super::Runtime::enter): this thread
+/// is inside the runtime until it drops. Not `Send`: it describes the thread that made it.
+///
+/// # Examples
+/// ```
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let guard = rt.enter();
+/// assert!(gosched_executor::runtime::Handle::try_current().is_some());
+/// drop(guard);
+/// assert!(gosched_executor::runtime::Handle::try_current().is_none());
+/// ```
+///
+/// It cannot move to another thread:
+/// ```compile_fail
+/// fn is_send<T: Send>(_: T) {}
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// is_send(rt.enter());
+/// ```
+#[must_use = "the thread leaves the runtime as soon as the guard drops"]
+pub struct EnterGuard<'a> {
+    _entered: context::Entered,
+    _handle: PhantomData<&'a Handle>,
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish_non_exhaustive()
     }
 }
 

@@ -10,7 +10,7 @@ mod rt;
 
 pub use builder::Builder;
 pub use dump::{LeakError, TaskInfo, TaskState, WaitReason, format_dump, verify_no_leaks};
-pub use handle::Handle;
+pub use handle::{EnterGuard, Handle};
 pub use metrics::{LatencyHistogram, Metrics};
 pub use rt::Runtime;
 

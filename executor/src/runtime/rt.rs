@@ -116,6 +116,20 @@ impl Runtime {
         &self.handle
     }
 
+    /// Enters this runtime's context on this thread until the guard drops
+    /// ([`Handle::enter`]): `spawn`, sockets and timers made here belong to this runtime.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let _guard = rt.enter();
+    /// let task = gosched_executor::spawn(async { "spawned from a plain thread" });
+    /// assert_eq!(rt.block_on(task).unwrap(), "spawned from a plain thread");
+    /// ```
+    pub fn enter(&self) -> super::EnterGuard<'_> {
+        self.handle.enter()
+    }
+
     /// A snapshot of the counters.
     pub fn metrics(&self) -> Metrics {
         self.handle.metrics()

@@ -11,6 +11,7 @@ use crate::loom::Arc;
 use crate::task::Notified;
 use crossbeam_deque::Worker;
 use std::cell::{Cell, RefCell};
+use std::marker::PhantomData;
 use std::ptr;
 
 /// What the M is doing, for routing wakes.
@@ -56,11 +57,17 @@ pub(crate) struct WorkerCx {
     /// Runnable periods this M starts before it samples one for `sched_latency`
     /// (trace/poll.rs).
     pub(crate) sample: Cell<u32>,
+    /// A `Handle::enter` guard lives on this thread: the runtime it entered (in `ENTERED`)
+    /// is the current one, not this M's.
+    pub(crate) entered: Cell<bool>,
 }
 
 thread_local! {
     static WORKER: Cell<*const WorkerCx> = const { Cell::new(ptr::null()) };
     static ENTERED: RefCell<Option<Arc<Shared>>> = const { RefCell::new(None) };
+    /// How many `enter` guards live on this thread: each guard knows its own depth, so one
+    /// dropped out of order is detected.
+    static DEPTH: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Installs `cx` as this thread's worker context until the guard drops.
@@ -84,11 +91,60 @@ pub(crate) fn is_worker() -> bool {
     !WORKER.get().is_null()
 }
 
-/// Marks this thread as inside `shared` (block_on, blocking pool) until the guard drops.
-pub(crate) fn enter(shared: Arc<Shared>) -> impl Drop {
+/// Marks this thread as inside `shared` (block_on, blocking pool, `Handle::enter`) until the
+/// guard drops. Guards nest: each restores what was current before it.
+pub(crate) fn enter(shared: Arc<Shared>) -> Entered {
     let prev = ENTERED.with(|e| e.replace(Some(shared)));
-    let mut prev = Some(prev);
-    Reset(move || ENTERED.with(|e| *e.borrow_mut() = prev.take().flatten()))
+    let prev_worker_entered = with_worker(|cx| cx.map(|cx| cx.entered.replace(true)));
+    let depth = DEPTH.get() + 1;
+    DEPTH.set(depth);
+    Entered {
+        prev,
+        prev_worker_entered,
+        depth,
+        _not_send: PhantomData,
+    }
+}
+
+/// The guard of [`enter`]: restores the previous context on drop.
+///
+/// # Panics
+/// On drop, when a guard entered after it is still alive (guards dropped out of order),
+/// leaving the context as it is: restoring this guard's saved context would undo the newer
+/// guard's. While the thread is already panicking it only leaves the context as it is.
+/// tokio's rule too.
+pub(crate) struct Entered {
+    prev: Option<Arc<Shared>>,
+    /// The worker's `entered` flag before this guard (`None` off a worker).
+    prev_worker_entered: Option<bool>,
+    depth: usize,
+    /// The guard describes this thread.
+    _not_send: PhantomData<*const ()>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        if DEPTH.get() != self.depth {
+            if std::thread::panicking() {
+                return;
+            }
+            panic!(
+                "gosched: EnterGuard values dropped out of order; guards returned by \
+                 Handle::enter / Runtime::enter must be dropped in the reverse order of their \
+                 creation"
+            );
+        }
+        DEPTH.set(self.depth - 1);
+        let prev = self.prev.take();
+        ENTERED.with(|e| *e.borrow_mut() = prev);
+        if let Some(flag) = self.prev_worker_entered {
+            with_worker(|cx| {
+                if let Some(cx) = cx {
+                    cx.entered.set(flag);
+                }
+            });
+        }
+    }
 }
 
 /// The P this thread's M holds in `shared`, if it is one of its Ms and holds one.
@@ -105,7 +161,9 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Arc<Shared>>) -> R) -> R {
     let ptr = WORKER.get();
     // SAFETY: as in `with_worker`.
     if let Some(cx) = unsafe { ptr.as_ref() } {
-        return f(Some(&cx.shared));
+        if !cx.entered.get() {
+            return f(Some(&cx.shared));
+        }
     }
     ENTERED.with(|e| f(e.borrow().as_ref()))
 }

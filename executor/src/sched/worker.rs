@@ -32,6 +32,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
         next: Cell::new(None),
         collected: std::cell::RefCell::new(Vec::new()),
         sample: Cell::new(crate::trace::poll::SAMPLE_EVERY),
+        entered: Cell::new(false),
     };
     let _worker = context::set_worker(&cx);
     cx.m.publish_cpu_clock();

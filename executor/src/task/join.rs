@@ -84,7 +84,7 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if crate::coop::poll_proceed(cx).is_pending() {
+        if crate::coop::spend(cx).is_pending() {
             return Poll::Pending;
         }
         let out = self.poll_unbudgeted(cx);

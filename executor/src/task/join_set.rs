@@ -185,7 +185,7 @@ impl<T> JoinSet<T> {
             return Poll::Ready(None);
         }
         // One unit of budget per call, however many members are looked at.
-        std::task::ready!(crate::coop::poll_proceed(cx));
+        std::task::ready!(crate::coop::spend(cx));
         let res = Pin::new(&mut self.members).poll_next(cx);
         if res.is_pending() {
             super::set_current_wait(super::WAIT_JOIN);

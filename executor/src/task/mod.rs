@@ -6,8 +6,10 @@
 //! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
 //! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled),
 //! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey), `pinned.rs` (pinned tasks
-//! on a thread of their own: Go's `LockOSThread`).
+//! on a thread of their own: Go's `LockOSThread`), `coop.rs` (the cooperative budget, public as
+//! `task::coop`).
 
+pub mod coop;
 mod current;
 mod harness;
 mod id;
@@ -123,26 +125,5 @@ impl Future for YieldNow {
     }
 }
 
-/// Spends one unit of the task's cooperative budget (128 per poll); once it is spent, or when
-/// sysmon asked the task to yield, this returns `Pending` once and the task is requeued.
-///
-/// Call it in loops that never touch a gosched resource, so they cannot hold their P forever.
-///
-/// # Examples
-/// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
-/// let sum = rt.block_on(rt.spawn(async {
-///     let mut sum = 0u64;
-///     for i in 0..10_000u64 {
-///         sum += i;
-///         gosched_executor::task::consume_budget().await;
-///     }
-///     sum
-/// }));
-/// assert_eq!(sum.unwrap(), 49_995_000);
-/// ```
-pub async fn consume_budget() {
-    std::future::poll_fn(crate::coop::poll_proceed).await
-}
-
 pub use crate::{block_in_place, spawn, spawn_blocking, task_local};
+pub use coop::consume_budget;

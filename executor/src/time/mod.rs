@@ -223,7 +223,7 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        ready!(crate::coop::poll_proceed(cx));
+        ready!(crate::coop::spend(cx));
         self.poll_unbudgeted(cx)
     }
 }

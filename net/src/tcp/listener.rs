@@ -9,6 +9,8 @@ use gosched_executor::netpoll::Interest;
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
+use std::task::{Context, Poll, ready};
 
 /// The backlog of [`TcpListener::bind`], as documented there; tokio uses it too (Go asks the kernel
 /// for `somaxconn`, which is 4096 on current Linux and silently caps whatever we pass).
@@ -74,6 +76,65 @@ impl TcpListener {
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (stream, peer) = self.io.io(Direction::Read, |l| l.accept()).await?;
         Ok((TcpStream::new(stream)?, peer))
+    }
+
+    /// Polls for a connection (tokio's `poll_accept`): `Pending` registers the task to be
+    /// woken when one may be queued. Errors as [`accept`](TcpListener::accept).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let addr = l.local_addr().unwrap();
+    ///     let client = gosched_executor::spawn(gosched_net::TcpStream::connect(addr));
+    ///     let (conn, peer) = std::future::poll_fn(|cx| l.poll_accept(cx)).await.unwrap();
+    ///     let client = client.await.unwrap().unwrap();
+    ///     assert_eq!(peer, client.local_addr().unwrap());
+    ///     assert_eq!(conn.peer_addr().unwrap(), peer);
+    /// });
+    /// ```
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        let (stream, peer) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
+        Poll::Ready(Ok((TcpStream::new(stream)?, peer)))
+    }
+
+    /// Deregisters the listener and returns it as a std listener, still in non-blocking mode
+    /// (as tokio's `into_std`).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let addr = l.local_addr().unwrap();
+    ///     let std = l.into_std().unwrap();
+    ///     assert_eq!(std.local_addr().unwrap(), addr);
+    /// });
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
+        let mio = self.io.into_inner()?;
+        Ok(std::net::TcpListener::from(OwnedFd::from(mio)))
+    }
+
+    /// Sets `IP_TTL` for the connections it accepts (and itself).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     l.set_ttl(100).unwrap();
+    ///     assert_eq!(l.ttl().unwrap(), 100);
+    /// });
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get().set_ttl(ttl)
+    }
+
+    /// Reads `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get().ttl()
     }
 
     /// The address this listener is bound to.

@@ -6,6 +6,8 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
+use std::time::Duration;
 
 /// A TCP socket that has not been turned into a [`TcpListener`] or a [`TcpStream`] yet.
 ///
@@ -93,6 +95,91 @@ impl TcpSocket {
     #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
     pub fn set_reuseport(&self, on: bool) -> io::Result<()> {
         self.inner.set_reuse_port(on)
+    }
+
+    /// Reads `SO_REUSEPORT`.
+    ///
+    /// # Examples
+    /// ```
+    /// let s = gosched_net::TcpSocket::new_v4().unwrap();
+    /// s.set_reuseport(true).unwrap();
+    /// assert!(s.reuseport().unwrap());
+    /// ```
+    #[cfg(all(unix, not(any(target_os = "solaris", target_os = "illumos"))))]
+    pub fn reuseport(&self) -> io::Result<bool> {
+        self.inner.reuse_port()
+    }
+
+    /// Sets `SO_KEEPALIVE` (the kernel probes an idle connection, with its default timing).
+    ///
+    /// # Examples
+    /// ```
+    /// let s = gosched_net::TcpSocket::new_v4().unwrap();
+    /// s.set_keepalive(true).unwrap();
+    /// assert!(s.keepalive().unwrap());
+    /// ```
+    pub fn set_keepalive(&self, on: bool) -> io::Result<()> {
+        self.inner.set_keepalive(on)
+    }
+
+    /// Reads `SO_KEEPALIVE`.
+    pub fn keepalive(&self) -> io::Result<bool> {
+        self.inner.keepalive()
+    }
+
+    /// Sets `SO_LINGER` (see [`TcpStream::set_linger`]).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let s = gosched_net::TcpSocket::new_v4().unwrap();
+    /// s.set_linger(Some(Duration::from_secs(3))).unwrap();
+    /// assert_eq!(s.linger().unwrap(), Some(Duration::from_secs(3)));
+    /// ```
+    pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
+        self.inner.set_linger(dur)
+    }
+
+    /// Reads `SO_LINGER`.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        self.inner.linger()
+    }
+
+    /// Sets `TCP_NODELAY` for the stream it becomes.
+    ///
+    /// # Examples
+    /// ```
+    /// let s = gosched_net::TcpSocket::new_v6().unwrap();
+    /// s.set_nodelay(true).unwrap();
+    /// assert!(s.nodelay().unwrap());
+    /// ```
+    pub fn set_nodelay(&self, on: bool) -> io::Result<()> {
+        self.inner.set_nodelay(on)
+    }
+
+    /// Reads `TCP_NODELAY`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.inner.nodelay()
+    }
+
+    /// Makes a `TcpSocket` of a std stream's socket (tokio's `from_std_stream`), to read and
+    /// set its options. It is switched to non-blocking mode, which fails only for a descriptor
+    /// that is not a socket (the socket's own calls then report that).
+    ///
+    /// # Examples
+    /// ```
+    /// let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let std = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    /// let s = gosched_net::TcpSocket::from_std_stream(std);
+    /// s.set_keepalive(true).unwrap();
+    /// assert!(s.keepalive().unwrap());
+    /// ```
+    pub fn from_std_stream(stream: std::net::TcpStream) -> TcpSocket {
+        let _ = stream.set_nonblocking(true);
+        TcpSocket {
+            inner: Socket::from(OwnedFd::from(stream)),
+        }
     }
 
     /// Sets `SO_SNDBUF`.

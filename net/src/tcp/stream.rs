@@ -3,11 +3,16 @@
 use crate::ToSocketAddrs;
 use crate::addr::each_addr;
 use crate::poll_io::{PollIo, futures_stream_impls};
+use crate::{Interest, Ready};
 use gosched_executor::netpoll::Direction;
-use gosched_executor::netpoll::Interest;
+use gosched_executor::netpoll::Interest as RegInterest;
+use socket2::SockRef;
 use std::fmt;
-use std::io::{self, Read, Write};
+use std::io::{self, IoSlice, IoSliceMut, Read, Write};
 use std::net::{Shutdown, SocketAddr};
+use std::os::fd::OwnedFd;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 /// A TCP connection.
 ///
@@ -82,7 +87,7 @@ impl TcpStream {
 
     #[track_caller]
     pub(super) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
-        let interest = Interest::READABLE | Interest::WRITABLE;
+        let interest = RegInterest::READABLE | RegInterest::WRITABLE;
         Ok(TcpStream {
             io: PollIo::new(stream, interest)?,
         })
@@ -178,8 +183,223 @@ impl TcpStream {
     }
 
     /// Reads the next bytes without taking them off the socket, waiting until there are some.
+    ///
+    /// # Examples
+    /// ```
+    /// use futures::io::AsyncWriteExt;
+    ///
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let mut a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let (b, _) = l.accept().await.unwrap();
+    ///     a.write_all(b"hi").await.unwrap();
+    ///     let mut buf = [0; 2];
+    ///     let n = b.peek(&mut buf).await.unwrap();
+    ///     assert_eq!(&buf[..n], &b"hi"[..n]);
+    ///     assert_eq!(b.try_read(&mut buf).unwrap(), n, "peeked bytes are still there");
+    /// });
+    /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.io.io(Direction::Read, |s| s.peek(buf)).await
+    }
+
+    /// [`peek`](TcpStream::peek) as a poll function. tokio's takes a `ReadBuf`; this one takes
+    /// the bytes to fill and returns how many were peeked.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let (b, _) = l.accept().await.unwrap();
+    ///     a.writable().await.unwrap();
+    ///     a.try_write(b"x").unwrap();
+    ///     let mut buf = [0; 1];
+    ///     let n = std::future::poll_fn(|cx| b.poll_peek(cx, &mut buf)).await.unwrap();
+    ///     assert_eq!((n, buf[0]), (1, b'x'));
+    /// });
+    /// ```
+    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.io.poll_io(cx, Direction::Read, |s| s.peek(buf))
+    }
+
+    /// Waits until the stream is ready for any of `interest` and says what it found (tokio's
+    /// `ready`). The readiness may be stale: the operation can still say `WouldBlock`, and the
+    /// next `ready` call then waits for a new event.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_net::Interest;
+    ///
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let ready = a.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+    ///     assert!(ready.is_writable(), "{ready:?}");
+    /// });
+    /// ```
+    pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        self.io.ready_for(interest).await
+    }
+
+    /// Polls for read readiness (tokio's `poll_read_ready`): `Ready(Ok(()))` when a read may
+    /// proceed; `Pending` after registering the task to be woken when it may.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let (b, _) = l.accept().await.unwrap();
+    ///     drop(a); // the peer's close makes b readable (a read returns 0)
+    ///     std::future::poll_fn(|cx| b.poll_read_ready(cx)).await.unwrap();
+    ///     assert_eq!(b.try_read(&mut [0; 4]).unwrap(), 0);
+    /// });
+    /// ```
+    pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Direction::Read).map_ok(drop)
+    }
+
+    /// Polls for write readiness (see [`poll_read_ready`](TcpStream::poll_read_ready)).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     std::future::poll_fn(|cx| a.poll_write_ready(cx)).await.unwrap();
+    ///     assert_eq!(a.try_write(b"ok").unwrap(), 2);
+    /// });
+    /// ```
+    pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_ready(cx, Direction::Write).map_ok(drop)
+    }
+
+    /// Reads what is there now into several buffers without waiting; `WouldBlock` when
+    /// nothing is.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSliceMut;
+    ///
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let (b, _) = l.accept().await.unwrap();
+    ///     a.writable().await.unwrap();
+    ///     a.try_write(b"abcd").unwrap();
+    ///     let (mut x, mut y) = ([0; 2], [0; 2]);
+    ///     let n = loop {
+    ///         b.readable().await.unwrap();
+    ///         match b.try_read_vectored(&mut [IoSliceMut::new(&mut x), IoSliceMut::new(&mut y)]) {
+    ///             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+    ///             n => break n.unwrap(),
+    ///         }
+    ///     };
+    ///     assert_eq!(n, 4);
+    ///     assert_eq!((&x, &y), (b"ab", b"cd"));
+    /// });
+    /// ```
+    pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        self.io.try_io(Direction::Read, |mut s| s.read_vectored(bufs))
+    }
+
+    /// Writes what fits now from several buffers without waiting; `WouldBlock` when nothing
+    /// does.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::IoSlice;
+    ///
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     a.writable().await.unwrap();
+    ///     let n = a.try_write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"cd")]).unwrap();
+    ///     assert_eq!(n, 4);
+    /// });
+    /// ```
+    pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        self.io.try_io(Direction::Write, |mut s| s.write_vectored(bufs))
+    }
+
+    /// Deregisters the stream and returns it as a std stream, still in non-blocking mode (as
+    /// tokio's `into_std`; call `set_nonblocking(false)` for blocking use).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::io::{Read, Write};
+    ///
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let (b, _) = l.accept().await.unwrap();
+    ///     let mut a = a.into_std().unwrap();
+    ///     a.set_nonblocking(false).unwrap();
+    ///     a.write_all(b"std").unwrap();
+    ///     let mut b = b.into_std().unwrap();
+    ///     b.set_nonblocking(false).unwrap();
+    ///     let mut buf = [0; 3];
+    ///     b.read_exact(&mut buf).unwrap();
+    ///     assert_eq!(&buf, b"std");
+    /// });
+    /// ```
+    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
+        let mio = self.io.into_inner()?;
+        Ok(std::net::TcpStream::from(OwnedFd::from(mio)))
+    }
+
+    /// Sets `SO_LINGER`: `Some(d)` makes the close wait up to `d` for unsent data (`Some(0)`
+    /// resets the connection); `None` turns it off.
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     a.set_linger(Some(Duration::from_secs(1))).unwrap();
+    ///     assert_eq!(a.linger().unwrap(), Some(Duration::from_secs(1)));
+    /// });
+    /// ```
+    pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
+        SockRef::from(self.io.get()).set_linger(dur)
+    }
+
+    /// Reads `SO_LINGER` (see [`set_linger`](TcpStream::set_linger)).
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        SockRef::from(self.io.get()).linger()
+    }
+
+    /// Sets `IP_TTL`, the time-to-live of the packets sent.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     a.set_ttl(42).unwrap();
+    ///     assert_eq!(a.ttl().unwrap(), 42);
+    /// });
+    /// ```
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.get().set_ttl(ttl)
+    }
+
+    /// Reads `IP_TTL`.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.get().ttl()
     }
 }
 

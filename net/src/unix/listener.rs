@@ -6,8 +6,10 @@ use gosched_executor::netpoll::Direction;
 use gosched_executor::netpoll::Interest;
 use std::fmt;
 use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
+use std::task::{Context, Poll, ready};
 
 /// A Unix domain socket server.
 ///
@@ -71,6 +73,47 @@ impl UnixListener {
     pub async fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (stream, addr) = self.io.io(Direction::Read, |l| l.accept()).await?;
         Ok((UnixStream::new(stream)?, addr))
+    }
+
+    /// Polls for a connection (tokio's `poll_accept`): `Pending` registers the task to be
+    /// woken when one may be queued.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("gosched-doc-pa-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let l = gosched_net::UnixListener::bind(&path).unwrap();
+    ///     let client = gosched_executor::spawn(gosched_net::UnixStream::connect(path.clone()));
+    ///     let (conn, _) = std::future::poll_fn(|cx| l.poll_accept(cx)).await.unwrap();
+    ///     client.await.unwrap().unwrap();
+    ///     assert!(conn.local_addr().is_ok());
+    ///     std::fs::remove_file(path).unwrap();
+    /// });
+    /// ```
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        let (stream, addr) = ready!(self.io.poll_io(cx, Direction::Read, |l| l.accept()))?;
+        Poll::Ready(Ok((UnixStream::new(stream)?, addr)))
+    }
+
+    /// Deregisters the listener and returns it as a std listener, still in non-blocking mode.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let path = std::env::temp_dir().join(format!("gosched-doc-is-{}.sock", std::process::id()));
+    ///     let _ = std::fs::remove_file(&path);
+    ///     let l = gosched_net::UnixListener::bind(&path).unwrap();
+    ///     let std = l.into_std().unwrap();
+    ///     assert_eq!(std.local_addr().unwrap().as_pathname(), Some(path.as_path()));
+    ///     std::fs::remove_file(path).unwrap();
+    /// });
+    /// ```
+    pub fn into_std(self) -> io::Result<std::os::unix::net::UnixListener> {
+        let mio = self.io.into_inner()?;
+        Ok(std::os::unix::net::UnixListener::from(OwnedFd::from(mio)))
     }
 
     /// The address this listener is bound to.

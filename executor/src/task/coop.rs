@@ -1,7 +1,36 @@
-//! The cooperative budget: each poll starts with `INITIAL_BUDGET` units; every gosched
-//! resource spends one, and at zero it wakes the task and returns `Pending`. sysmon delivers a
-//! preemption request by setting the M's `preempt` flag (`PView::request_preempt`,
-//! `PView::retake`: sched/p.rs), which makes the budget read as zero.
+//! The cooperative budget (tokio's `task::coop`): each poll of a task starts with 128 units;
+//! every gosched resource (sockets, timers, `JoinHandle`s, channels built on them) spends one,
+//! and at zero it wakes the task and returns `Pending`, so a task that always finds its
+//! resources ready still gives its P back. sysmon delivers a preemption request by setting the
+//! M's `preempt` flag (`PView::request_preempt`, `PView::retake`: sched/p.rs), which makes the
+//! budget read as zero.
+//!
+//! Outside a task's poll (in `block_on`'s own future, on blocking threads) there is no budget:
+//! everything proceeds. [`unconstrained`] makes a future's polls budget-free the same way.
+//!
+//! For hand-written leaf futures: call [`poll_proceed`] before doing work, and
+//! [`RestoreOnPending::made_progress`] once the work was done; a poll that returns `Pending`
+//! without it gives the unit back.
+//!
+//! # Examples
+//! ```
+//! use gosched_executor::task::coop;
+//!
+//! let rt = gosched_executor::runtime::Runtime::new().unwrap();
+//! rt.block_on(rt.spawn(async {
+//!     for _ in 0..1_000 {
+//!         coop::consume_budget().await; // yields once per 128 units
+//!     }
+//!     assert!(coop::has_budget_remaining());
+//! }))
+//! .unwrap();
+//! ```
+
+mod leaf;
+mod unconstrained;
+
+pub use leaf::{RestoreOnPending, consume_budget, poll_proceed};
+pub use unconstrained::{Unconstrained, unconstrained};
 
 use crate::loom::atomic::{AtomicBool, Ordering};
 use std::cell::Cell;
@@ -48,13 +77,13 @@ pub(crate) fn reset_pinned() -> impl Drop {
         left: Some(INITIAL_BUDGET),
         preempt: ptr::null(),
     });
-    Unconstrained
+    ClearOnDrop
 }
 
 /// Restores "no budget" (outside a poll) on drop.
-struct Unconstrained;
+struct ClearOnDrop;
 
-impl Drop for Unconstrained {
+impl Drop for ClearOnDrop {
     fn drop(&mut self) {
         BUDGET.set(Budget {
             left: None,
@@ -71,7 +100,7 @@ fn preempt_requested(b: Budget) -> bool {
 }
 
 /// Spends one unit; `Pending` (after waking the task) when none is left.
-pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
+pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<()> {
     let b = BUDGET.get();
     let Some(left) = b.left else {
         return Poll::Ready(());
@@ -92,7 +121,17 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     Poll::Ready(())
 }
 
-/// Whether the current poll still has budget (for resources that check before doing work).
+/// Whether the current poll still has budget (for resources that check before doing work);
+/// `true` outside a task's poll and inside [`unconstrained`].
+///
+/// # Examples
+/// ```
+/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     // block_on's own future is not a task: no budget, nothing to run out of.
+///     assert!(gosched_executor::task::coop::has_budget_remaining());
+/// });
+/// ```
 pub fn has_budget_remaining() -> bool {
     BUDGET.get().left.is_none_or(|b| b > 0)
 }
