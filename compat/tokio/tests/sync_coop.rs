@@ -2,6 +2,7 @@
 //! channel or lock still lets the other tasks on its P run.
 
 mod support;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::{Mutex, Semaphore, mpsc};
@@ -80,4 +81,22 @@ fn semaphore_acquire_loop_yields() {
         }
         false
     }));
+}
+
+#[test]
+fn polls_that_find_nothing_ready_give_their_unit_back() {
+    support::run(async {
+        let (_tx, mut rx) = mpsc::channel::<u8>(1);
+        let s = Semaphore::new(0);
+        let mut acquire = Box::pin(s.acquire());
+        std::future::poll_fn(|cx| {
+            for _ in 0..1000 {
+                assert!(rx.poll_recv(cx).is_pending());
+                assert!(acquire.as_mut().poll(cx).is_pending());
+            }
+            assert!(gosched_executor::task::coop::has_budget_remaining());
+            std::task::Poll::Ready(())
+        })
+        .await;
+    });
 }

@@ -56,11 +56,30 @@ pub use self::{
     semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit},
 };
 
-/// Spends one unit of the polling task's cooperative budget; `Pending` (with the task already
-/// woken) once it is spent. Every primitive calls this, and only this, at the start of a poll.
+/// The unit of budget a poll spent; given back on drop unless `made_progress()` was called.
+pub(crate) use gosched_executor::task::coop::RestoreOnPending as Budget;
+
+/// Spends one unit of the polling task's cooperative budget: `Pending` (with the task already
+/// woken) once it is spent or sysmon asked the task to yield; otherwise the unit, which a poll
+/// that then finds nothing ready gives back (see [`progress`]). Every primitive calls this, and
+/// only this.
 #[inline]
-pub(crate) fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
-    std::pin::pin!(gosched_executor::task::consume_budget()).poll(cx)
+pub(crate) fn poll_budget(cx: &mut Context<'_>) -> Poll<Budget> {
+    gosched_executor::task::coop::poll_proceed(cx)
+}
+
+/// Keeps the unit `coop` spent if `poll` is ready; gives it back if it is pending.
+#[inline]
+pub(crate) fn progress<T>(coop: Budget, poll: Poll<T>) -> Poll<T> {
+    if poll.is_ready() {
+        coop.made_progress();
+    }
+    poll
+}
+
+/// Spends one unit at the start of an async method (yielding first if none is left).
+pub(crate) async fn spend_budget() {
+    std::future::poll_fn(poll_budget).await.made_progress();
 }
 
 /// Runs `f` to completion on this thread, for the `blocking_*` methods. Panics inside a task

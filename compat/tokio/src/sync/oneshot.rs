@@ -147,7 +147,11 @@ impl<T> Sender<T> {
 
     /// `Ready` once the receiver is closed or dropped; otherwise registers the task.
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        std::task::ready!(super::poll_budget(cx));
+        let coop = std::task::ready!(super::poll_budget(cx));
+        super::progress(coop, self.poll_closed_now(cx))
+    }
+
+    fn poll_closed_now(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let Some(inner) = &self.inner else {
             return Poll::Ready(());
         };
@@ -226,19 +230,25 @@ impl<T> Future for Receiver<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        std::task::ready!(super::poll_budget(cx));
-        let Some(inner) = &this.inner else {
+        let coop = std::task::ready!(super::poll_budget(cx));
+        super::progress(coop, this.poll_now(cx))
+    }
+}
+
+impl<T> Receiver<T> {
+    fn poll_now(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        let Some(inner) = &self.inner else {
             return Poll::Ready(Err(RecvError(())));
         };
         let mut s = lock(inner);
         if let Some(v) = s.value.take() {
             drop(s);
-            this.inner = None;
+            self.inner = None;
             return Poll::Ready(Ok(v));
         }
         if s.tx_done || s.rx_closed {
             drop(s);
-            this.inner = None;
+            self.inner = None;
             return Poll::Ready(Err(RecvError(())));
         }
         set_waker(&mut s.rx_waker, cx.waker());
