@@ -30,6 +30,12 @@ pub mod oneshot;
 #[cfg(not(loom))]
 pub mod watch;
 
+/// The named futures of `tokio::sync`.
+#[cfg(not(loom))]
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}
+
 #[cfg(not(loom))]
 mod barrier;
 #[cfg(not(loom))]
