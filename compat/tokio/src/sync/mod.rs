@@ -6,7 +6,8 @@
 //! yields its P. A dropped future (a cancelled `select!` branch) leaves its queue, drops its
 //! waker, and hands a notification or permits it had already been given to the next waiter.
 //!
-//! Under `--cfg loom` only the semaphore core and its models are built (see `loom_sem.rs`).
+//! Under `--cfg loom` only the lock-free parts (the semaphore core, oneshot) and their models
+//! are built (`loom_sem.rs`, `loom_oneshot.rs`).
 #![cfg_attr(loom, allow(dead_code))]
 
 use std::error::Error;
@@ -19,13 +20,14 @@ pub(crate) mod waitq;
 
 // Under `--cfg loom` only the lock-free core and its models are built.
 #[cfg(all(test, loom))]
+mod loom_oneshot;
+#[cfg(all(test, loom))]
 mod loom_sem;
 
 #[cfg(not(loom))]
 pub mod broadcast;
 #[cfg(not(loom))]
 pub mod mpsc;
-#[cfg(not(loom))]
 pub mod oneshot;
 #[cfg(not(loom))]
 pub mod watch;
