@@ -49,6 +49,7 @@ fn types_are_send_and_sync() {
     error::<mpsc::error::SendError<u8>>();
     error::<mpsc::error::TrySendError<u8>>();
     error::<mpsc::error::TryRecvError>();
+    error::<mpsc::error::SendTimeoutError<u8>>();
     error::<oneshot::error::RecvError>();
     error::<oneshot::error::TryRecvError>();
     error::<watch::error::RecvError>();
@@ -81,6 +82,7 @@ fn futures_held_across_await_are_send() {
     let (tx, mut rx) = mpsc::channel::<u8>(1);
     send(&tx.send(1));
     send(&tx.reserve());
+    send(&tx.send_timeout(1, std::time::Duration::from_secs(1)));
     send(&tx.reserve_many(1));
     send(&tx.closed());
     send(&tx.clone().reserve_owned());
