@@ -80,7 +80,7 @@ fn task_signatures() {
     let _: fn(std::future::Ready<u8>) -> JoinHandle<u8> = tokio::spawn;
     let _: fn(std::future::Ready<u8>) -> JoinHandle<u8> = tokio::task::spawn;
     let _: fn(fn() -> u8) -> JoinHandle<u8> = tokio::task::spawn_blocking;
-    let _: fn(fn() -> u8) -> u8 = tokio::task::block_in_place;
+    let _: fn(fn() -> u8) -> u8 = tokio::task::block_in_place::<fn() -> u8, u8>;
     let _: fn() -> Id = tokio::task::id;
     let _: fn() -> Option<Id> = tokio::task::try_id;
     let _: fn(&JoinHandle<u8>) = JoinHandle::abort;
