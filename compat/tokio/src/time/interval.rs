@@ -35,6 +35,25 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 }
 
 /// What an [`Interval`] does when ticks were missed (its task was late to call `tick`).
+///
+/// # Examples
+/// With a 10 ms period and a task 35 ms late after the first tick, the next ticks are due at:
+/// `Burst` 10, 20, 30 (all at once), then 40; `Delay` 10 (at once), then 45, 55; `Skip` 10
+/// (at once), then 40, 50.
+/// ```
+/// use tokio::time::{self, Duration, Instant, MissedTickBehavior};
+///
+/// let rt = tokio::runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     let mut iv = time::interval(Duration::from_millis(10));
+///     iv.set_missed_tick_behavior(MissedTickBehavior::Skip);
+///     iv.tick().await;
+///     time::advance(Duration::from_millis(35)).await;
+///     assert_eq!(iv.tick().await, start + Duration::from_millis(10)); // late, at once
+///     assert_eq!(iv.tick().await, start + Duration::from_millis(40)); // 20 and 30 skipped
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MissedTickBehavior {
     /// Ticks as fast as possible until caught up: the missed ticks fire at once, one per
