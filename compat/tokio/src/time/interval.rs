@@ -10,6 +10,15 @@ use std::task::{Context, Poll, ready};
 /// each tick's lateness.
 const ON_TIME_SLACK: Duration = Duration::from_millis(5);
 
+/// "Never", for a deadline past what `Instant` holds (an `interval(Duration::MAX)`): about 30
+/// years on, as gosched's `sleep` does.
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// `at + d`, or far in the future when that overflows.
+fn later(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d).unwrap_or_else(|| at + FAR_FUTURE)
+}
+
 /// Ticks every `period`; the first tick completes at once. Missed ticks burst (tokio's
 /// default [`MissedTickBehavior::Burst`]).
 ///
@@ -71,12 +80,12 @@ impl MissedTickBehavior {
     /// The deadline after a tick due at `due` that fired late, at `now`.
     fn next_timeout(self, due: Instant, now: Instant, period: Duration) -> Instant {
         match self {
-            MissedTickBehavior::Burst => due + period,
-            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Burst => later(due, period),
+            MissedTickBehavior::Delay => later(now, period),
             MissedTickBehavior::Skip => {
                 let late = (now - due).as_nanos() % period.as_nanos();
                 // `late` < period, which is a Duration: it fits.
-                now + (period - Duration::from_nanos(late as u64))
+                later(now, period - Duration::from_nanos(late as u64))
             }
         }
     }
@@ -118,7 +127,7 @@ impl Interval {
         let next = if now > due + ON_TIME_SLACK {
             self.missed_tick_behavior.next_timeout(due, now, self.period)
         } else {
-            due + self.period
+            later(due, self.period)
         };
         self.delay.reset(next);
         Poll::Ready(due)
@@ -126,7 +135,7 @@ impl Interval {
 
     /// The next tick is one period from now.
     pub fn reset(&mut self) {
-        self.delay.reset(Instant::now() + self.period);
+        self.delay.reset(later(Instant::now(), self.period));
     }
 
     /// The next tick is now.
@@ -136,7 +145,7 @@ impl Interval {
 
     /// The next tick is `after` from now.
     pub fn reset_after(&mut self, after: Duration) {
-        self.delay.reset(Instant::now() + after);
+        self.delay.reset(later(Instant::now(), after));
     }
 
     /// The next tick is at `deadline`.
