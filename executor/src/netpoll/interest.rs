@@ -77,21 +77,6 @@ impl fmt::Debug for Interest {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Interest;
-
-    #[test]
-    fn each_interest_maps_to_the_same_mio_interest() {
-        let both = Interest::READABLE | Interest::WRITABLE;
-        assert_eq!(Interest::READABLE.to_mio(), mio::Interest::READABLE);
-        assert_eq!(Interest::WRITABLE.to_mio(), mio::Interest::WRITABLE);
-        assert_eq!(both.to_mio(), mio::Interest::READABLE | mio::Interest::WRITABLE);
-        assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
-        assert_eq!(Interest::WRITABLE | Interest::WRITABLE, Interest::WRITABLE);
-    }
-}
-
 /// What a [`ReadyEvent`](super::ReadyEvent) saw, flag by flag (both directions' flags as the
 /// poller last set them), for wrappers that report readiness in their own type (gosched-net's
 /// `Ready`).
@@ -122,5 +107,20 @@ impl super::ReadyEvent {
     /// The source has a pending error.
     pub fn is_error(&self) -> bool {
         self.bits & super::record::ERROR != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Interest;
+
+    #[test]
+    fn each_interest_maps_to_the_same_mio_interest() {
+        let both = Interest::READABLE | Interest::WRITABLE;
+        assert_eq!(Interest::READABLE.to_mio(), mio::Interest::READABLE);
+        assert_eq!(Interest::WRITABLE.to_mio(), mio::Interest::WRITABLE);
+        assert_eq!(both.to_mio(), mio::Interest::READABLE | mio::Interest::WRITABLE);
+        assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
+        assert_eq!(Interest::WRITABLE | Interest::WRITABLE, Interest::WRITABLE);
     }
 }
