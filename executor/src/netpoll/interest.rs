@@ -90,21 +90,33 @@ impl super::ReadyEvent {
     }
 
     /// The source was writable.
+    ///
+    /// # Examples
+    /// See [`is_readable`](super::ReadyEvent::is_readable).
     pub fn is_writable(&self) -> bool {
         self.bits & super::record::WRITABLE != 0
     }
 
     /// The peer closed its write half: reads return 0.
+    ///
+    /// # Examples
+    /// See [`is_readable`](super::ReadyEvent::is_readable).
     pub fn is_read_closed(&self) -> bool {
         self.bits & super::record::READ_CLOSED != 0
     }
 
     /// The write half is closed: writes fail.
+    ///
+    /// # Examples
+    /// See [`is_readable`](super::ReadyEvent::is_readable).
     pub fn is_write_closed(&self) -> bool {
         self.bits & super::record::WRITE_CLOSED != 0
     }
 
     /// The source has a pending error.
+    ///
+    /// # Examples
+    /// See [`is_readable`](super::ReadyEvent::is_readable).
     pub fn is_error(&self) -> bool {
         self.bits & super::record::ERROR != 0
     }
