@@ -113,9 +113,8 @@ macro_rules! split_halves {
 
         impl $stream {
             /// Splits the stream into a read half and a write half that borrow it, for use
-            /// in one task (say, with `futures::join!`). See [`into_split`]
-            #[doc = concat!("(", stringify!($stream), "::into_split)")]
-            /// for halves that can move to other tasks.
+            /// in one task (say, with `futures::join!`).
+            #[doc = concat!("See [`into_split`](", stringify!($stream), "::into_split) for halves that can move to other tasks.")]
             ///
             /// While `futures::io::AsyncReadExt` is in scope, `stream.split()` resolves to
             /// its by-value `split` (a method taking `self` is found before one taking

@@ -344,6 +344,9 @@ impl UdpSocket {
     }
 
     /// Reads `SO_BROADCAST`.
+    ///
+    /// # Examples
+    /// See [`set_broadcast`](UdpSocket::set_broadcast).
     pub fn broadcast(&self) -> io::Result<bool> {
         self.io.get().broadcast()
     }
@@ -357,6 +360,9 @@ impl UdpSocket {
     }
 
     /// Reads `IP_TTL`.
+    ///
+    /// # Examples
+    /// See [`set_ttl`](UdpSocket::set_ttl).
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get().ttl()
     }
@@ -380,6 +386,9 @@ impl UdpSocket {
     }
 
     /// Leaves a group joined with [`join_multicast_v4`](UdpSocket::join_multicast_v4).
+    ///
+    /// # Examples
+    /// See [`join_multicast_v4`](UdpSocket::join_multicast_v4).
     pub fn leave_multicast_v4(&self, multiaddr: Ipv4Addr, interface: Ipv4Addr) -> io::Result<()> {
         self.io.get().leave_multicast_v4(&multiaddr, &interface)
     }
@@ -400,6 +409,9 @@ impl UdpSocket {
     }
 
     /// Reads `IP_MULTICAST_LOOP`.
+    ///
+    /// # Examples
+    /// See [`set_multicast_loop_v4`](UdpSocket::set_multicast_loop_v4).
     pub fn multicast_loop_v4(&self) -> io::Result<bool> {
         self.io.get().multicast_loop_v4()
     }

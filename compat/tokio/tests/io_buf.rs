@@ -253,3 +253,166 @@ fn fill_buf_and_consume() {
         assert_eq!(r.fill_buf().await.unwrap(), b"");
     });
 }
+
+#[test]
+fn debug_shows_fill_not_contents() {
+    block_on(async {
+        let mut r = BufReader::with_capacity(8, &b"secret bytes"[..]);
+        r.read_u8().await.unwrap();
+        let shown = format!("{r:?}");
+        assert!(shown.contains("7/8"), "{shown}");
+        let mut w = BufWriter::with_capacity(8, Vec::new());
+        w.write_all(b"abc").await.unwrap();
+        assert!(format!("{w:?}").contains("3/8"));
+        let (a, _b) = tokio::io::duplex(4);
+        assert!(!format!("{a:?}").contains("VecDeque"));
+    });
+}
+
+#[test]
+fn bufwriter_vectored_writes() {
+    use std::io::IoSlice;
+    block_on(async {
+        let msg = b"foo bar baz";
+        // Over a writer without vectored writes, the slices are gathered until the buffer is full.
+        let mut w = BufWriter::with_capacity(8, Slow::new(100));
+        let bufs = [
+            IoSlice::new(b""),
+            IoSlice::new(&msg[..4]),
+            IoSlice::new(&msg[4..8]),
+            IoSlice::new(&msg[8..]),
+        ];
+        assert_eq!(w.write_vectored(&bufs).await.unwrap(), 8);
+        assert_eq!(w.buffer(), &msg[..8]);
+        assert!(w.get_ref().data.is_empty());
+        assert_eq!(w.write_vectored(&[IoSlice::new(&msg[8..])]).await.unwrap(), 3);
+        assert_eq!(w.get_ref().data, &msg[..8]);
+        assert_eq!(w.buffer(), &msg[8..]);
+        assert_eq!(w.write_vectored(&[IoSlice::new(b""); 3]).await.unwrap(), 0);
+        w.flush().await.unwrap();
+        assert_eq!(w.get_ref().data, msg);
+
+        // Over a vectored writer, a total as large as the buffer goes straight through.
+        let mut w = BufWriter::with_capacity(8, Vec::new());
+        let bufs = [IoSlice::new(&msg[..4]), IoSlice::new(&msg[4..])];
+        assert_eq!(w.write_vectored(&bufs).await.unwrap(), 11);
+        assert_eq!(w.get_ref(), msg);
+        assert_eq!(
+            w.write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"c")])
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(w.buffer(), b"abc");
+    });
+}
+
+/// Yields its chunks, one per read, then an error.
+struct ThenFail(Vec<&'static [u8]>);
+
+impl tokio::io::AsyncRead for ThenFail {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.0.is_empty() {
+            return std::task::Poll::Ready(Err(std::io::Error::other("the world has no end")));
+        }
+        let chunk = self.0.remove(0);
+        buf.put_slice(chunk);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn read_line_keeps_utf8_read_before_an_io_error() {
+    block_on(async {
+        let mut r = BufReader::new(ThenFail(vec![b"Hello Wor"]));
+        let mut line = String::from("Foo");
+        let err = r.read_line(&mut line).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Other);
+        assert_eq!(line, "FooHello Wor");
+
+        let mut r = BufReader::new(ThenFail(vec![b"Hello Wor", b"\xff\xff"]));
+        let mut line = String::from("Foo");
+        let err = r.read_line(&mut line).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Other, "the I/O error, not the UTF-8 one");
+        assert_eq!(line, "Foo");
+    });
+}
+
+#[test]
+fn bufreader_seek_after_failed_and_relative_seeks() {
+    block_on(async {
+        let inner: &[u8] = &[5, 6, 7, 0, 1, 2, 3, 4];
+        let mut r = BufReader::with_capacity(2, Cursor::new(inner));
+        assert_eq!(r.seek(SeekFrom::Start(3)).await.unwrap(), 3);
+        assert_eq!(r.fill_buf().await.unwrap(), [0, 1]);
+        assert!(r.seek(SeekFrom::Current(i64::MIN)).await.is_err());
+        assert_eq!(
+            r.fill_buf().await.unwrap(),
+            [0, 1],
+            "a failed seek moved the reader"
+        );
+        assert_eq!(r.seek(SeekFrom::Current(1)).await.unwrap(), 4);
+        assert_eq!(r.fill_buf().await.unwrap(), [1, 2]);
+        r.consume(1);
+        assert_eq!(r.seek(SeekFrom::Current(-2)).await.unwrap(), 3);
+    });
+}
+
+/// A reader whose every byte is its position (mod 256), seekable anywhere in `u64`.
+struct PositionReader {
+    pos: u64,
+}
+
+impl tokio::io::AsyncRead for PositionReader {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let n = buf.remaining();
+        for b in buf.initialize_unfilled() {
+            *b = self.pos as u8;
+            self.pos = self.pos.wrapping_add(1);
+        }
+        buf.advance(n);
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+impl tokio::io::AsyncSeek for PositionReader {
+    fn start_seek(mut self: std::pin::Pin<&mut Self>, pos: SeekFrom) -> std::io::Result<()> {
+        self.pos = match pos {
+            SeekFrom::Start(n) => n,
+            SeekFrom::Current(n) => self.pos.wrapping_add(n as u64),
+            SeekFrom::End(n) => u64::MAX.wrapping_add(n as u64),
+        };
+        Ok(())
+    }
+
+    fn poll_complete(
+        self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<u64>> {
+        std::task::Poll::Ready(Ok(self.pos))
+    }
+}
+
+#[test]
+fn bufreader_seek_that_underflows_takes_two_inner_seeks() {
+    block_on(async {
+        let mut r = BufReader::with_capacity(5, PositionReader { pos: 0 });
+        assert_eq!(r.fill_buf().await.unwrap(), [0, 1, 2, 3, 4]);
+        assert_eq!(r.seek(SeekFrom::End(-5)).await.unwrap(), u64::MAX - 5);
+        assert_eq!(r.fill_buf().await.unwrap().len(), 5);
+        // `i64::MIN` minus the 5 buffered bytes does not fit in an i64.
+        let expected = (u64::MAX - 5).wrapping_add(i64::MIN as u64);
+        assert_eq!(r.seek(SeekFrom::Current(i64::MIN)).await.unwrap(), expected);
+        assert_eq!(r.fill_buf().await.unwrap().len(), 5);
+        assert_eq!(r.seek(SeekFrom::Current(0)).await.unwrap(), expected);
+        assert_eq!(r.get_ref().pos, expected);
+    });
+}

@@ -49,6 +49,27 @@ fn read_to_end_appends_across_pending_reads() {
 }
 
 #[test]
+fn read_to_end_into_exact_capacity_does_not_reallocate() {
+    block_on(async {
+        let data: Vec<u8> = (0..100).collect();
+        for len in [0, 1, 31, 32, 33, 64, 100] {
+            for cap in [len, len + 1, len + 40] {
+                let mut src = Trickle::new(&data[..len], 7);
+                let mut buf = Vec::with_capacity(cap);
+                let cap = buf.capacity();
+                src.read_to_end(&mut buf).await.unwrap();
+                assert_eq!(buf, &data[..len]);
+                assert_eq!(buf.capacity(), cap, "len {len}: grew a vector that had room");
+            }
+        }
+        // A vector without room still grows and gets everything.
+        let mut buf = Vec::new();
+        Trickle::new(&data, 100).read_to_end(&mut buf).await.unwrap();
+        assert_eq!(buf, data);
+    });
+}
+
+#[test]
 fn read_to_string_checks_utf8_and_leaves_dst_on_error() {
     block_on(async {
         let mut dst = String::from(">");
@@ -207,6 +228,7 @@ impl AsyncRead for Swapper {
 #[test]
 #[should_panic(expected = "the reader replaced the ReadBuf it was given")]
 fn read_to_end_refuses_a_swapped_readbuf() {
-    let mut out = Vec::new();
+    // With room in the vector, the read goes into its spare capacity, which the swap fakes.
+    let mut out = Vec::with_capacity(64);
     let _ = block_on(Swapper.read_to_end(&mut out));
 }

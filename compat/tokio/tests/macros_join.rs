@@ -183,3 +183,20 @@ fn pin_both_forms() {
         assert_eq!(erased.await + d.await, 7);
     });
 }
+
+#[test]
+fn sixty_four_futures() {
+    // The output is a 64-tuple of 1s: the literal pattern checks its arity and values.
+    macro_rules! all_ones {
+        ($($i:literal)*) => {
+            matches!(tokio::join!($(async { $i }),*), ($($i,)*))
+        };
+    }
+    let ok = block_on(async {
+        all_ones!(
+            1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+            1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+        )
+    });
+    assert!(ok);
+}

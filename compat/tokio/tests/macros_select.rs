@@ -319,3 +319,36 @@ fn works_in_send_futures_across_threads() {
     assert_eq!(hits.load(Ordering::SeqCst), 1);
     assert_eq!(*log.lock().unwrap(), [5]);
 }
+
+#[test]
+fn a_losing_branch_releases_what_it_waited_on() {
+    let (tx, rx) = oneshot::channel::<u8>();
+    let (counter, waker) = {
+        #[derive(Default)]
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let c = Arc::new(Count::default());
+        (c.clone(), std::task::Waker::from(c))
+    };
+    let mut fut = Box::pin(async {
+        tokio::select! {
+            v = rx => v.ok(),
+            _ = async {} => None,
+        }
+    });
+    // Poll until the ready branch wins (the start is random: the receiver may be polled,
+    // registering its waker, first).
+    let out = fut.as_mut().poll(&mut Context::from_waker(&waker));
+    assert_eq!(out, Poll::Ready(None));
+    assert!(tx.is_canceled(), "the losing receiver is still alive");
+    assert_eq!(tx.send(1), Err(1));
+    assert_eq!(
+        counter.0.load(Ordering::SeqCst),
+        0,
+        "a dropped branch's waker was woken"
+    );
+}

@@ -194,3 +194,59 @@ fn from_std_stream_and_socket_options() {
         assert_eq!(s.linger().unwrap(), None);
     });
 }
+
+#[test]
+fn try_write_until_would_block_then_writable_again() {
+    bounded(async {
+        let (a, b) = pair().await;
+        let chunk = vec![7u8; 64 * 1024];
+        let mut written = 0usize;
+        a.writable().await.unwrap();
+        let mut blocked = false;
+        for _ in 0..100_000 {
+            match a.try_write(&chunk) {
+                Ok(n) => written += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    blocked = true;
+                    break;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(blocked, "the kernel buffer filled up");
+        assert!(written > 0);
+        let mut buf = vec![0; 64 * 1024];
+        let mut read = 0;
+        while read < written {
+            b.readable().await.unwrap();
+            match b.try_read(&mut buf) {
+                Ok(0) => panic!("early end of stream"),
+                Ok(n) => read += n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => continue,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        // The kernel buffer drained: the writer's readiness comes back.
+        a.writable().await.unwrap();
+        assert_eq!(a.try_write(b"x").unwrap(), 1);
+    });
+}
+
+#[test]
+fn ready_reports_read_closed_after_the_peer_shuts_down() {
+    bounded(async {
+        let (mut a, b) = pair().await;
+        a.shutdown().await.unwrap();
+        let mut closed = false;
+        for _ in 0..200 {
+            let r = b.ready(Interest::READABLE).await.unwrap();
+            if r.is_read_closed() {
+                closed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(closed);
+        assert_eq!(b.try_read(&mut [0; 4]).unwrap(), 0);
+    });
+}

@@ -191,3 +191,37 @@ async fn main_current_thread() -> RuntimeFlavor {
 fn tokio_main_current_thread() {
     assert_eq!(main_current_thread(), RuntimeFlavor::CurrentThread);
 }
+
+#[test]
+fn dropping_the_runtime_drops_outstanding_tasks() {
+    let rt = Runtime::new().unwrap();
+    let alive = Arc::new(());
+    let held = alive.clone();
+    rt.block_on(async move {
+        tokio::spawn(async move {
+            let _held = held;
+            std::future::pending::<()>().await
+        });
+    });
+    assert_eq!(Arc::strong_count(&alive), 2);
+    watchdog(move || drop(rt));
+    assert_eq!(
+        Arc::strong_count(&alive),
+        1,
+        "the task's future was dropped with the runtime"
+    );
+}
+
+#[test]
+fn a_handle_that_outlives_its_runtime_never_hangs() {
+    let rt = Runtime::new().unwrap();
+    let handle = rt.handle().clone();
+    drop(rt);
+    let (spawned, blocking) = watchdog(move || {
+        let a = handle.block_on(handle.spawn(async { 1 }));
+        let b = handle.block_on(handle.spawn_blocking(|| 2));
+        (a, b)
+    });
+    assert!(spawned.unwrap_err().is_cancelled());
+    assert!(blocking.unwrap_err().is_cancelled());
+}

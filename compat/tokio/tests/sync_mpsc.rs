@@ -289,3 +289,23 @@ fn four_producers_on_gosched_deliver_everything_in_per_sender_order() {
     });
     assert_eq!(seen, [500; 4]);
 }
+
+#[test]
+fn send_timeout_times_out_on_a_full_channel_and_fails_on_a_closed_one() {
+    use mpsc::error::SendTimeoutError;
+    use std::time::Duration;
+    support::run(async {
+        let (tx, mut rx) = mpsc::channel(1);
+        tx.send_timeout(1, Duration::from_millis(10)).await.unwrap();
+        match tx.send_timeout(2, Duration::from_millis(10)).await {
+            Err(SendTimeoutError::Timeout(2)) => {}
+            other => panic!("expected Timeout(2), got {other:?}"),
+        }
+        assert_eq!(rx.recv().await, Some(1));
+        assert_eq!(tx.capacity(), 1, "the timed-out send holds no slot");
+        rx.close();
+        let e = tx.send_timeout(3, Duration::from_secs(5)).await.unwrap_err();
+        assert_eq!(e.to_string(), "channel closed");
+        assert_eq!(e.into_inner(), 3);
+    });
+}

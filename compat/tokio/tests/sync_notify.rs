@@ -133,3 +133,20 @@ fn ping_pong_across_tasks_on_gosched() {
     });
     assert_eq!(rounds, 1000);
 }
+
+#[test]
+fn owned_notified_is_static_and_passes_on_like_notified() {
+    let n = Arc::new(Notify::new());
+    let mut a = spawn(n.clone().notified_owned());
+    let mut b = spawn(n.clone().notified_owned());
+    assert_pending!(a.poll());
+    assert_pending!(b.poll());
+    n.notify_one();
+    drop(a);
+    assert!(b.is_woken());
+    assert_ready!(b.poll());
+    let mut f: std::pin::Pin<Box<tokio::sync::futures::OwnedNotified>> = Box::pin(n.clone().notified_owned());
+    assert!(!f.as_mut().enable());
+    n.notify_waiters();
+    assert_ready!(spawn(f).poll());
+}

@@ -323,3 +323,40 @@ fn dump_shows_the_callers_spawn_line() {
         assert_eq!(info.spawned_at.line(), line);
     }
 }
+
+#[test]
+fn join_next_spends_budget_so_other_tasks_run() {
+    let rt = Builder::new_current_thread().build().unwrap();
+    let seen_at = rt.block_on(rt.spawn(async {
+        let mut set = JoinSet::new();
+        let handles: Vec<_> = (0..1000).map(|_| set.spawn(async {})).collect();
+        // Let every member finish before joining, so join_next never waits. (Sleeping, not
+        // yield_now: a yielded task stays on the local queue, and one P then reads the
+        // global queue, where most of the 1000 overflowed, once per 61 ticks.)
+        for _ in 0..10_000 {
+            if handles.iter().all(|h| h.is_finished()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let done = handles.iter().filter(|h| h.is_finished()).count();
+        assert_eq!(done, 1000);
+        let other_ran = Arc::new(AtomicBool::new(false));
+        let flag = other_ran.clone();
+        tokio::spawn(async move { flag.store(true, Ordering::SeqCst) });
+        let (mut joined, mut seen_at) = (0, None);
+        while let Some(r) = set.join_next().await {
+            r.unwrap();
+            joined += 1;
+            if seen_at.is_none() && other_ran.load(Ordering::SeqCst) {
+                seen_at = Some(joined);
+            }
+        }
+        assert_eq!(joined, 1000);
+        seen_at
+    }));
+    let seen_at = seen_at
+        .unwrap()
+        .expect("the other task ran while the set was joined");
+    assert!(seen_at < 1000, "it ran only after all 1000 joins");
+}

@@ -179,3 +179,38 @@ async fn interval_under_the_start_paused_attribute() {
     }
     assert_eq!(start.elapsed(), Duration::from_secs(120));
 }
+
+#[test]
+fn huge_durations_do_not_overflow() {
+    paused().block_on(async {
+        let start = Instant::now();
+        // tokio's interval_doesnt_panic_max_duration_when_polling
+        let mut iv = time::interval(Duration::MAX);
+        assert_eq!(iv.tick().await, start);
+        assert!(time::timeout(Duration::from_secs(1), iv.tick()).await.is_err());
+        iv.reset();
+        iv.reset_after(Duration::MAX);
+        assert!(
+            time::timeout(Duration::from_secs(1), time::sleep(Duration::MAX))
+                .await
+                .is_err()
+        );
+    });
+}
+
+#[test]
+fn sleep_reset_after_firing_and_to_the_past() {
+    paused().block_on(async {
+        let start = Instant::now();
+        let mut sleep = std::pin::pin!(time::sleep(10 * MS));
+        sleep.as_mut().await;
+        assert!(sleep.is_elapsed());
+        sleep.as_mut().reset(Instant::now() + 10 * MS);
+        assert!(!sleep.is_elapsed(), "pending again after a reset to the future");
+        sleep.as_mut().await;
+        assert_eq!(Instant::now(), start + 20 * MS);
+        sleep.as_mut().reset(start);
+        sleep.as_mut().await; // a deadline in the past fires at once
+        assert_eq!(Instant::now(), start + 20 * MS);
+    });
+}

@@ -77,21 +77,6 @@ impl fmt::Debug for Interest {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::Interest;
-
-    #[test]
-    fn each_interest_maps_to_the_same_mio_interest() {
-        let both = Interest::READABLE | Interest::WRITABLE;
-        assert_eq!(Interest::READABLE.to_mio(), mio::Interest::READABLE);
-        assert_eq!(Interest::WRITABLE.to_mio(), mio::Interest::WRITABLE);
-        assert_eq!(both.to_mio(), mio::Interest::READABLE | mio::Interest::WRITABLE);
-        assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
-        assert_eq!(Interest::WRITABLE | Interest::WRITABLE, Interest::WRITABLE);
-    }
-}
-
 /// What a [`ReadyEvent`](super::ReadyEvent) saw, flag by flag (both directions' flags as the
 /// poller last set them), for wrappers that report readiness in their own type (gosched-net's
 /// `Ready`).
@@ -105,22 +90,49 @@ impl super::ReadyEvent {
     }
 
     /// The source was writable.
+    ///
+    /// # Examples
+    /// See [`is_readable`](super::ReadyEvent::is_readable).
     pub fn is_writable(&self) -> bool {
         self.bits & super::record::WRITABLE != 0
     }
 
     /// The peer closed its write half: reads return 0.
+    ///
+    /// # Examples
+    /// See [`is_readable`](super::ReadyEvent::is_readable).
     pub fn is_read_closed(&self) -> bool {
         self.bits & super::record::READ_CLOSED != 0
     }
 
     /// The write half is closed: writes fail.
+    ///
+    /// # Examples
+    /// See [`is_readable`](super::ReadyEvent::is_readable).
     pub fn is_write_closed(&self) -> bool {
         self.bits & super::record::WRITE_CLOSED != 0
     }
 
     /// The source has a pending error.
+    ///
+    /// # Examples
+    /// See [`is_readable`](super::ReadyEvent::is_readable).
     pub fn is_error(&self) -> bool {
         self.bits & super::record::ERROR != 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Interest;
+
+    #[test]
+    fn each_interest_maps_to_the_same_mio_interest() {
+        let both = Interest::READABLE | Interest::WRITABLE;
+        assert_eq!(Interest::READABLE.to_mio(), mio::Interest::READABLE);
+        assert_eq!(Interest::WRITABLE.to_mio(), mio::Interest::WRITABLE);
+        assert_eq!(both.to_mio(), mio::Interest::READABLE | mio::Interest::WRITABLE);
+        assert_eq!(format!("{both:?}"), "READABLE | WRITABLE");
+        assert_eq!(Interest::WRITABLE | Interest::WRITABLE, Interest::WRITABLE);
     }
 }

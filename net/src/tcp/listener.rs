@@ -133,6 +133,9 @@ impl TcpListener {
     }
 
     /// Reads `IP_TTL`.
+    ///
+    /// # Examples
+    /// See [`set_ttl`](TcpListener::set_ttl).
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get().ttl()
     }

@@ -123,6 +123,9 @@ impl TcpSocket {
     }
 
     /// Reads `SO_KEEPALIVE`.
+    ///
+    /// # Examples
+    /// See [`set_keepalive`](TcpSocket::set_keepalive).
     pub fn keepalive(&self) -> io::Result<bool> {
         self.inner.keepalive()
     }
@@ -142,6 +145,9 @@ impl TcpSocket {
     }
 
     /// Reads `SO_LINGER`.
+    ///
+    /// # Examples
+    /// See [`set_linger`](TcpSocket::set_linger).
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         self.inner.linger()
     }
@@ -159,6 +165,9 @@ impl TcpSocket {
     }
 
     /// Reads `TCP_NODELAY`.
+    ///
+    /// # Examples
+    /// See [`set_nodelay`](TcpSocket::set_nodelay).
     pub fn nodelay(&self) -> io::Result<bool> {
         self.inner.nodelay()
     }

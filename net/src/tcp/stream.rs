@@ -377,6 +377,9 @@ impl TcpStream {
     }
 
     /// Reads `SO_LINGER` (see [`set_linger`](TcpStream::set_linger)).
+    ///
+    /// # Examples
+    /// See [`set_linger`](TcpStream::set_linger).
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         SockRef::from(self.io.get()).linger()
     }
@@ -398,6 +401,9 @@ impl TcpStream {
     }
 
     /// Reads `IP_TTL`.
+    ///
+    /// # Examples
+    /// See [`set_ttl`](TcpStream::set_ttl).
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.get().ttl()
     }

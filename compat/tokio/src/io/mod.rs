@@ -19,10 +19,7 @@ pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use traits::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite};
 pub use util::{
     AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufStream, BufWriter, Chain,
-    DuplexStream, Empty, Join, Lines, ReadHalf, Repeat, Seek, SimplexStream, Sink, Split, Take, WriteHalf,
-    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat, simplex,
-    sink, split,
+    DuplexStream, Empty, Join, Lines, ReadHalf, Repeat, SimplexStream, Sink, Split, Take, WriteHalf, copy,
+    copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat, simplex, sink,
+    split,
 };
-
-#[doc(hidden)]
-pub use util::futures;

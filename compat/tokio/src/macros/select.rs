@@ -5,9 +5,12 @@
 //! (`B0`…), a local for its pinned future (`__f0`…) and its index (`0`…); the list running
 //! out is the 64-branch limit. The last arm generates:
 //!
-//! 1. the preconditions, evaluated first, each clearing its branch in a `u64` bitmask;
-//! 2. the futures, each pinned with `core::pin::pin!` in a block that ends (dropping them
-//!    all) as soon as one branch is chosen;
+//! 1. the `if` preconditions, evaluated first, each false one setting its branch's bit in a
+//!    `u64` mask of disabled branches;
+//! 2. the futures, each an `Option` pinned with `core::pin::pin!` in a block that ends
+//!    (dropping them all) as soon as one branch is chosen; an `if let` precondition is
+//!    evaluated just before its own future, which is `None` (and its branch disabled) when
+//!    the pattern does not match;
 //! 3. a `poll_fn` that polls the enabled futures from a random start (0 under `biased;`). A
 //!    completed future's branch is disabled; its output is tested against the branch's
 //!    pattern *without moving it* (a match arm whose guard records the match and then fails),
@@ -76,6 +79,19 @@ macro_rules! select {
     };
 }
 
+/// `select!`'s implementation (see the module doc). More than 64 branches do not compile:
+///
+/// ```compile_fail
+/// macro_rules! branches {
+///     ($($i:literal)*) => { tokio::select! { $(x = async { $i } => x,)* } };
+/// }
+/// # futures::executor::block_on(async {
+/// let _: i32 = branches!(
+///     1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+///     1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1
+/// ); // 65
+/// # });
+/// ```
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __select {

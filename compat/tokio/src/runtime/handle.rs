@@ -66,7 +66,21 @@ impl Handle {
         }
     }
 
-    /// Makes this thread "inside the runtime" until the guard drops.
+    /// Makes this thread "inside the runtime" until the guard drops: `tokio::spawn`, sockets
+    /// and timers work there.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = tokio::runtime::Runtime::new().unwrap();
+    /// let handle = rt.handle().clone();
+    /// std::thread::spawn(move || {
+    ///     let _guard = handle.enter();
+    ///     let task = tokio::spawn(async { 2 });
+    ///     assert_eq!(handle.block_on(task).unwrap(), 2);
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// ```
     pub fn enter(&self) -> EnterGuard<'_> {
         self.inner.enter()
     }

@@ -245,7 +245,7 @@ impl<T: Clone> Receiver<T> {
     /// read them (the next call returns the oldest kept one); `Closed` once every sender is
     /// gone and everything was read. Dropping the future loses nothing.
     pub async fn recv(&mut self) -> Result<T, RecvError> {
-        std::future::poll_fn(super::poll_budget).await;
+        super::spend_budget().await;
         loop {
             match self.try_recv() {
                 Ok(v) => return Ok(v),

@@ -6,7 +6,8 @@
 //! yields its P. A dropped future (a cancelled `select!` branch) leaves its queue, drops its
 //! waker, and hands a notification or permits it had already been given to the next waiter.
 //!
-//! Under `--cfg loom` only the semaphore core and its models are built (see `loom_sem.rs`).
+//! Under `--cfg loom` only the lock-free parts (the semaphore core, oneshot) and their models
+//! are built (`loom_sem.rs`, `loom_oneshot.rs`).
 #![cfg_attr(loom, allow(dead_code))]
 
 use std::error::Error;
@@ -19,16 +20,23 @@ pub(crate) mod waitq;
 
 // Under `--cfg loom` only the lock-free core and its models are built.
 #[cfg(all(test, loom))]
+mod loom_oneshot;
+#[cfg(all(test, loom))]
 mod loom_sem;
 
 #[cfg(not(loom))]
 pub mod broadcast;
 #[cfg(not(loom))]
 pub mod mpsc;
-#[cfg(not(loom))]
 pub mod oneshot;
 #[cfg(not(loom))]
 pub mod watch;
+
+/// The named futures of `tokio::sync`.
+#[cfg(not(loom))]
+pub mod futures {
+    pub use super::notify::{Notified, OwnedNotified};
+}
 
 #[cfg(not(loom))]
 mod barrier;
@@ -56,11 +64,30 @@ pub use self::{
     semaphore::{OwnedSemaphorePermit, Semaphore, SemaphorePermit},
 };
 
-/// Spends one unit of the polling task's cooperative budget; `Pending` (with the task already
-/// woken) once it is spent. Every primitive calls this, and only this, at the start of a poll.
+/// The unit of budget a poll spent; given back on drop unless `made_progress()` was called.
+pub(crate) use gosched_executor::task::coop::RestoreOnPending as Budget;
+
+/// Spends one unit of the polling task's cooperative budget: `Pending` (with the task already
+/// woken) once it is spent or sysmon asked the task to yield; otherwise the unit, which a poll
+/// that then finds nothing ready gives back (see [`progress`]). Every primitive calls this, and
+/// only this.
 #[inline]
-pub(crate) fn poll_budget(cx: &mut Context<'_>) -> Poll<()> {
-    std::pin::pin!(gosched_executor::task::consume_budget()).poll(cx)
+pub(crate) fn poll_budget(cx: &mut Context<'_>) -> Poll<Budget> {
+    gosched_executor::task::coop::poll_proceed(cx)
+}
+
+/// Keeps the unit `coop` spent if `poll` is ready; gives it back if it is pending.
+#[inline]
+pub(crate) fn progress<T>(coop: Budget, poll: Poll<T>) -> Poll<T> {
+    if poll.is_ready() {
+        coop.made_progress();
+    }
+    poll
+}
+
+/// Spends one unit at the start of an async method (yielding first if none is left).
+pub(crate) async fn spend_budget() {
+    std::future::poll_fn(poll_budget).await.made_progress();
 }
 
 /// Runs `f` to completion on this thread, for the `blocking_*` methods. Panics inside a task

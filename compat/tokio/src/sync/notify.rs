@@ -3,9 +3,10 @@
 use super::waitq::WaitQueue;
 use std::fmt;
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
 /// How a queued waiter was notified.
@@ -78,12 +79,12 @@ impl Notify {
     /// `notify_one` when first polled (or [`enable`](Notified::enable)d); `notify_waiters`
     /// completes it from its creation on.
     pub fn notified(&self) -> Notified<'_> {
-        Notified {
-            notify: self,
-            calls: self.calls.load(SeqCst),
-            key: None,
-            done: false,
-        }
+        Notified(Waiter::new(self))
+    }
+
+    /// [`notified`](Self::notified) for an `Arc<Notify>`: the future owns the `Arc`.
+    pub fn notified_owned(self: Arc<Self>) -> OwnedNotified {
+        OwnedNotified(Waiter::new(self))
     }
 
     /// Wakes the longest-waiting task, or stores a permit (at most one) if none waits.
@@ -132,14 +133,24 @@ fn pass_on(s: &mut State, pick: impl FnOnce(&mut WaitQueue<Got>) -> Option<usize
 /// The future of [`Notify::notified`]. Dropping it leaves the queue; a `notify_one` it had
 /// received but not yet returned goes to the next waiter.
 #[must_use = "futures do nothing unless polled"]
-pub struct Notified<'a> {
-    notify: &'a Notify,
+#[derive(Debug)]
+pub struct Notified<'a>(Waiter<&'a Notify>);
+
+/// The future of [`Notify::notified_owned`]; the same as [`Notified`], owning its `Arc`.
+#[must_use = "futures do nothing unless polled"]
+#[derive(Debug)]
+pub struct OwnedNotified(Waiter<Arc<Notify>>);
+
+/// One `notified()` call's state, for either way of holding the `Notify`.
+struct Waiter<N: Deref<Target = Notify>> {
+    notify: N,
+    /// `notify_waiters` calls seen at creation.
     calls: usize,
     key: Option<usize>,
     done: bool,
 }
 
-impl fmt::Debug for Notified<'_> {
+impl<N: Deref<Target = Notify>> fmt::Debug for Waiter<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Notified")
             .field("queued", &self.key.is_some())
@@ -152,7 +163,26 @@ impl Notified<'_> {
     /// Joins the queue for `notify_one` without waiting, so a notification sent before the
     /// first poll is not missed. Returns `true` if this future has already been notified.
     pub fn enable(self: Pin<&mut Self>) -> bool {
-        self.get_mut().poll_with(None)
+        self.get_mut().0.poll_with(None)
+    }
+}
+
+impl OwnedNotified {
+    /// As [`Notified::enable`].
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        self.get_mut().0.poll_with(None)
+    }
+}
+
+impl<N: Deref<Target = Notify>> Waiter<N> {
+    fn new(notify: N) -> Self {
+        let calls = notify.calls.load(SeqCst);
+        Waiter {
+            notify,
+            calls,
+            key: None,
+            done: false,
+        }
     }
 
     /// Checks for (and takes) a notification; otherwise queues this future or updates its
@@ -192,14 +222,9 @@ impl Notified<'_> {
         self.done = got;
         got
     }
-}
 
-impl Future for Notified<'_> {
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.get_mut();
-        if this.poll_with(Some(cx.waker())) {
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if self.poll_with(Some(cx.waker())) {
             Poll::Ready(())
         } else {
             Poll::Pending
@@ -207,7 +232,23 @@ impl Future for Notified<'_> {
     }
 }
 
-impl Drop for Notified<'_> {
+impl Future for Notified<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.get_mut().0.poll(cx)
+    }
+}
+
+impl Future for OwnedNotified {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.get_mut().0.poll(cx)
+    }
+}
+
+impl<N: Deref<Target = Notify>> Drop for Waiter<N> {
     fn drop(&mut self) {
         let Some(k) = self.key.take() else { return };
         let mut s = self.notify.lock();

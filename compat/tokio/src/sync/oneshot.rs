@@ -1,12 +1,25 @@
 //! `tokio::sync::oneshot`: one value from one sender to one receiver.
 //!
-//! The channel is an `Arc` of a small `std::sync::Mutex`-protected state: the value, the two
-//! ends' flags and each end's waker. Every operation takes the lock once.
+//! Lock-free: one atomic state word (`VALUE` sent, `TX_GONE` sender dropped unsent, `RX_CLOSED`
+//! receiver closed or dropped), the value in a cell, and an `AtomicWaker` per end.
+//!
+//! Who touches the value: the sender writes it, then sets `VALUE` with a `fetch_or`. If that
+//! `fetch_or` shows `RX_CLOSED` already set, the receiver closed first and will never read it:
+//! the sender takes it back (`send` returns `Err`). Otherwise the value belongs to the receiver,
+//! which reads it only after seeing `VALUE`, and after its own `close` only if that close saw
+//! `VALUE` already set. Each end registers its waker and then re-reads the state, so a change
+//! made in between is never missed (`loom_oneshot.rs` models both rules, with broken twins).
 
+#[cfg(not(loom))]
+use futures_util::task::AtomicWaker;
+#[cfg(loom)]
+use loom::{cell::UnsafeCell, future::AtomicWaker, sync::Arc, sync::atomic::AtomicUsize};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::Ordering::{AcqRel, Acquire};
+#[cfg(not(loom))]
+use std::sync::{Arc, atomic::AtomicUsize};
 use std::task::{Context, Poll, Waker};
 
 /// The errors of [`Receiver`].
@@ -48,26 +61,63 @@ pub mod error {
 
 use error::{RecvError, TryRecvError};
 
-struct State<T> {
-    value: Option<T>,
-    /// The sender sent or was dropped.
-    tx_done: bool,
-    /// The receiver closed or was dropped.
-    rx_closed: bool,
-    rx_waker: Option<Waker>,
-    tx_waker: Option<Waker>,
+const VALUE: usize = 1;
+const TX_GONE: usize = 2;
+const RX_CLOSED: usize = 4;
+
+/// `std::cell::UnsafeCell` with loom's closure-based accessor.
+#[cfg(not(loom))]
+struct UnsafeCell<T>(std::cell::UnsafeCell<T>);
+
+#[cfg(not(loom))]
+impl<T> UnsafeCell<T> {
+    fn new(t: T) -> Self {
+        UnsafeCell(std::cell::UnsafeCell::new(t))
+    }
+    fn with_mut<R>(&self, f: impl FnOnce(*mut T) -> R) -> R {
+        f(self.0.get())
+    }
 }
 
-type Inner<T> = Mutex<State<T>>;
-
-fn lock<T>(inner: &Inner<T>) -> MutexGuard<'_, State<T>> {
-    inner.lock().unwrap_or_else(|e| e.into_inner())
+fn register(w: &AtomicWaker, waker: &Waker) {
+    #[cfg(not(loom))]
+    w.register(waker);
+    #[cfg(loom)]
+    w.register_by_ref(waker);
 }
 
-fn set_waker(slot: &mut Option<Waker>, w: &Waker) {
-    match slot {
-        Some(old) if old.will_wake(w) => {}
-        _ => *slot = Some(w.clone()),
+struct Inner<T> {
+    state: AtomicUsize,
+    value: UnsafeCell<Option<T>>,
+    rx_waker: AtomicWaker,
+    tx_waker: AtomicWaker,
+    /// The loom models' broken twins: the ends skip the re-read after registering.
+    #[cfg(loom)]
+    broken: bool,
+}
+
+// SAFETY: the value cell is written by the sender before it publishes `VALUE` and read by the
+// receiver only after it sees `VALUE` (module doc), so the two ends never touch it at once;
+// `T` crosses threads, hence `T: Send`.
+unsafe impl<T: Send> Sync for Inner<T> {}
+
+impl<T> Inner<T> {
+    /// Takes the value out of the cell.
+    ///
+    /// # Safety
+    /// The caller owns the value by the module doc's rule (no other access can run).
+    unsafe fn take_value(&self) -> Option<T> {
+        // SAFETY: exclusive by the caller's contract.
+        self.value.with_mut(|p| unsafe { (*p).take() })
+    }
+
+    fn registered_then_reread(&self, waker: &AtomicWaker, w: &Waker) -> usize {
+        register(waker, w);
+        #[cfg(loom)]
+        if self.broken {
+            return 0;
+        }
+        self.state.load(Acquire)
     }
 }
 
@@ -80,18 +130,32 @@ fn set_waker(slot: &mut Option<Waker>, w: &Waker) {
 /// assert_eq!(futures::executor::block_on(rx), Ok(3));
 /// ```
 pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
-    let inner = Arc::new(Mutex::new(State {
-        value: None,
-        tx_done: false,
-        rx_closed: false,
-        rx_waker: None,
-        tx_waker: None,
-    }));
+    new_channel(false)
+}
+
+/// The loom models' broken channel (see `Inner::broken`).
+#[cfg(loom)]
+pub(crate) fn broken_channel<T>() -> (Sender<T>, Receiver<T>) {
+    new_channel(true)
+}
+
+fn new_channel<T>(_broken: bool) -> (Sender<T>, Receiver<T>) {
+    let inner = Arc::new(Inner {
+        state: AtomicUsize::new(0),
+        value: UnsafeCell::new(None),
+        rx_waker: AtomicWaker::new(),
+        tx_waker: AtomicWaker::new(),
+        #[cfg(loom)]
+        broken: _broken,
+    });
     (
         Sender {
             inner: Some(inner.clone()),
         },
-        Receiver { inner: Some(inner) },
+        Receiver {
+            inner: Some(inner),
+            value_before_close: false,
+        },
     )
 }
 
@@ -103,6 +167,8 @@ pub struct Sender<T> {
 /// Receives the channel's value: `.await` it, or [`try_recv`](Receiver::try_recv).
 pub struct Receiver<T> {
     inner: Option<Arc<Inner<T>>>,
+    /// This receiver's `close` found the value already sent, so it may still take it.
+    value_before_close: bool,
 }
 
 impl<T> fmt::Debug for Sender<T> {
@@ -121,17 +187,18 @@ impl<T> Sender<T> {
     /// Sends `t`; gives it back if the receiver is closed or dropped.
     pub fn send(mut self, t: T) -> Result<(), T> {
         let inner = self.inner.take().expect("oneshot sender used after send");
-        let mut s = lock(&inner);
-        s.tx_done = true;
-        if s.rx_closed {
+        if inner.state.load(Acquire) & RX_CLOSED != 0 {
             return Err(t);
         }
-        s.value = Some(t);
-        let w = s.rx_waker.take();
-        drop(s);
-        if let Some(w) = w {
-            w.wake();
+        // SAFETY: `VALUE` is not yet set, so the receiver does not read the cell.
+        inner.value.with_mut(|p| unsafe { *p = Some(t) });
+        let prev = inner.state.fetch_or(VALUE, AcqRel);
+        if prev & RX_CLOSED != 0 {
+            // SAFETY: the receiver closed before `VALUE` was set, so it never reads the value.
+            let t = unsafe { inner.take_value() };
+            return Err(t.expect("oneshot: the value just written"));
         }
+        inner.rx_waker.wake();
         Ok(())
     }
 
@@ -142,20 +209,27 @@ impl<T> Sender<T> {
 
     /// Whether the receiver is closed or dropped.
     pub fn is_closed(&self) -> bool {
-        self.inner.as_ref().is_none_or(|i| lock(i).rx_closed)
+        self.inner
+            .as_ref()
+            .is_none_or(|i| i.state.load(Acquire) & RX_CLOSED != 0)
     }
 
     /// `Ready` once the receiver is closed or dropped; otherwise registers the task.
     pub fn poll_closed(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        std::task::ready!(super::poll_budget(cx));
+        let coop = std::task::ready!(super::poll_budget(cx));
+        super::progress(coop, self.poll_closed_now(cx))
+    }
+
+    fn poll_closed_now(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         let Some(inner) = &self.inner else {
             return Poll::Ready(());
         };
-        let mut s = lock(inner);
-        if s.rx_closed {
+        if inner.state.load(Acquire) & RX_CLOSED != 0 {
             return Poll::Ready(());
         }
-        set_waker(&mut s.tx_waker, cx.waker());
+        if inner.registered_then_reread(&inner.tx_waker, cx.waker()) & RX_CLOSED != 0 {
+            return Poll::Ready(());
+        }
         Poll::Pending
     }
 }
@@ -163,13 +237,8 @@ impl<T> Sender<T> {
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
         let Some(inner) = self.inner.take() else { return };
-        let mut s = lock(&inner);
-        s.tx_done = true;
-        let w = s.rx_waker.take();
-        drop(s);
-        if let Some(w) = w {
-            w.wake();
-        }
+        inner.state.fetch_or(TX_GONE, AcqRel);
+        inner.rx_waker.wake();
     }
 }
 
@@ -178,13 +247,30 @@ impl<T> Receiver<T> {
     /// before can still be received.
     pub fn close(&mut self) {
         let Some(inner) = &self.inner else { return };
-        let mut s = lock(inner);
-        s.rx_closed = true;
-        let w = s.tx_waker.take();
-        drop(s);
-        if let Some(w) = w {
-            w.wake();
+        let prev = inner.state.fetch_or(RX_CLOSED, AcqRel);
+        if prev & RX_CLOSED == 0 {
+            self.value_before_close = prev & VALUE != 0;
+            inner.tx_waker.wake();
         }
+    }
+
+    /// What `state` allows: the value, the end, or nothing yet.
+    fn check(&mut self, state: usize) -> Option<Result<T, RecvError>> {
+        let inner = self.inner.as_ref()?;
+        let closed = state & RX_CLOSED != 0;
+        if state & VALUE != 0 && (!closed || self.value_before_close) {
+            // SAFETY: the value was published (`VALUE`) before any close of ours, so the
+            // sender no longer touches it and only this receiver takes it, once (`inner` is
+            // cleared below).
+            let v = unsafe { inner.take_value() };
+            self.inner = None;
+            return Some(v.ok_or(RecvError(())));
+        }
+        if state & (TX_GONE | RX_CLOSED) != 0 {
+            self.inner = None;
+            return Some(Err(RecvError(())));
+        }
+        None
     }
 
     /// The value if it was sent; `Empty` if it may still come; `Closed` if it never will.
@@ -192,16 +278,12 @@ impl<T> Receiver<T> {
         let Some(inner) = &self.inner else {
             return Err(TryRecvError::Closed);
         };
-        let mut s = lock(inner);
-        if let Some(v) = s.value.take() {
-            drop(s);
-            self.inner = None;
-            return Ok(v);
+        let state = inner.state.load(Acquire);
+        match self.check(state) {
+            Some(Ok(v)) => Ok(v),
+            Some(Err(_)) => Err(TryRecvError::Closed),
+            None => Err(TryRecvError::Empty),
         }
-        if s.tx_done || s.rx_closed {
-            return Err(TryRecvError::Closed);
-        }
-        Err(TryRecvError::Empty)
     }
 
     /// Waits for the value from synchronous code, parking the thread. Panics inside a task.
@@ -212,12 +294,30 @@ impl<T> Receiver<T> {
 
     /// Whether no value is waiting to be received.
     pub fn is_empty(&self) -> bool {
-        self.inner.as_ref().is_none_or(|i| lock(i).value.is_none())
+        self.inner
+            .as_ref()
+            .is_none_or(|i| i.state.load(Acquire) & VALUE == 0)
     }
 
     /// Whether the receiver has returned its value or can never get one.
     pub fn is_terminated(&self) -> bool {
         self.inner.is_none()
+    }
+
+    fn poll_now(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        let Some(inner) = &self.inner else {
+            return Poll::Ready(Err(RecvError(())));
+        };
+        let state = inner.state.load(Acquire);
+        if let Some(r) = self.check(state) {
+            return Poll::Ready(r);
+        }
+        let inner = self.inner.as_ref().expect("checked above");
+        let state = inner.registered_then_reread(&inner.rx_waker, cx.waker());
+        match self.check(state) {
+            Some(r) => Poll::Ready(r),
+            None => Poll::Pending,
+        }
     }
 }
 
@@ -226,28 +326,15 @@ impl<T> Future for Receiver<T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        std::task::ready!(super::poll_budget(cx));
-        let Some(inner) = &this.inner else {
-            return Poll::Ready(Err(RecvError(())));
-        };
-        let mut s = lock(inner);
-        if let Some(v) = s.value.take() {
-            drop(s);
-            this.inner = None;
-            return Poll::Ready(Ok(v));
-        }
-        if s.tx_done || s.rx_closed {
-            drop(s);
-            this.inner = None;
-            return Poll::Ready(Err(RecvError(())));
-        }
-        set_waker(&mut s.rx_waker, cx.waker());
-        Poll::Pending
+        let coop = std::task::ready!(super::poll_budget(cx));
+        super::progress(coop, this.poll_now(cx))
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        // The value, if any, drops with the last `Arc` (the sender's `send` has finished with
+        // the cell once it returned, and a later sender sees `RX_CLOSED` and keeps its value).
         self.close();
     }
 }

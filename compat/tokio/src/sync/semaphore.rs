@@ -55,10 +55,9 @@ impl Future for Acquire<'_> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        std::task::ready!(super::poll_budget(cx));
-        this.sem
-            .poll_acquire(cx, this.n, &mut this.key)
-            .map(|r| r.map_err(|()| AcquireError(())))
+        let coop = std::task::ready!(super::poll_budget(cx));
+        let poll = this.sem.poll_acquire(cx, this.n, &mut this.key);
+        super::progress(coop, poll.map(|r| r.map_err(|()| AcquireError(()))))
     }
 }
 

@@ -219,7 +219,7 @@ impl<T> Sender<T> {
 
     /// Waits until every receiver is dropped.
     pub async fn closed(&self) {
-        std::future::poll_fn(super::poll_budget).await;
+        super::spend_budget().await;
         while !self.is_closed() {
             let l = self.shared.rx_gone.listen();
             if self.is_closed() {
@@ -297,7 +297,7 @@ impl<T> Receiver<T> {
 
     /// Waits for a value not yet seen and marks it seen; `Err` if every sender is gone first.
     pub async fn changed(&mut self) -> Result<(), RecvError> {
-        std::future::poll_fn(super::poll_budget).await;
+        super::spend_budget().await;
         loop {
             if self.check()? {
                 return Ok(());

@@ -80,6 +80,16 @@ impl<T> JoinSet<T> {
     }
 
     /// [`join_next`](JoinSet::join_next), with the finished task's id.
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = tokio::runtime::Runtime::new().unwrap();
+    /// rt.block_on(async {
+    ///     let mut set = tokio::task::JoinSet::new();
+    ///     let id = set.spawn(async { 1 }).id();
+    ///     assert_eq!(set.join_next_with_id().await.unwrap().unwrap(), (id, 1));
+    /// });
+    /// ```
     pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
         poll_fn(|cx| self.poll_join_next_with_id(cx)).await
     }

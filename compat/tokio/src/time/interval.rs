@@ -10,6 +10,15 @@ use std::task::{Context, Poll, ready};
 /// each tick's lateness.
 const ON_TIME_SLACK: Duration = Duration::from_millis(5);
 
+/// "Never", for a deadline past what `Instant` holds (an `interval(Duration::MAX)`): about 30
+/// years on, as gosched's `sleep` does.
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// `at + d`, or far in the future when that overflows.
+fn later(at: Instant, d: Duration) -> Instant {
+    at.checked_add(d).unwrap_or_else(|| at + FAR_FUTURE)
+}
+
 /// Ticks every `period`; the first tick completes at once. Missed ticks burst (tokio's
 /// default [`MissedTickBehavior::Burst`]).
 ///
@@ -35,6 +44,25 @@ pub fn interval_at(start: Instant, period: Duration) -> Interval {
 }
 
 /// What an [`Interval`] does when ticks were missed (its task was late to call `tick`).
+///
+/// # Examples
+/// With a 10 ms period and a task 35 ms late after the first tick, the next ticks are due at:
+/// `Burst` 10, 20, 30 (all at once), then 40; `Delay` 10 (at once), then 45, 55; `Skip` 10
+/// (at once), then 40, 50.
+/// ```
+/// use tokio::time::{self, Duration, Instant, MissedTickBehavior};
+///
+/// let rt = tokio::runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
+/// rt.block_on(async {
+///     let start = Instant::now();
+///     let mut iv = time::interval(Duration::from_millis(10));
+///     iv.set_missed_tick_behavior(MissedTickBehavior::Skip);
+///     iv.tick().await;
+///     time::advance(Duration::from_millis(35)).await;
+///     assert_eq!(iv.tick().await, start + Duration::from_millis(10)); // late, at once
+///     assert_eq!(iv.tick().await, start + Duration::from_millis(40)); // 20 and 30 skipped
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum MissedTickBehavior {
     /// Ticks as fast as possible until caught up: the missed ticks fire at once, one per
@@ -52,12 +80,12 @@ impl MissedTickBehavior {
     /// The deadline after a tick due at `due` that fired late, at `now`.
     fn next_timeout(self, due: Instant, now: Instant, period: Duration) -> Instant {
         match self {
-            MissedTickBehavior::Burst => due + period,
-            MissedTickBehavior::Delay => now + period,
+            MissedTickBehavior::Burst => later(due, period),
+            MissedTickBehavior::Delay => later(now, period),
             MissedTickBehavior::Skip => {
                 let late = (now - due).as_nanos() % period.as_nanos();
                 // `late` < period, which is a Duration: it fits.
-                now + (period - Duration::from_nanos(late as u64))
+                later(now, period - Duration::from_nanos(late as u64))
             }
         }
     }
@@ -99,7 +127,7 @@ impl Interval {
         let next = if now > due + ON_TIME_SLACK {
             self.missed_tick_behavior.next_timeout(due, now, self.period)
         } else {
-            due + self.period
+            later(due, self.period)
         };
         self.delay.reset(next);
         Poll::Ready(due)
@@ -107,7 +135,7 @@ impl Interval {
 
     /// The next tick is one period from now.
     pub fn reset(&mut self) {
-        self.delay.reset(Instant::now() + self.period);
+        self.delay.reset(later(Instant::now(), self.period));
     }
 
     /// The next tick is now.
@@ -117,7 +145,7 @@ impl Interval {
 
     /// The next tick is `after` from now.
     pub fn reset_after(&mut self, after: Duration) {
-        self.delay.reset(Instant::now() + after);
+        self.delay.reset(later(Instant::now(), after));
     }
 
     /// The next tick is at `deadline`.

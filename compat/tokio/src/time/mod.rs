@@ -37,6 +37,18 @@ use std::future::IntoFuture;
 
 /// Runs `future` until it finishes or `duration` has passed: `Err(Elapsed)` then, and the
 /// future is dropped. The future is polled first, so a ready one wins even at zero.
+///
+/// # Examples
+/// ```
+/// use tokio::time::{Duration, timeout};
+///
+/// let rt = tokio::runtime::Builder::new_current_thread().start_paused(true).build().unwrap();
+/// rt.block_on(async {
+///     let slow = tokio::time::sleep(Duration::from_secs(10));
+///     assert!(timeout(Duration::from_secs(1), slow).await.is_err());
+///     assert_eq!(timeout(Duration::ZERO, async { 7 }).await, Ok(7));
+/// });
+/// ```
 pub fn timeout<F: IntoFuture>(duration: Duration, future: F) -> Timeout<F::IntoFuture> {
     gosched_executor::time::timeout(duration, future.into_future())
 }

@@ -94,17 +94,36 @@ pub fn run<F: Future + Send + 'static>(f: F) -> F::Output
 where
     F::Output: Send + 'static,
 {
+    run_on(gosched_executor::runtime::Runtime::new().expect("runtime"), f)
+}
+
+/// [`run`] on a runtime with a single P, where another task runs only if this one yields.
+pub fn run_one_p<F: Future + Send + 'static>(f: F) -> F::Output
+where
+    F::Output: Send + 'static,
+{
+    let rt = gosched_executor::runtime::Builder::new()
+        .maxprocs(1)
+        .build()
+        .expect("runtime");
+    run_on(rt, f)
+}
+
+fn run_on<F: Future + Send + 'static>(rt: gosched_executor::runtime::Runtime, f: F) -> F::Output
+where
+    F::Output: Send + 'static,
+{
     let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let dog = std::thread::spawn(move || {
-        if done_rx.recv_timeout(Duration::from_secs(30)).is_err() {
+    std::thread::spawn(move || {
+        // Ends when the test finishes or panics (the sender drops either way).
+        if let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = done_rx.recv_timeout(Duration::from_secs(30))
+        {
             eprintln!("watchdog: the test hung for 30 s");
             std::process::abort();
         }
     });
-    let rt = gosched_executor::runtime::Runtime::new().expect("runtime");
     let out = rt.block_on(rt.spawn(f)).expect("task panicked");
     drop(rt);
-    let _ = done_tx.send(());
-    let _ = dog.join();
+    drop(done_tx);
     out
 }

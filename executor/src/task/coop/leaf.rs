@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 
 /// Spends one unit of the task's budget (128 per poll); once it is spent, or when sysmon asked
 /// the task to yield, this returns `Pending` once and the task is requeued. Outside a task's
-/// poll, and inside [`unconstrained`], it never yields.
+/// poll, and inside [`unconstrained`](super::unconstrained), it never yields.
 ///
 /// Call it in loops that never touch a gosched resource, so they cannot hold their P forever.
 ///

@@ -36,7 +36,8 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     /// Reads a line, including its `\n`, and appends it to `buf`; returns how many bytes were
     /// read (0 at end of file).
     ///
-    /// Fails with `InvalidData`, leaving `buf` unchanged, if the line is not UTF-8. Not cancel
+    /// Fails with `InvalidData`, leaving `buf` unchanged, if the line is not UTF-8. On an I/O
+    /// error, the bytes read before it are appended to `buf` if they are UTF-8. Not cancel
     /// safe: a partly read line is lost if the future is dropped (`buf` is then unchanged;
     /// tokio makes no promise about `buf` in that case). [`lines`](Self::lines) is the cancel
     /// safe way to read lines.

@@ -38,7 +38,6 @@ pin_project! {
     /// assert_eq!(reader.buffer(), b"c");
     /// # });
     /// ```
-    #[derive(Debug)]
     pub struct BufReader<R> {
         #[pin]
         inner: R,
@@ -97,6 +96,18 @@ impl<R> BufReader<R> {
         let me = self.project();
         *me.pos = 0;
         *me.cap = 0;
+    }
+}
+
+impl<R: std::fmt::Debug> std::fmt::Debug for BufReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufReader")
+            .field("reader", &self.inner)
+            .field(
+                "buffer",
+                &format_args!("{}/{}", self.cap - self.pos, self.buf.len()),
+            )
+            .finish()
     }
 }
 

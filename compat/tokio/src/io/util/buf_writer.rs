@@ -27,7 +27,6 @@ pin_project! {
     /// assert_eq!(writer.get_ref(), b"held");
     /// # });
     /// ```
-    #[derive(Debug)]
     pub struct BufWriter<W> {
         #[pin]
         inner: W,
@@ -75,6 +74,40 @@ impl<W: AsyncWrite> BufWriter<W> {
     }
 }
 
+impl<W: AsyncWrite> BufWriter<W> {
+    /// A vectored write for an inner writer without vectored writes: the slices are gathered
+    /// into the buffer, as many as fit after the first non-empty one, and reach the inner
+    /// writer in one write later. A first slice as large as the buffer is written directly.
+    fn poll_write_gathered(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let Some(at) = bufs.iter().position(|b| !b.is_empty()) else {
+            return Poll::Ready(Ok(0));
+        };
+        let (first, rest) = (&bufs[at], &bufs[at + 1..]);
+        if self.buf.len() + first.len() > self.buf.capacity() {
+            ready!(self.as_mut().flush_buf(cx))?;
+        }
+        let me = self.project();
+        if first.len() >= me.buf.capacity() {
+            return me.inner.poll_write(cx, first);
+        }
+        me.buf.extend_from_slice(first);
+        let mut total = first.len();
+        for b in rest {
+            let n = b.len().min(me.buf.capacity() - me.buf.len());
+            me.buf.extend_from_slice(&b[..n]);
+            total += n;
+            if n < b.len() {
+                break;
+            }
+        }
+        Poll::Ready(Ok(total))
+    }
+}
+
 impl<W> BufWriter<W> {
     /// The inner writer.
     pub fn get_ref(&self) -> &W {
@@ -102,6 +135,18 @@ impl<W> BufWriter<W> {
     }
 }
 
+impl<W: std::fmt::Debug> std::fmt::Debug for BufWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BufWriter")
+            .field("writer", &self.inner)
+            .field(
+                "buffer",
+                &format_args!("{}/{}", self.buf.len() - self.written, self.buf.capacity()),
+            )
+            .finish()
+    }
+}
+
 impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         if self.buf.len() + buf.len() > self.buf.capacity() {
@@ -121,6 +166,9 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if !self.inner.is_write_vectored() {
+            return self.poll_write_gathered(cx, bufs);
+        }
         let total = bufs.iter().fold(0usize, |n, b| n.saturating_add(b.len()));
         if self.buf.len() + total > self.buf.capacity() {
             ready!(self.as_mut().flush_buf(cx))?;

@@ -8,7 +8,7 @@
 use super::split::{ReadHalf, WriteHalf, split};
 use crate::io::{AsyncRead, AsyncWrite, ReadBuf};
 use std::collections::VecDeque;
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
@@ -18,7 +18,6 @@ use std::task::{Context, Poll, Waker};
 ///
 /// Once it is shut down (or, for a duplex, the peer is dropped) reads return the bytes left,
 /// then end of file, and writes fail with `BrokenPipe`.
-#[derive(Debug)]
 pub struct SimplexStream {
     buf: VecDeque<u8>,
     max_buf_size: usize,
@@ -44,6 +43,16 @@ pub struct SimplexStream {
 /// ```
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
+}
+
+impl std::fmt::Debug for SimplexStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimplexStream")
+            .field("buffered", &self.buf.len())
+            .field("max_buf_size", &self.max_buf_size)
+            .field("closed", &self.closed)
+            .finish()
+    }
 }
 
 fn store(slot: &mut Option<Waker>, cx: &Context<'_>) {
@@ -98,16 +107,33 @@ impl SimplexStream {
     }
 
     fn poll_write_pipe(&mut self, cx: &Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_write_pipe_vectored(cx, &[IoSlice::new(data)])
+    }
+
+    /// Copies from the slices in order while there is room; `Pending` only if there is none.
+    fn poll_write_pipe_vectored(
+        &mut self,
+        cx: &Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
         if self.closed {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
-        let room = self.max_buf_size.saturating_sub(self.buf.len());
+        let mut room = self.max_buf_size.saturating_sub(self.buf.len());
         if room == 0 {
             store(&mut self.write_waker, cx);
             return Poll::Pending;
         }
-        let n = room.min(data.len());
-        self.buf.extend(&data[..n]);
+        let mut n = 0;
+        for b in bufs {
+            let take = room.min(b.len());
+            self.buf.extend(&b[..take]);
+            n += take;
+            room -= take;
+            if room == 0 {
+                break;
+            }
+        }
         wake(&mut self.read_waker);
         Poll::Ready(Ok(n))
     }
@@ -122,6 +148,18 @@ impl AsyncRead for SimplexStream {
 impl AsyncWrite for SimplexStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         self.get_mut().poll_write_pipe(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_write_pipe_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -193,6 +231,18 @@ impl AsyncRead for DuplexStream {
 impl AsyncWrite for DuplexStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         lock(&self.write).poll_write_pipe(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        lock(&self.write).poll_write_pipe_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

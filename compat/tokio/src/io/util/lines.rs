@@ -60,7 +60,7 @@ impl<R: AsyncBufRead + Unpin> Lines<R> {
     }
 }
 
-impl<R: AsyncBufRead> Lines<R> {
+impl<R> Lines<R> {
     /// The underlying reader.
     pub fn get_ref(&self) -> &R {
         &self.reader
@@ -75,7 +75,9 @@ impl<R: AsyncBufRead> Lines<R> {
     pub fn into_inner(self) -> R {
         self.reader
     }
+}
 
+impl<R: AsyncBufRead> Lines<R> {
     /// Polls for the next line: `Ready(Ok(None))` at end of file.
     pub fn poll_next_line(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<Option<String>>> {
         let me = self.project();

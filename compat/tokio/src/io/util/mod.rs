@@ -1,5 +1,8 @@
 //! tokio's `io-util` surface: the extension traits, their futures (one file per family), and
 //! the utilities (copies, pipes, buffers, splits).
+//!
+//! The futures the extension traits return are public types in private modules, as tokio's
+//! are: users await them but cannot name them.
 
 mod async_buf_read_ext;
 mod async_read_ext;
@@ -41,20 +44,7 @@ pub use duplex::{DuplexStream, SimplexStream, duplex, simplex};
 pub use empty::{Empty, Repeat, Sink, empty, repeat, sink};
 pub use join::{Join, join};
 pub use lines::Lines;
-pub use seek::{AsyncSeekExt, Seek};
+pub use seek::AsyncSeekExt;
 pub use segments::Split;
 pub use split::{ReadHalf, WriteHalf, split};
 pub use take::Take;
-
-/// The futures the extension traits return. tokio keeps them in a private module; they are
-/// named here only so that they show in the documentation.
-pub mod futures {
-    pub use super::fill_buf::FillBuf;
-    pub use super::read::{Read, ReadExact, ReadIntoBuf};
-    pub use super::read_int::ReadInt;
-    pub use super::read_to_end::{ReadToEnd, ReadToString};
-    pub use super::read_until::{ReadLine, ReadUntil};
-    pub use super::seek::Seek;
-    pub use super::write::{Flush, Shutdown, Write, WriteAll, WriteAllBuf, WriteBuf, WriteVectored};
-    pub use super::write_int::WriteInt;
-}

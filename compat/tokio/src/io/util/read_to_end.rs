@@ -9,9 +9,9 @@ use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-/// How much room `read_to_end` makes when `buf` is full (tokio grows by at least 32 bytes too;
-/// `Vec::reserve` then doubles, so the number of reads stays logarithmic).
-const MIN_GROWTH: usize = 32;
+/// The size of the probe read `read_to_end` makes when `buf` is full, before growing it: a
+/// vector given exactly enough capacity then ends at end of file without reallocating.
+const PROBE_SIZE: usize = 32;
 
 /// Reads from `reader` into `buf`'s spare capacity until end of file, counting in `total`.
 /// Bytes read stay in `buf` if this returns `Pending` or an error.
@@ -22,25 +22,49 @@ pub(super) fn poll_read_to_end<R: AsyncRead + ?Sized>(
     total: &mut usize,
 ) -> Poll<io::Result<usize>> {
     loop {
-        if buf.capacity() == buf.len() {
-            buf.reserve(MIN_GROWTH);
-        }
-        let len = buf.len();
-        let n = {
-            let mut rb = ReadBuf::uninit(buf.spare_capacity_mut());
-            let start = rb.filled().as_ptr();
-            ready!(reader.as_mut().poll_read(cx, &mut rb))?;
-            check_same_buffer(start, &rb);
-            rb.filled().len()
+        let n = if buf.capacity() == buf.len() {
+            ready!(poll_probe(reader.as_mut(), cx, buf))?
+        } else {
+            ready!(poll_into_spare(reader.as_mut(), cx, buf))?
         };
         if n == 0 {
             return Poll::Ready(Ok(std::mem::take(total)));
         }
-        // SAFETY: the reader filled, hence initialized, the first `n` bytes of the spare
-        // capacity (checked to be ours above), and `n <= capacity - len`.
-        unsafe { buf.set_len(len + n) };
         *total += n;
     }
+}
+
+/// Reads into a small stack buffer and appends what came (growing `buf` only then).
+fn poll_probe<R: AsyncRead + ?Sized>(
+    reader: Pin<&mut R>,
+    cx: &mut Context<'_>,
+    buf: &mut Vec<u8>,
+) -> Poll<io::Result<usize>> {
+    let mut probe = [0u8; PROBE_SIZE];
+    let mut rb = ReadBuf::new(&mut probe);
+    ready!(reader.poll_read(cx, &mut rb))?;
+    buf.extend_from_slice(rb.filled());
+    Poll::Ready(Ok(rb.filled().len()))
+}
+
+/// Reads into `buf`'s spare capacity.
+fn poll_into_spare<R: AsyncRead + ?Sized>(
+    reader: Pin<&mut R>,
+    cx: &mut Context<'_>,
+    buf: &mut Vec<u8>,
+) -> Poll<io::Result<usize>> {
+    let len = buf.len();
+    let n = {
+        let mut rb = ReadBuf::uninit(buf.spare_capacity_mut());
+        let start = rb.filled().as_ptr();
+        ready!(reader.poll_read(cx, &mut rb))?;
+        check_same_buffer(start, &rb);
+        rb.filled().len()
+    };
+    // SAFETY: the reader filled, hence initialized, the first `n` bytes of the spare
+    // capacity (checked to be ours above), and `n <= capacity - len`.
+    unsafe { buf.set_len(len + n) };
+    Poll::Ready(Ok(n))
 }
 
 pin_project! {

@@ -110,14 +110,16 @@ impl<R: AsyncBufRead + Unpin + ?Sized> Future for ReadLine<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let me = self.project();
-        let n = ready!(poll_read_until(
-            Pin::new(&mut **me.reader),
-            cx,
-            b'\n',
-            me.bytes,
-            me.read
-        ))?;
+        let reader = Pin::new(&mut **me.reader);
+        let res = ready!(poll_read_until(reader, cx, b'\n', me.bytes, me.read));
         let bytes = std::mem::take(me.bytes);
-        Poll::Ready(append_utf8(me.dst, &bytes).map(|()| n))
+        match res {
+            Ok(n) => Poll::Ready(append_utf8(me.dst, &bytes).map(|()| n)),
+            Err(e) => {
+                // As tokio: the bytes read before an I/O error are kept if they are UTF-8.
+                let _ = append_utf8(me.dst, &bytes);
+                Poll::Ready(Err(e))
+            }
+        }
     }
 }

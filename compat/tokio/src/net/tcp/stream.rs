@@ -11,6 +11,33 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// A TCP stream on gosched's poller.
+///
+/// # Examples
+/// ```
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// use tokio::net::{TcpListener, TcpStream};
+///
+/// let rt = tokio::runtime::Runtime::new().unwrap();
+/// rt.block_on(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let client = TcpStream::connect(listener.local_addr().unwrap()).await.unwrap();
+///     let (mut server, _) = listener.accept().await.unwrap();
+///     // Owned halves move to different tasks; `reunite` puts them back together.
+///     let (mut rd, mut wr) = client.into_split();
+///     let reader = tokio::spawn(async move {
+///         let mut buf = [0; 4];
+///         rd.read_exact(&mut buf).await.unwrap();
+///         (rd, buf)
+///     });
+///     wr.write_all(b"ping").await.unwrap();
+///     let mut buf = [0; 4];
+///     server.read_exact(&mut buf).await.unwrap();
+///     server.write_all(b"pong").await.unwrap();
+///     let (rd, got) = reader.await.unwrap();
+///     assert_eq!(&got, b"pong");
+///     let _client: TcpStream = rd.reunite(wr).unwrap();
+/// });
+/// ```
 pub struct TcpStream {
     pub(super) inner: gosched_net::TcpStream,
 }

@@ -1,11 +1,12 @@
 //! The bounded channel: `channel(n)`, its ends and its permits.
 
 use super::chan::Chan;
-use super::error::{SendError, TryRecvError, TrySendError};
+use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::sync::sem::TryAcquire;
 use crate::sync::semaphore::Acquire;
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// A bounded channel holding up to `buffer` messages; senders wait (or `try_send` fails with
 /// `Full`) while it is full. Panics if `buffer` is 0, as tokio does.
@@ -97,6 +98,19 @@ impl<T> Sender<T> {
             self.chan.release_permits(1);
             SendError(v)
         })
+    }
+
+    /// Like [`send`](Self::send), but gives up (returning the value) if no slot frees within
+    /// `timeout`. Uses the runtime's timer, so it must run inside a runtime.
+    pub async fn send_timeout(&self, value: T, timeout: Duration) -> Result<(), SendTimeoutError<T>> {
+        match gosched_executor::time::timeout(timeout, self.acquire(1)).await {
+            Err(_elapsed) => Err(SendTimeoutError::Timeout(value)),
+            Ok(Err(_closed)) => Err(SendTimeoutError::Closed(value)),
+            Ok(Ok(())) => self.chan.send(value).map_err(|v| {
+                self.chan.release_permits(1);
+                SendTimeoutError::Closed(v)
+            }),
+        }
     }
 
     /// Sends if a slot is free now.

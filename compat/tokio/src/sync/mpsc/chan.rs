@@ -125,7 +125,11 @@ impl<T> Chan<T> {
         if limit == 0 {
             return Poll::Ready(0);
         }
-        std::task::ready!(crate::sync::poll_budget(cx));
+        let coop = std::task::ready!(crate::sync::poll_budget(cx));
+        crate::sync::progress(coop, self.poll_recv_into_now(cx, out, limit))
+    }
+
+    fn poll_recv_into_now(&self, cx: &mut Context<'_>, out: &mut Vec<T>, limit: usize) -> Poll<usize> {
         let mut q = self.lock();
         let n = q.buf.len().min(limit);
         if n > 0 {
@@ -146,7 +150,11 @@ impl<T> Chan<T> {
 
     /// Takes one message: `Ready(Some)`, `Ready(None)` at the end, `Pending` registered.
     pub(crate) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        std::task::ready!(crate::sync::poll_budget(cx));
+        let coop = std::task::ready!(crate::sync::poll_budget(cx));
+        crate::sync::progress(coop, self.poll_recv_now(cx))
+    }
+
+    fn poll_recv_now(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut q = self.lock();
         if let Some(v) = q.buf.pop_front() {
             drop(q);
@@ -211,7 +219,7 @@ impl<T> Chan<T> {
 
     /// Waits until the receiver closes or is dropped.
     pub(crate) async fn closed(&self) {
-        std::future::poll_fn(crate::sync::poll_budget).await;
+        crate::sync::spend_budget().await;
         while !self.is_rx_closed() {
             let l = self.closed_event.listen();
             if self.is_rx_closed() {

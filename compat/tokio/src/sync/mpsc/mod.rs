@@ -166,6 +166,44 @@ pub mod error {
         }
     }
 
+    /// Why [`Sender::send_timeout`](super::Sender::send_timeout) failed; the value is given back.
+    #[derive(PartialEq, Eq, Clone, Copy)]
+    pub enum SendTimeoutError<T> {
+        /// No slot freed in time.
+        Timeout(T),
+        /// The receiver is closed or dropped.
+        Closed(T),
+    }
+
+    impl<T> SendTimeoutError<T> {
+        /// The value that was not sent.
+        pub fn into_inner(self) -> T {
+            match self {
+                SendTimeoutError::Timeout(t) | SendTimeoutError::Closed(t) => t,
+            }
+        }
+    }
+
+    impl<T> fmt::Debug for SendTimeoutError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                SendTimeoutError::Timeout(_) => f.write_str("Timeout(..)"),
+                SendTimeoutError::Closed(_) => f.write_str("Closed(..)"),
+            }
+        }
+    }
+
+    impl<T> fmt::Display for SendTimeoutError<T> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            match self {
+                SendTimeoutError::Timeout(_) => f.write_str("timed out waiting on send operation"),
+                SendTimeoutError::Closed(_) => f.write_str("channel closed"),
+            }
+        }
+    }
+
+    impl<T> std::error::Error for SendTimeoutError<T> {}
+
     /// Why `try_recv` returned nothing.
     #[derive(PartialEq, Eq, Clone, Copy, Debug)]
     pub enum TryRecvError {
