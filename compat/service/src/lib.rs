@@ -146,10 +146,7 @@ async fn echo(State(s): State<Service>, body: String) -> String {
     body
 }
 
-async fn square(
-    State(s): State<Service>,
-    Path(n): Path<u64>,
-) -> Result<String, (StatusCode, String)> {
+async fn square(State(s): State<Service>, Path(n): Path<u64>) -> Result<String, (StatusCode, String)> {
     s.enter().await;
     let unavailable = |what: &str| (StatusCode::SERVICE_UNAVAILABLE, what.to_string());
     let (tx, rx) = oneshot::channel();

@@ -62,20 +62,24 @@ async fn tokio_stream_adapters_over_channels() {
         .collect()
         .await;
     assert_eq!(evens, [0, 2, 4, 6, 8]);
-    let sum: u32 = tokio_stream::iter(1..=4).map(|i| i * 10).fold(0, |a, b| a + b).await;
+    let sum: u32 = tokio_stream::iter(1..=4)
+        .map(|i| i * 10)
+        .fold(0, |a, b| a + b)
+        .await;
     assert_eq!(sum, 100);
 }
 
 #[tokio::test(start_paused = true)]
 async fn tokio_stream_timeout_and_interval() {
-    let ticks = tokio_stream::wrappers::IntervalStream::new(tokio::time::interval(
-        Duration::from_secs(1),
-    ));
+    let ticks = tokio_stream::wrappers::IntervalStream::new(tokio::time::interval(Duration::from_secs(1)));
     let first: Vec<_> = ticks.take(3).collect().await;
     assert_eq!(first.len(), 3);
     let slow = tokio_stream::pending::<u8>().timeout(Duration::from_millis(10));
     tokio::pin!(slow);
-    assert!(slow.next().await.unwrap().is_err(), "the timeout fired in paused time");
+    assert!(
+        slow.next().await.unwrap().is_err(),
+        "the timeout fired in paused time"
+    );
     let mut task = tokio_test::task::spawn(tokio::time::sleep(Duration::from_secs(1)));
     assert_pending!(task.poll());
     tokio::time::advance(Duration::from_secs(1)).await;

@@ -20,7 +20,13 @@ fn exactly_one_tokio_and_it_is_the_facade() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline", "--filter-platform"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--offline",
+            "--filter-platform",
+        ])
         .arg(host_triple())
         .arg("--manifest-path")
         .arg(workspace.join("Cargo.toml"))
@@ -28,7 +34,10 @@ fn exactly_one_tokio_and_it_is_the_facade() {
         .expect("run cargo metadata");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "cargo metadata failed: {stderr}");
-    assert!(!stderr.contains("was not used"), "Cargo left the patch unused: {stderr}");
+    assert!(
+        !stderr.contains("was not used"),
+        "Cargo left the patch unused: {stderr}"
+    );
     let meta: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let tokios: Vec<_> = meta["packages"]
         .as_array()
@@ -42,13 +51,25 @@ fn exactly_one_tokio_and_it_is_the_facade() {
         Path::new(manifest).starts_with(workspace.join("tokio")),
         "the tokio in the graph is not the facade: {manifest}"
     );
-    assert!(tokios[0]["source"].is_null(), "the tokio in the graph came from a registry");
+    assert!(
+        tokios[0]["source"].is_null(),
+        "the tokio in the graph came from a registry"
+    );
     // Every crate that asks for tokio resolves to the facade.
     let facade_id = tokios[0]["id"].as_str().unwrap();
     let resolve = meta["resolve"]["nodes"].as_array().unwrap();
     let users = resolve
         .iter()
-        .filter(|n| n["deps"].as_array().unwrap().iter().any(|d| d["pkg"] == facade_id))
+        .filter(|n| {
+            n["deps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|d| d["pkg"] == facade_id)
+        })
         .count();
-    assert!(users >= 5, "axum, hyper-util, reqwest, tokio-test, tokio-stream... use the facade");
+    assert!(
+        users >= 5,
+        "axum, hyper-util, reqwest, tokio-test, tokio-stream... use the facade"
+    );
 }

@@ -44,7 +44,10 @@ async fn reqwest_fires_concurrent_requests_at_axum_serve() {
     for i in 0..200u64 {
         let (client, base) = (client.clone(), base.clone());
         set.spawn(async move {
-            assert!(gosched_tokio_service::on_gosched_task(), "a spawned task is not gosched's");
+            assert!(
+                gosched_tokio_service::on_gosched_task(),
+                "a spawned task is not gosched's"
+            );
             let (path, want) = match i % 3 {
                 0 => (format!("/hello/g{i}"), format!("hello, g{i}")),
                 1 => (format!("/square/{i}"), (i * i).to_string()),
@@ -68,8 +71,19 @@ async fn reqwest_fires_concurrent_requests_at_axum_serve() {
             res.expect("a request task panicked").expect("a request failed");
         }
     };
-    tokio::time::timeout(LIMIT, all).await.expect("200 requests within the limit");
-    let hits: u64 = client.get(format!("{base}/hits")).send().await.unwrap().text().await.unwrap().parse().unwrap();
+    tokio::time::timeout(LIMIT, all)
+        .await
+        .expect("200 requests within the limit");
+    let hits: u64 = client
+        .get(format!("{base}/hits"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(hits, 401, "every request counted once (400 + this one)");
     assert_eq!(service.off_gosched(), 0, "a handler ran outside a gosched task");
     stop.send(()).unwrap();
@@ -79,19 +93,33 @@ async fn reqwest_fires_concurrent_requests_at_axum_serve() {
 #[tokio::test]
 async fn hyper_util_legacy_client_reuses_its_pool() {
     let (base, service, stop, serving) = start().await;
-    let client: Client<_, Full<bytes::Bytes>> =
-        Client::builder(TokioExecutor::new()).build_http();
+    let client: Client<_, Full<bytes::Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     for i in 0..50 {
         let uri: hyper::Uri = format!("{base}/hello/h{i}").parse().unwrap();
-        let res = tokio::time::timeout(LIMIT, client.get(uri)).await.unwrap().unwrap();
+        let res = tokio::time::timeout(LIMIT, client.get(uri))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(res.status(), 200);
         let body = res.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(&body[..], format!("hello, h{i}").as_bytes());
     }
     service.set_config("v2");
     let uri: hyper::Uri = format!("{base}/config").parse().unwrap();
-    let body = client.get(uri).await.unwrap().into_body().collect().await.unwrap().to_bytes();
-    assert_eq!(&body[..], b"v2", "the watch channel's new value reaches the handler");
+    let body = client
+        .get(uri)
+        .await
+        .unwrap()
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes();
+    assert_eq!(
+        &body[..],
+        b"v2",
+        "the watch channel's new value reaches the handler"
+    );
     assert_eq!(service.off_gosched(), 0);
     stop.send(()).unwrap();
     serving.await.unwrap().unwrap();
@@ -114,8 +142,14 @@ async fn graceful_shutdown_drains_in_flight_requests() {
             assert_eq!(res.unwrap().expect("an in-flight request was cut"), "slow");
         }
     };
-    tokio::time::timeout(LIMIT, drained).await.expect("in-flight requests drained");
-    tokio::time::timeout(LIMIT, serving).await.unwrap().unwrap().unwrap();
+    tokio::time::timeout(LIMIT, drained)
+        .await
+        .expect("in-flight requests drained");
+    tokio::time::timeout(LIMIT, serving)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     assert!(service.slow_peak() <= SLOW_PERMITS, "the semaphore bounded /slow");
     assert!(
         reqwest::get(format!("{base}/hello/late")).await.is_err(),
@@ -134,14 +168,18 @@ async fn paused_time_runs_an_hour_of_timers_at_once() {
         interval.tick().await;
     }
     let never = std::future::pending::<()>();
-    assert!(tokio::time::timeout(Duration::from_secs(30), never).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_secs(30), never)
+            .await
+            .is_err()
+    );
     assert!(started.elapsed() < LIMIT, "paused time did not auto-advance");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_primitives_across_tasks() {
-    use tokio::sync::{Notify, RwLock, Semaphore, mpsc, watch};
     use std::sync::Arc;
+    use tokio::sync::{Notify, RwLock, Semaphore, mpsc, watch};
     // mpsc fan-in from four producers, drained in order per producer.
     let (tx, mut rx) = mpsc::channel::<(u8, u32)>(8);
     for p in 0..4u8 {

@@ -183,3 +183,43 @@ fn vectored_writes_fill_the_room_in_order() {
         );
     });
 }
+
+/// Counts the polls of the future it wraps.
+struct CountPolls<F> {
+    inner: std::pin::Pin<Box<F>>,
+    polls: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl<F: std::future::Future> std::future::Future for CountPolls<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> Poll<F::Output> {
+        self.polls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.inner.as_mut().poll(cx)
+    }
+}
+
+#[tokio::test]
+async fn a_pipe_that_is_always_ready_still_spends_the_budget() {
+    // 1,000 writes and 1,000 reads that never wait: 2,000 units of budget, 128 per poll, so
+    // the task must yield at least 2,000 / 128 times (without the budget: one poll).
+    let polls = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let task = CountPolls {
+        inner: Box::pin(async {
+            let (mut a, mut b) = tokio::io::duplex(64);
+            let mut byte = [0u8; 1];
+            for i in 0..1_000u32 {
+                a.write_all(&[i as u8]).await.unwrap();
+                b.read_exact(&mut byte).await.unwrap();
+                assert_eq!(byte[0], i as u8);
+            }
+        }),
+        polls: polls.clone(),
+    };
+    tokio::spawn(task).await.unwrap();
+    let n = polls.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        n >= 2_000 / 128,
+        "the task was polled {n} times: it never ran out of budget"
+    );
+}

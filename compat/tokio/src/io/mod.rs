@@ -5,8 +5,8 @@
 //!
 //! Everything here is runtime-agnostic: the in-memory readers and pipes wake tasks through
 //! their `Context`'s waker only, so they work under any executor (the tests use
-//! `futures::executor::block_on`). Unlike tokio's, they do not yet spend the task's
-//! cooperative budget.
+//! `futures::executor::block_on`). As tokio's, `duplex` and `simplex` pipes spend the task's
+//! cooperative budget on a gosched worker (outside one, nothing is budgeted).
 
 mod read_buf;
 mod ready;

@@ -139,15 +139,29 @@ impl SimplexStream {
     }
 }
 
+/// Runs one pipe operation inside the task's cooperative budget, as tokio's pipes do: a task
+/// that only talks to a pipe that is always ready still yields once the budget is spent. The
+/// unit comes back when the operation is `Pending`.
+fn budgeted<T>(cx: &mut Context<'_>, op: impl FnOnce(&Context<'_>) -> Poll<T>) -> Poll<T> {
+    let coop = std::task::ready!(gosched_executor::task::coop::poll_proceed(cx));
+    let out = op(cx);
+    if out.is_ready() {
+        coop.made_progress();
+    }
+    out
+}
+
 impl AsyncRead for SimplexStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().poll_read_pipe(cx, buf)
+        let pipe = self.get_mut();
+        budgeted(cx, |cx| pipe.poll_read_pipe(cx, buf))
     }
 }
 
 impl AsyncWrite for SimplexStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write_pipe(cx, buf)
+        let pipe = self.get_mut();
+        budgeted(cx, |cx| pipe.poll_write_pipe(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -155,7 +169,8 @@ impl AsyncWrite for SimplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.get_mut().poll_write_pipe_vectored(cx, bufs)
+        let pipe = self.get_mut();
+        budgeted(cx, |cx| pipe.poll_write_pipe_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -224,13 +239,13 @@ fn lock(pipe: &Mutex<SimplexStream>) -> MutexGuard<'_, SimplexStream> {
 
 impl AsyncRead for DuplexStream {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        lock(&self.read).poll_read_pipe(cx, buf)
+        budgeted(cx, |cx| lock(&self.read).poll_read_pipe(cx, buf))
     }
 }
 
 impl AsyncWrite for DuplexStream {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        lock(&self.write).poll_write_pipe(cx, buf)
+        budgeted(cx, |cx| lock(&self.write).poll_write_pipe(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -238,7 +253,7 @@ impl AsyncWrite for DuplexStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        lock(&self.write).poll_write_pipe_vectored(cx, bufs)
+        budgeted(cx, |cx| lock(&self.write).poll_write_pipe_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
