@@ -92,7 +92,9 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<()> {
     Poll::Ready(())
 }
 
-/// Whether the current poll still has budget (for resources that check before doing work).
+/// Whether the current poll still has budget (for resources that check before doing work):
+/// false once it is spent or sysmon asked this poll to yield, as `poll_proceed` decides.
 pub fn has_budget_remaining() -> bool {
-    BUDGET.get().left.is_none_or(|b| b > 0)
+    let b = BUDGET.get();
+    b.left.is_none_or(|left| left > 0 && !preempt_requested(b))
 }
