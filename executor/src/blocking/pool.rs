@@ -120,7 +120,7 @@ impl<T> Pool<T> {
 
     /// Undoes `Submit::StartThread`'s count when the thread could not be started.
     pub(crate) fn start_failed(&self) {
-        self.lock().threads -= 1;
+        self.thread_gone();
     }
 
     /// A pool thread's life: runs queued jobs with `run`, waits up to the keep-alive for more,
