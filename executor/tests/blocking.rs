@@ -243,3 +243,49 @@ fn a_panic_inside_block_in_place_leaves_no_syscall_state_behind() {
         .unwrap();
     assert_eq!(state, TaskState::Running);
 }
+
+/// Bursts of trivial jobs make a woken pool thread find the queue already emptied by another
+/// thread (one that just finished a job, or one just started). Each thread must be counted idle
+/// exactly while it waits: a double count once made `idle` wrap (a release build then started
+/// no thread and notified nobody, so the last job below hung) or panic (a debug build lost the
+/// panicking thread, which stayed counted, so `blocking_threads` never went back to 0).
+#[test]
+fn bursts_of_trivial_jobs_never_lose_the_pool() {
+    const BURSTS: usize = 600;
+    const PER_BURST: usize = 8;
+    let _w = watchdog("blocking_bursts", Duration::from_secs(30));
+    let keep_alive = Duration::from_millis(30);
+    let rt = Builder::new()
+        .maxprocs(2)
+        .max_blocking_threads(4)
+        .blocking_keep_alive(keep_alive)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut handles = Vec::with_capacity(BURSTS * PER_BURST);
+        for burst in 0..BURSTS {
+            handles.extend((0..PER_BURST).map(|i| gosched_executor::spawn_blocking(move || i)));
+            if burst % 50 == 49 {
+                gosched_executor::time::sleep(Duration::from_millis(1)).await;
+            }
+        }
+        for (n, h) in handles.into_iter().enumerate() {
+            assert_eq!(h.await.unwrap(), n % PER_BURST);
+        }
+    });
+    // Every thread is idle now and exits after the keep-alive.
+    let start = Instant::now();
+    while rt.metrics().blocking_threads > 0 {
+        let m = rt.metrics();
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the pool still counts {} threads ({} idle) long after its keep-alive",
+            m.blocking_threads,
+            m.idle_blocking_threads
+        );
+        std::thread::sleep(keep_alive);
+    }
+    // The pool must start a thread again.
+    let v = rt.block_on(rt.spawn_blocking(|| 42)).unwrap();
+    assert_eq!(v, 42);
+}

@@ -245,3 +245,31 @@ fn verify_no_leaks_names_a_leaked_task_and_passes_when_all_are_done() {
     assert!(rt.block_on(leaked).unwrap_err().is_cancelled());
     assert!(verify_no_leaks(rt.handle(), Duration::from_millis(10)).is_ok());
 }
+
+/// A task that yielded and waits in a run queue to run again shows as runnable, reason
+/// `Yield`. One P: the dump is taken inside another task's poll, while the yielder waits.
+#[test]
+fn a_task_that_yielded_shows_runnable_for_yield() {
+    let _w = watchdog("wait_yield", Duration::from_secs(30));
+    let rt = Builder::new().maxprocs(1).sysmon(false).build().unwrap();
+    let yielder = rt.spawn(async {
+        loop {
+            gosched_executor::task::yield_now().await;
+        }
+    });
+    let yielder_id = yielder.id();
+    let seen = rt.block_on(async move {
+        let h = gosched_executor::spawn(async move {
+            // Let the yielder run first and yield at least once.
+            gosched_executor::task::yield_now().await;
+            let dump = gosched_executor::runtime::Handle::current().dump();
+            find(&dump, yielder_id)
+        });
+        h.await.unwrap()
+    });
+    let t = seen.expect("the yielder is in the dump");
+    assert_eq!(t.state, TaskState::Runnable, "{t:?}");
+    assert_eq!(t.wait_reason, Some(WaitReason::Yield), "{t:?}");
+    assert!(t.to_string().contains("runnable, yield"), "{t}");
+    yielder.abort();
+}

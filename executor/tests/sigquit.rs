@@ -1,5 +1,7 @@
 //! `GOSCHED_DEBUG=sigquit=1`: SIGQUIT prints the grouped task dump and the scheddetail lines,
-//! then the process exits with status 2 (Go's behaviour). Checked in a child process.
+//! then the process exits with status 2 (Go's behaviour), and a SIGQUIT listener made earlier
+//! (`signal(SignalKind::quit())`, any signal-hook-registry action) still gets the signal.
+//! Checked in child processes.
 
 mod common;
 
@@ -10,6 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 const CHILD: &str = "GOSCHED_TEST_SIGQUIT_CHILD";
+const CHAINED_CHILD: &str = "GOSCHED_TEST_SIGQUIT_CHAINED_CHILD";
 
 #[test]
 #[ignore = "child process entry point, run by sigquit_prints_the_dump_and_exits_2"]
@@ -76,4 +79,75 @@ fn sigquit_prints_the_dump_and_exits_2() {
     assert!(stderr.contains(&group), "{group} in\n{stderr}");
     assert!(stderr.contains("1 task spawned at "), "{stderr}");
     assert!(stderr.contains("[sleep, "), "wait reasons: {stderr}");
+}
+
+#[test]
+#[ignore = "child process entry point, run by sigquit_leaves_an_earlier_listener_its_signal"]
+fn chained_child() {
+    if std::env::var(CHAINED_CHILD).is_err() {
+        return;
+    }
+    // A runtime without the SIGQUIT dump, and a listener made in it first.
+    let rt = Builder::new().maxprocs(1).build().unwrap();
+    let _listener = rt.block_on(async {
+        gosched_executor::signal::unix::signal(gosched_executor::signal::unix::SignalKind::quit())
+    });
+    // Its action's neighbour, registered the same way: it writes a line in the handler itself,
+    // so it shows whether the registry's actions still run, whatever the exit races with.
+    // SAFETY: the action only calls `write` on stderr, which is async-signal-safe.
+    unsafe {
+        signal_hook_registry::register(libc::SIGQUIT, || {
+            let text = b"EARLIER ACTION RAN\n";
+            libc::write(2, text.as_ptr().cast(), text.len());
+        })
+    }
+    .unwrap();
+    // Then a runtime that takes SIGQUIT for its dump.
+    // SAFETY: no other thread of this child reads the environment now.
+    unsafe { std::env::set_var("GOSCHED_DEBUG", "sigquit=1") };
+    let dumping = Builder::new().maxprocs(1).build().unwrap();
+    println!("\nREADY");
+    std::thread::sleep(Duration::from_secs(30));
+    drop((dumping, rt));
+    println!("SURVIVED");
+}
+
+#[test]
+fn sigquit_leaves_an_earlier_listener_its_signal() {
+    let _w = watchdog("sigquit_chained", Duration::from_secs(60));
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "chained_child",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env_remove("GOSCHED_DEBUG")
+        .env_remove("GOSCHED_TRACE")
+        .env(CHAINED_CHILD, "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.starts_with("READY") {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the child ended before READY"
+        );
+    }
+    // SAFETY: sending SIGQUIT to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGQUIT) };
+    let mut stderr = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
+    let status = child.wait().unwrap();
+    assert!(
+        stderr.contains("EARLIER ACTION RAN"),
+        "the dump's handler silenced the earlier one: {status:?}\n{stderr}"
+    );
+    assert_eq!(status.code(), Some(2), "{status:?}\n{stderr}");
+    assert!(stderr.contains("SIGQUIT: quit\n"), "{stderr}");
 }

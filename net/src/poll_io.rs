@@ -7,7 +7,9 @@
 //! read or write (`Registration::poll_io_drained`): the kernel buffer was emptied or filled,
 //! and data or space that comes later raises a new edge with a newer tick, which the clear
 //! cannot erase. That saves the `WouldBlock` system call after every read. Datagram sockets
-//! clear only on `WouldBlock` (a short read there is one datagram of several).
+//! clear only on `WouldBlock` (a short read there is one datagram of several). An error or
+//! hang-up the poller saw is reported by the operation it wakes; the next `WouldBlock` clears
+//! it too, so it never makes a later operation spin.
 
 use crate::{Interest, Ready};
 use gosched_executor::netpoll::{Direction, Interest as RegInterest, ReadyEvent, Registration};

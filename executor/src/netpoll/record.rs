@@ -3,7 +3,10 @@
 //!
 //! The readiness word holds the ready bits of both directions and a tick that counts events, so
 //! an operation that saw `WouldBlock` clears only the readiness it acted on, never a newer event
-//! that arrived meanwhile (the poller is edge-triggered: a lost edge is a hang). The loom model
+//! that arrived meanwhile (the poller is edge-triggered: a lost edge is a hang). An error or
+//! hang-up is readiness like the rest: the operation it makes ready reports it, and the first
+//! `WouldBlock` after that clears it with the direction's readiness, so it never makes a later
+//! operation spin (ready → `WouldBlock` → still ready). The loom model
 //! `loom_netpoll` checks both halves: the tick-checked clear, and register-then-re-read.
 
 use crate::loom::Mutex;
@@ -45,8 +48,21 @@ impl Direction {
         }
     }
 
-    /// The bits an operation clears when it sees `WouldBlock`.
+    /// The bits an operation clears when it sees `WouldBlock`: the direction's readiness, and
+    /// any error or hang-up seen with it. The kernel has just said there is nothing to report
+    /// (an error was returned by an earlier operation, which took it), so keeping them would
+    /// make every later operation of this direction ready → `WouldBlock` → ready forever. An
+    /// error or hang-up that happens later raises a new event with a newer tick.
     fn clearable(self) -> u64 {
+        match self {
+            Direction::Read => READABLE | READ_CLOSED | ERROR,
+            Direction::Write => WRITABLE | WRITE_CLOSED | ERROR,
+        }
+    }
+
+    /// The bits a short read or write clears (`Registration::poll_io_drained`): only the
+    /// direction's readiness, since the operation returned data, not the kernel's "nothing".
+    fn drained(self) -> u64 {
         match self {
             Direction::Read => READABLE,
             Direction::Write => WRITABLE,
@@ -123,10 +139,19 @@ impl IoRecord {
         }
     }
 
-    /// The operation saw `WouldBlock` after `event`: clear that readiness unless a newer event
-    /// arrived since.
+    /// The operation saw `WouldBlock` after `event`: clear that readiness (with any error or
+    /// hang-up, see `Direction::clearable`) unless a newer event arrived since.
     pub(crate) fn clear(&self, event: ReadyEvent) {
-        let clear = event.dir.clearable();
+        self.clear_bits(event, event.dir.clearable());
+    }
+
+    /// The operation drained the socket after `event` (a short read or write): clear the
+    /// direction's readiness only, unless a newer event arrived since.
+    pub(crate) fn clear_drained(&self, event: ReadyEvent) {
+        self.clear_bits(event, event.dir.drained());
+    }
+
+    fn clear_bits(&self, event: ReadyEvent, clear: u64) {
         let _ = self
             .readiness
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |word| {

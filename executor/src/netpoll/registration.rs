@@ -108,7 +108,9 @@ impl Registration {
         poll_fn(|cx| self.poll_ready(cx, dir)).await
     }
 
-    /// Forgets `event`'s readiness: the operation it allowed returned `WouldBlock`.
+    /// Forgets `event`'s readiness: the operation it allowed returned `WouldBlock`. An error or
+    /// hang-up seen with it is forgotten too (the operation that reported it took it), unless
+    /// a newer event arrived since.
     pub fn clear_readiness(&self, event: ReadyEvent) {
         self.record.clear(event);
     }
@@ -146,7 +148,7 @@ impl Registration {
                 }
                 Ok(r) => {
                     if drained(&r) && !ev.is_closed() {
-                        self.record.clear(ev);
+                        self.record.clear_drained(ev);
                     }
                     return Poll::Ready(Ok(r));
                 }

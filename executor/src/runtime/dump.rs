@@ -15,7 +15,8 @@ pub struct TaskInfo {
     pub id: Id,
     /// What it is doing.
     pub state: TaskState,
-    /// Why it waits, when `state` is `Waiting`.
+    /// Why it waits, when `state` is `Waiting`; `Yield` when it is `Runnable` again after
+    /// `task::yield_now`.
     pub wait_reason: Option<WaitReason>,
     /// Where it was spawned.
     pub spawned_at: &'static Location<'static>,
@@ -61,7 +62,7 @@ pub enum WaitReason {
     Sleep,
     /// Awaiting a `JoinHandle`.
     Join,
-    /// After `yield_now`.
+    /// After `yield_now`, queued to run again (with `TaskState::Runnable`).
     Yield,
     /// Any other future.
     Other,
@@ -126,7 +127,13 @@ impl TaskInfo {
         TaskInfo {
             id: header.id,
             state,
-            wait_reason: (state == TaskState::Waiting).then(|| WaitReason::from_code(code)),
+            wait_reason: match state {
+                TaskState::Waiting => Some(WaitReason::from_code(code)),
+                // Queued again by its own `yield_now`: runnable, and why (Go's "runnable"
+                // goroutine that called `Gosched`).
+                TaskState::Runnable if code == crate::task::WAIT_YIELD => Some(WaitReason::Yield),
+                _ => None,
+            },
             spawned_at: header.spawned_at,
             age: crate::clock::coarse_since(header.created),
             polls: u64::from(header.polls.load(std::sync::atomic::Ordering::Relaxed)),

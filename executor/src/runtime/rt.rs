@@ -4,9 +4,13 @@
 //! Dropping the `Runtime` (or `shutdown_timeout`) stops the Ms and sysmon, drops every task's
 //! future, empties the timer heaps and closes the poller, so nothing of the runtime is left
 //! once the last `Handle` is gone: no thread, no fd, no `Arc` cycle (a timer's waker holds
-//! its task, which holds the runtime). A `Handle` used after that:
-//! - `spawn`/`spawn_blocking` return a `JoinHandle` that resolves at once to a cancelled
-//!   `JoinError` whose message says the runtime shut down;
+//! its task, which holds the runtime). Every handle of a task the shutdown cancelled says the
+//! runtime shut down, whatever kind of task it was (spawned, blocking, pinned, or one whose
+//! poll outlived `shutdown_timeout`); a pinned thread polls nothing once the shutdown began. The
+//! waits (workers, pinned threads, idle blocking threads) share one deadline. A `Handle` used
+//! after that:
+//! - `spawn`/`spawn_blocking`/`spawn_pinned` return a `JoinHandle` that resolves at once to a
+//!   cancelled `JoinError` whose message says the runtime shut down;
 //! - a timer polled in `block_on` panics saying the runtime shut down (as tokio does), and a
 //!   `block_on` already waiting on a timer when the runtime is dropped wakes up with that panic;
 //! - registering a socket is an `io::Error` that names the shutdown, and a socket already
@@ -153,9 +157,9 @@ impl Runtime {
         self.handle.write_trace(path)
     }
 
-    /// Drops every task's future, then waits at most `timeout` for the worker threads to exit
-    /// (a thread stuck in a task's poll is left behind). Pinned tasks' futures are dropped on
-    /// their own threads, which are waited for at most `timeout` too.
+    /// Drops every task's future, then waits for the worker threads, the pinned threads (which
+    /// drop their tasks' futures) and the idle blocking threads to exit, all within one
+    /// deadline `timeout` from now; a thread stuck in a task's poll is left behind.
     pub fn shutdown_timeout(mut self, timeout: Duration) {
         self.shutdown(Some(timeout));
     }
@@ -165,6 +169,8 @@ impl Runtime {
             return;
         }
         self.done = true;
+        // One deadline for every wait below (API.md: `shutdown_timeout` bounds the whole wait).
+        let deadline = timeout.map(|t| Instant::now() + t);
         let shared = &self.handle.shared;
         let on_own_worker =
             context::with_worker(|cx| cx.is_some_and(|cx| crate::loom::Arc::ptr_eq(&cx.shared, shared)));
@@ -186,9 +192,9 @@ impl Runtime {
         if let Some(sysmon) = self.sysmon.take() {
             sysmon.stop();
         }
-        join_threads(shared, timeout);
+        join_threads(shared, deadline);
         cancel_all(shared);
-        crate::task::join_pinned_threads(shared, timeout);
+        crate::task::join_pinned_threads(shared, deadline);
         crate::trace::recorder::unregister(shared);
         shared.diag.flush();
         if let Some(path) = &shared.config.trace {
@@ -199,6 +205,9 @@ impl Runtime {
             }
         }
         shared.blocking.shutdown();
+        // Idle blocking threads exit at once; waiting for them means `live_runtimes` no longer
+        // counts this runtime through them.
+        shared.blocking.wait_for_idle_threads(deadline);
         // The Ms are gone: nobody polls any more. A `Handle` that outlives the runtime keeps
         // `shared`, but not the poller's fds.
         shared.poller.close();
@@ -206,8 +215,7 @@ impl Runtime {
 }
 
 /// Joins every M, giving up at the deadline (the rest are detached).
-fn join_threads(shared: &Shared, timeout: Option<Duration>) {
-    let deadline = timeout.map(|t| Instant::now() + t);
+fn join_threads(shared: &Shared, deadline: Option<Instant>) {
     /// How often `shutdown_timeout` looks at threads that have not exited yet.
     const JOIN_POLL: Duration = Duration::from_millis(1);
     for t in shared.take_threads() {

@@ -273,6 +273,10 @@ impl Schedule for Arc<Shared> {
         self.requeue_after_poll(task);
     }
 
+    fn is_shut_down(&self) -> bool {
+        self.is_shutdown()
+    }
+
     fn release(&self, task: &Header) -> Option<Task> {
         self.registry.remove(task)
     }

@@ -121,7 +121,8 @@ pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<()> {
     Poll::Ready(())
 }
 
-/// Whether the current poll still has budget (for resources that check before doing work);
+/// Whether the current poll still has budget (for resources that check before doing work):
+/// false once it is spent or sysmon asked this poll to yield, as `poll_proceed` decides;
 /// `true` outside a task's poll and inside [`unconstrained`].
 ///
 /// # Examples
@@ -133,5 +134,6 @@ pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<()> {
 /// });
 /// ```
 pub fn has_budget_remaining() -> bool {
-    BUDGET.get().left.is_none_or(|b| b > 0)
+    let b = BUDGET.get();
+    b.left.is_none_or(|left| left > 0 && !preempt_requested(b))
 }

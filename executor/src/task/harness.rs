@@ -145,11 +145,18 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { self.set_stage(Stage::Finished(output)) };
     }
 
+    /// Whether a cancellation seen now is the runtime's shutdown (API.md: every handle of a
+    /// task the shutdown cancelled says so, also a pinned task's, cancelled on its own thread,
+    /// and one whose poll outlived `shutdown_timeout`).
+    fn shutting_down(&self) -> bool {
+        self.cell().scheduler.is_shut_down()
+    }
+
     /// Drops the future of a cancelled task and completes it with a cancelled error (saying
-    /// the runtime shut down, when `shut_down`).
+    /// the runtime shut down, when `shut_down` or when the runtime has begun its shutdown).
     fn cancel_and_complete(self, shut_down: bool) {
         let id = self.header().id;
-        let err = if shut_down {
+        let err = if shut_down || self.shutting_down() {
             JoinError::shut_down(id)
         } else {
             JoinError::cancelled(id)

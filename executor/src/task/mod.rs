@@ -29,7 +29,7 @@ pub use pinned::{spawn_local, spawn_pinned};
 pub use task_local::{AccessError, LocalKey};
 
 pub(crate) use current::{current_header, set_current_wait};
-pub(crate) use pinned::{LockedThreads, join_pinned_threads};
+pub(crate) use pinned::{LockedThreads, join_pinned_threads, on_pinned_thread_of};
 pub(crate) use raw::{
     Header, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_task, new_unregistered_task,
 };
@@ -52,6 +52,11 @@ pub(crate) trait Schedule: Send + Sync + 'static {
     /// runtime shutdown then sends that thread a cancel instead of dropping the future on the
     /// thread that shuts down.
     const PINNED: bool = false;
+    /// Whether the runtime this scheduler belongs to has begun its shutdown: a task cancelled
+    /// now completes with the "runtime shut down" error, whoever cancelled it.
+    fn is_shut_down(&self) -> bool {
+        false
+    }
 }
 
 /// Wait-reason codes kept in `Header::wait` (see `runtime::WaitReason`).

@@ -19,6 +19,9 @@
 //!   (`Schedule::PINNED`) send a cancel through the queue, and the thread drops the future
 //!   when it runs it. Before the first poll the task holds only `create`, which is `Send`, so a
 //!   spawn that cannot start its thread (or that races shutdown) cancels it where it is.
+//!   Once the runtime's shutdown began the thread polls nothing: every entry it runs is a
+//!   cancellation, and its handle says the runtime shut down (a first poll then would find the
+//!   timers and the poller closed). A timer a poll already under way arms then stays pending.
 //! - The thread ends with the pinned task: when it completes, the `spawn_local` tasks still
 //!   alive are cancelled (their futures dropped on the thread, as tokio's `LocalSet` drop
 //!   does), the queue closes and the thread exits. Runtime shutdown cancels every task, then
@@ -42,7 +45,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// The pinned threads of one runtime: how many are alive, and their join handles.
 ///
@@ -105,17 +108,13 @@ impl LockedThreads {
     }
 }
 
-/// Runtime shutdown, after every task was cancelled: waits (at most `timeout`) until every
+/// Runtime shutdown, after every task was cancelled: waits (until `deadline`) until every
 /// pinned thread has run its cancellation and exited. A thread stuck in its task's poll past
 /// the timeout is left behind, as a worker would be.
-pub(crate) fn join_pinned_threads(shared: &Shared, timeout: Option<Duration>) {
+pub(crate) fn join_pinned_threads(shared: &Shared, deadline: Option<Instant>) {
     let locked = &shared.locked;
-    let deadline = timeout.map(|t| Instant::now() + t);
     // A pinned task that drops its own runtime cannot wait for its own thread.
-    let own = usize::from(CURRENT.with_borrow(|q| {
-        q.as_ref()
-            .is_some_and(|q| std::ptr::eq(Arc::as_ptr(&q.shared), shared))
-    }));
+    let own = usize::from(on_pinned_thread_of(shared));
     let mut s = locked.lock();
     while s.live > own {
         let now = Instant::now();
@@ -141,6 +140,15 @@ pub(crate) fn join_pinned_threads(shared: &Shared, timeout: Option<Duration>) {
             let _ = h.join();
         }
     }
+}
+
+/// Whether this thread is a pinned thread of `shared`'s runtime (a timer polled here after the
+/// shutdown began belongs to a task that is being cancelled: it stays pending, time/mod.rs).
+pub(crate) fn on_pinned_thread_of(shared: &Shared) -> bool {
+    CURRENT.with_borrow(|q| {
+        q.as_ref()
+            .is_some_and(|q| std::ptr::eq(Arc::as_ptr(&q.shared), shared))
+    })
 }
 
 /// One pinned thread's run queue: the scheduler of every task on that thread.
@@ -233,6 +241,10 @@ impl Schedule for PinnedSchedule {
 
     fn release(&self, task: &Header) -> Option<Task> {
         self.0.shared.registry.remove(task)
+    }
+
+    fn is_shut_down(&self) -> bool {
+        self.0.shared.is_shutdown()
     }
 }
 
@@ -455,7 +467,14 @@ fn run(queue: Arc<Queue>, main: TaskRef) {
     }
     CURRENT.set(Some(queue.clone()));
     while !main.is_complete() {
-        run_entry(queue.pop_wait());
+        let task = queue.pop_wait();
+        if shared.is_shutdown() {
+            // The shutdown cancels every task of this thread; none is polled from now on (a
+            // first poll here would find the timers and the poller closed). The entry is
+            // NOTIFIED, so this only sets CANCELLED, and the run completes it as shut down.
+            let _ = task.header().state.transition_to_notified_and_cancel();
+        }
+        run_entry(task);
     }
     drop(main);
     finish_locals(&queue);

@@ -12,7 +12,7 @@
 //! whose scheduler holds the runtime, which holds the heap — a cycle that would leak the
 //! runtime (its fds and memory) if the heap kept it.
 
-use crate::loom::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use crate::loom::atomic::{AtomicIsize, AtomicU8, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::Waker;
 
@@ -105,12 +105,16 @@ impl Entry {
 ///   blocking poller, sysmon).
 /// - `next_when`: the top's deadline (ns since the runtime started), read without the lock to
 ///   decide whether to take it (Go's `timer0When`).
-/// - `zombies`: cancelled entries still in the heap.
+/// - `zombies`: cancelled entries still in the heap, an estimate for the sweep. Signed, as Go's
+///   `deletedTimers`: a `Sleep`'s drop cancels its entry and then counts it, two steps without
+///   the lock, and a pop in between (the owner running timers, a thief, `next_live_when`)
+///   takes the zombie off the count before it is on it, so the count is briefly one less than
+///   it will be, possibly below zero. Readers treat a negative count as zero.
 /// - `closed`: under the lock; set by `close`, after which `add` fails.
 pub(crate) struct Timers {
     heap: Mutex<Heap>,
     next_when: AtomicU64,
-    zombies: AtomicUsize,
+    zombies: AtomicIsize,
 }
 
 struct Heap {
@@ -130,7 +134,7 @@ impl Timers {
                 closed: false,
             }),
             next_when: AtomicU64::new(NO_TIMER),
-            zombies: AtomicUsize::new(0),
+            zombies: AtomicIsize::new(0),
         }
     }
 
@@ -171,8 +175,9 @@ impl Timers {
             return Err(Closed);
         }
         let heap = &mut guard.entries;
-        let zombies = self.zombies.load(Ordering::Relaxed);
-        if heap.len() >= ZOMBIE_MIN_HEAP && zombies * ZOMBIE_FRACTION > heap.len() {
+        // Negative while a drop is between its two steps (see `zombies`): no zombies to sweep.
+        let zombies = usize::try_from(self.zombies.load(Ordering::Relaxed)).unwrap_or(0);
+        if heap.len() >= ZOMBIE_MIN_HEAP && zombies.saturating_mul(ZOMBIE_FRACTION) > heap.len() {
             self.sweep(heap);
         }
         heap.push((when, entry));
@@ -242,7 +247,9 @@ impl Timers {
     fn sweep(&self, heap: &mut Vec<(u64, Arc<Entry>)>) {
         let before = heap.len();
         heap.retain(|(_, e)| e.state.load(Ordering::Acquire) != CANCELLED);
-        self.zombies.fetch_sub(before - heap.len(), Ordering::Relaxed);
+        // At most a heap's length, far below `isize::MAX`.
+        self.zombies
+            .fetch_sub((before - heap.len()) as isize, Ordering::Relaxed);
         for i in (0..heap.len()).rev() {
             sift_down(heap, i);
         }
@@ -287,6 +294,7 @@ fn sift_down(heap: &mut [(u64, Arc<Entry>)], mut i: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::AtomicUsize;
 
     #[test]
     fn pops_in_deadline_order_and_skips_cancelled() {
@@ -375,5 +383,28 @@ mod tests {
         assert_eq!(Arc::strong_count(&woken), 1);
         assert!(!zombie.is_shut_down());
         assert!(timers.add(30, Arc::new(Entry::new())).is_err());
+    }
+
+    /// A `Sleep` drop cancels its entry and counts the zombie in two steps; a pop in between
+    /// (the owner running timers, a thief, the paused clock's `next_live_when`) takes the
+    /// zombie off the count before it was on it. The count must not wrap: a wrapped count made
+    /// the next `add`'s sweep check overflow (a panic in a debug build).
+    #[test]
+    fn a_pop_between_cancel_and_count_never_wraps_the_zombie_count() {
+        let timers = Timers::new();
+        let far: Vec<_> = (0..ZOMBIE_MIN_HEAP).map(|_| Arc::new(Entry::new())).collect();
+        for (i, e) in far.iter().enumerate() {
+            timers.add(1_000 + i as u64, e.clone()).unwrap();
+        }
+        let early = Arc::new(Entry::new());
+        timers.add(10, early.clone()).unwrap();
+        assert!(early.cancel()); // the drop's first step
+        assert_eq!(timers.next_live_when(), 1_000); // the pop in between
+        timers.add(2_000, Arc::new(Entry::new())).unwrap();
+        let mut wake = Vec::new();
+        timers.run(20, &mut wake, false);
+        timers.note_cancelled(); // the drop's second step
+        assert_eq!(timers.zombies.load(Ordering::Relaxed), 0);
+        assert_eq!(timers.len(), ZOMBIE_MIN_HEAP + 1);
     }
 }

@@ -201,15 +201,15 @@ impl Sleep {
     }
 }
 
-/// A timer polled after its runtime shut down. On a worker of that runtime (a task still
-/// running while the runtime shuts down, which is about to cancel it) the timer just never
-/// fires; anywhere else (`Handle::block_on` on a dropped runtime) it panics, as tokio does:
+/// A timer polled after its runtime shut down. On a worker or a pinned thread of that runtime
+/// (a task still running while the runtime shuts down, which is about to cancel it) the timer
+/// just never fires; anywhere else (`Handle::block_on` on a dropped runtime) it panics, as tokio does:
 /// waiting would hang, since nobody runs the timers any more.
 #[track_caller]
 fn shut_down(shared: &Arc<Shared>) -> Poll<()> {
     let own_worker =
         crate::sched::context::with_worker(|cx| cx.is_some_and(|cx| Arc::ptr_eq(&cx.shared, shared)));
-    if own_worker {
+    if own_worker || crate::task::on_pinned_thread_of(shared) {
         return Poll::Pending;
     }
     panic!(

@@ -5,7 +5,9 @@
 //! # Signals
 //! A library must not take signals unasked, so:
 //! - **SIGQUIT** is taken only with `GOSCHED_DEBUG=sigquit=1`. The user asked for Go's
-//!   behaviour: the dump, then exit status 2. Our handler replaces any other.
+//!   behaviour: the dump, then exit status 2. Our action is added to signal-hook-registry's
+//!   (as `gosched::signal` listeners' are), which runs every action registered for a signal:
+//!   a `signal(SignalKind::quit())` listener made earlier or later still gets its signal.
 //! - **SIGTERM** is taken with `GOSCHED_TRACE` (or `Builder::trace_path`) only if its action
 //!   is still the default (terminate) when the runtime is built; an ignored SIGTERM or one the
 //!   program handles is left alone. On SIGTERM the trace is written, then, if our handler is
@@ -15,8 +17,14 @@
 //!   they replaced), the trace is written and the signal is left to the program's handler:
 //!   the process goes on, and the full trace is written again when the runtime drops.
 //!
-//! Both handlers only write the signal number to a pipe (async-signal-safe); a thread of ours,
-//! `gosched-signal`, started with the first handler, reads it and does the work.
+//!   SIGTERM keeps a `sigaction` of its own: it is installed only over the default action, so
+//!   it silences nobody, and whether the program handles SIGTERM after us is read from the
+//!   installed action, which a shared registry would hide.
+//!
+//! Both handlers only write the signal number to a socket (async-signal-safe); a thread of
+//! ours, `gosched-signal`, started with the first handler, reads it and does the work. The
+//! socket pair is made close-on-exec in one step (`UnixStream::pair`), so a child that a
+//! thread forks and execs meanwhile never inherits it.
 //!
 //! # Panics
 //! With `GOSCHED_TRACE` and a `panic = "abort"` build, a panic (in a task or anywhere else)
@@ -143,16 +151,21 @@ fn install_panic_hook() {
 mod signals {
     use super::*;
 
-    /// The pipe's write end, for the handlers; -1 until the thread runs.
+    /// The socket's write end, for the handlers; -1 until the thread runs.
     static PIPE: AtomicI32 = AtomicI32::new(-1);
 
-    /// The handler: one byte, the signal number, into the pipe.
+    /// The handler: one byte, the signal number, into the socket.
     extern "C" fn on_signal(sig: libc::c_int) {
+        send_byte(sig);
+    }
+
+    /// Writes `sig` as one byte into the socket; async-signal-safe.
+    fn send_byte(sig: libc::c_int) {
         let fd = PIPE.load(Ordering::Relaxed);
         let byte = sig as u8;
         let errno = errno_ptr();
         // SAFETY: `write` is async-signal-safe; `byte` is a valid one-byte buffer. The write
-        // end is non-blocking: a full pipe (signals far faster than the thread reads) drops
+        // end is non-blocking: a full socket (signals far faster than the thread reads) drops
         // the byte, which is harmless, the thread already has one to act on. `errno` points to
         // this thread's errno, saved and restored so the interrupted code never sees ours.
         unsafe {
@@ -176,27 +189,23 @@ mod signals {
         unsafe { libc::__error() }
     }
 
-    /// Starts the thread and the pipe once; false if they could not be made.
+    /// Starts the thread and the socket pair once; false if they could not be made.
     fn start() -> bool {
         static STARTED: OnceLock<bool> = OnceLock::new();
         *STARTED.get_or_init(|| {
-            let mut fds = [0; 2];
-            // SAFETY: `fds` is a valid out array of two ints.
-            if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+            // Close-on-exec from the start (std makes the pair with SOCK_CLOEXEC).
+            let Ok((read, write)) = std::os::unix::net::UnixStream::pair() else {
+                return false;
+            };
+            // The handler must never block.
+            if write.set_nonblocking(true).is_err() {
                 return false;
             }
-            // SAFETY: both are our new descriptors; the flags are plain fcntl requests. The
-            // write end is non-blocking (the handler must never block), both close on exec.
-            unsafe {
-                libc::fcntl(fds[0], libc::F_SETFD, libc::FD_CLOEXEC);
-                libc::fcntl(fds[1], libc::F_SETFD, libc::FD_CLOEXEC);
-                libc::fcntl(fds[1], libc::F_SETFL, libc::O_NONBLOCK);
-            }
-            let read = fds[0];
-            PIPE.store(fds[1], Ordering::Relaxed);
+            // The write end lives for the rest of the process (the handlers may run any time).
+            PIPE.store(std::os::fd::IntoRawFd::into_raw_fd(write), Ordering::Relaxed);
             std::thread::Builder::new()
                 .name("gosched-signal".into())
-                .spawn(move || run(read))
+                .spawn(move || run(std::os::fd::IntoRawFd::into_raw_fd(read)))
                 .is_ok()
         })
     }
@@ -204,7 +213,7 @@ mod signals {
     fn run(read: libc::c_int) {
         loop {
             let mut byte = 0u8;
-            // SAFETY: `byte` is a valid one-byte buffer; `read` is the pipe's read end, which
+            // SAFETY: `byte` is a valid one-byte buffer; `read` is the socket's read end, which
             // stays open for the life of the process.
             let n = unsafe { libc::read(read, (&mut byte as *mut u8).cast(), 1) };
             if n != 1 {
@@ -261,10 +270,24 @@ mod signals {
         }
     }
 
+    /// Adds our action for SIGQUIT to signal-hook-registry's, once per process: every other
+    /// action registered there (a `gosched::signal` listener, tokio's, signal-hook's) still
+    /// runs, before or after ours.
     pub(super) fn install_sigquit() {
-        if !still_ours(libc::SIGQUIT) {
-            install(libc::SIGQUIT);
-        }
+        static DONE: OnceLock<()> = OnceLock::new();
+        DONE.get_or_init(|| {
+            if !start() {
+                eprintln!("gosched: cannot start the signal thread; SIGQUIT not handled");
+                return;
+            }
+            // SAFETY: `register` requires an async-signal-safe action: `send_byte` makes one
+            // `write` and saves and restores errno. SIGQUIT is not one of the signals the
+            // registry refuses (SIGKILL, SIGSTOP, SIGILL, SIGFPE, SIGSEGV).
+            let r = unsafe { signal_hook_registry::register(libc::SIGQUIT, || send_byte(libc::SIGQUIT)) };
+            if let Err(e) = r {
+                eprintln!("gosched: cannot handle SIGQUIT: {e}");
+            }
+        });
     }
 
     /// Only over the default action (the module doc says why).

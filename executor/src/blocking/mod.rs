@@ -3,40 +3,29 @@
 //!
 //! A `spawn_blocking` closure becomes a task with its own scheduler (no registry, so it is not in
 //! `live_tasks`) that runs once on a pool thread. Up to `max_blocking_threads` threads; idle
-//! ones exit after `blocking_keep_alive`; closures beyond the cap wait in FIFO order. Runtime
-//! drop cancels queued closures and does not wait for running ones.
+//! ones exit after `blocking_keep_alive`; closures beyond the cap wait in FIFO order. A thread
+//! is counted idle exactly while it waits, whatever woke it (`pool.rs`, checked by the loom
+//! model `loom_blocking`). Runtime drop cancels queued closures, waits (within the shutdown's
+//! deadline) for the idle threads to exit and let go of the runtime, and does not wait for
+//! running ones.
+
+mod pool;
 
 use crate::loom::Arc;
 use crate::loom::atomic::Ordering;
 use crate::runtime::Config;
 use crate::sched::{Shared, context};
 use crate::task::{self, Header, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::panic::Location;
 use std::pin::Pin;
-use std::sync::{Condvar, Mutex};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-/// # Fields
-/// `synced` and `cv` guard the queue and the thread counts; the rest is fixed at build.
+pub(crate) use pool::{Pool, Submit};
+
+/// The runtime's pool: the accounting (`pool.rs`) over raw blocking tasks.
 pub(crate) struct BlockingPool {
-    inner: std::sync::Arc<Inner>,
-}
-
-struct Inner {
-    synced: Mutex<Synced>,
-    cv: Condvar,
-    max_threads: usize,
-    keep_alive: Duration,
-}
-
-struct Synced {
-    queue: VecDeque<Notified>,
-    threads: usize,
-    idle: usize,
-    shutdown: bool,
+    inner: std::sync::Arc<Pool<Notified>>,
 }
 
 /// The scheduler of a blocking task: it never needs one after the first run.
@@ -70,44 +59,27 @@ impl<R, F: FnOnce() -> R> Future for BlockingTask<F> {
 impl BlockingPool {
     pub(crate) fn new(config: &Config) -> BlockingPool {
         BlockingPool {
-            inner: std::sync::Arc::new(Inner {
-                synced: Mutex::new(Synced {
-                    queue: VecDeque::new(),
-                    threads: 0,
-                    idle: 0,
-                    shutdown: false,
-                }),
-                cv: Condvar::new(),
-                max_threads: config.max_blocking_threads,
-                keep_alive: config.blocking_keep_alive,
-            }),
+            inner: std::sync::Arc::new(Pool::new(config.max_blocking_threads, config.blocking_keep_alive)),
         }
     }
 
     /// `(threads alive, idle threads)`.
     pub(crate) fn thread_counts(&self) -> (usize, usize) {
-        let s = self.inner.lock();
-        (s.threads, s.idle)
+        self.inner.counts()
     }
 
     /// Cancels queued closures and tells idle threads to exit; running ones finish detached.
     pub(crate) fn shutdown(&self) {
-        let queued: Vec<Notified> = {
-            let mut s = self.inner.lock();
-            s.shutdown = true;
-            s.queue.drain(..).collect()
-        };
-        self.inner.cv.notify_all();
-        for t in queued {
+        for t in self.inner.shutdown() {
             // SAFETY: the entry's reference is handed to `shutdown`, which consumes it.
             unsafe { RawTask::from_raw(t.into_raw()).shutdown() };
         }
     }
-}
 
-impl Inner {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Synced> {
-        self.synced.lock().unwrap_or_else(|e| e.into_inner())
+    /// After `shutdown`: waits until every thread not running a closure has exited and let go
+    /// of the runtime (so `live_runtimes` no longer counts it through them), or `deadline`.
+    pub(crate) fn wait_for_idle_threads(&self, deadline: Option<std::time::Instant>) {
+        self.inner.wait_for_idle_threads(deadline);
     }
 }
 
@@ -127,27 +99,20 @@ where
     };
     let (notified, raw) = task::new_unregistered_task(BlockingTask(Some(f)), BlockingSchedule, meta);
     let handle = JoinHandle::new(raw);
-    let pool = &shared.blocking.inner;
-    let mut s = pool.lock();
-    if s.shutdown {
-        drop(s);
-        // SAFETY: as in `shutdown`.
-        unsafe { RawTask::from_raw(notified.into_raw()).shutdown() };
-        return handle;
-    }
     // Auto-advance hold (clock.rs rule 3) until the job has run: `run_thread` lets go.
     shared.hold();
-    s.queue.push_back(notified);
-    if s.idle > 0 {
-        s.idle -= 1;
-        drop(s);
-        pool.cv.notify_one();
-    } else if s.threads < pool.max_threads {
-        s.threads += 1;
-        drop(s);
-        if let Err(e) = start_thread(shared) {
-            eprintln!("gosched: cannot start a blocking thread: {e}");
-            pool.lock().threads -= 1;
+    match shared.blocking.inner.submit(notified) {
+        Submit::Queued => {}
+        Submit::StartThread => {
+            if let Err(e) = start_thread(shared) {
+                eprintln!("gosched: cannot start a blocking thread: {e}");
+                shared.blocking.inner.start_failed();
+            }
+        }
+        Submit::Rejected(notified) => {
+            shared.let_go();
+            // SAFETY: as in `BlockingPool::shutdown`.
+            unsafe { RawTask::from_raw(notified.into_raw()).shutdown() };
         }
     }
     handle
@@ -160,49 +125,26 @@ fn start_thread(shared: &Arc<Shared>) -> std::io::Result<()> {
         b = b.stack_size(size);
     }
     b.spawn(move || {
-        let _enter = context::enter(shared.clone());
-        if let Some(f) = &shared.config.on_thread_start {
-            f();
-        }
-        run_thread(&shared.blocking.inner, &shared);
-        if let Some(f) = &shared.config.on_thread_stop {
-            f();
-        }
-    })?;
-    Ok(())
-}
-
-/// A pool thread: run queued closures, wait up to `keep_alive` for more, then exit.
-fn run_thread(pool: &Inner, shared: &Shared) {
-    let mut s = pool.lock();
-    loop {
-        if let Some(task) = s.queue.pop_front() {
-            drop(s);
-            task.run();
-            // After the run, which woke the `JoinHandle` (clock.rs rule 3).
-            shared.let_go();
-            s = pool.lock();
-            continue;
-        }
-        if s.shutdown {
-            break;
-        }
-        s.idle += 1;
-        let (guard, timeout) = pool
-            .cv
-            .wait_timeout(s, pool.keep_alive)
-            .unwrap_or_else(|e| e.into_inner());
-        s = guard;
-        // `spawn_blocking` takes us off the idle count when it hands us work; if we timed out
-        // (or woke spuriously) with nothing queued we are still counted: undo that.
-        if s.queue.is_empty() {
-            s.idle -= 1;
-            if timeout.timed_out() || s.shutdown {
-                break;
+        let pool = shared.blocking.inner.clone();
+        {
+            let _enter = context::enter(shared.clone());
+            if let Some(f) = &shared.config.on_thread_start {
+                f();
+            }
+            pool.run_thread(|task| {
+                task.run();
+                // After the run, which woke the `JoinHandle` (clock.rs rule 3).
+                shared.let_go();
+            });
+            if let Some(f) = &shared.config.on_thread_stop {
+                f();
             }
         }
-    }
-    s.threads -= 1;
+        // Last: the runtime's drop waits for this (`wait_for_idle_threads`).
+        drop(shared);
+        pool.thread_gone();
+    })?;
+    Ok(())
 }
 
 /// Runs `f`, which may block, on this thread after handing this M's P to another M
