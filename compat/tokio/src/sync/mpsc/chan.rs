@@ -58,7 +58,8 @@ impl<T, R, F: FnMut(&mut Context<'_>) -> Poll<R> + Unpin> std::future::Future fo
 impl<T, F> Drop for Recv<'_, T, F> {
     fn drop(&mut self) {
         if self.registered {
-            drop(self.chan.lock().rx_waker.take());
+            let w = self.chan.lock().rx_waker.take();
+            drop(w); // after the lock: a waker's drop may run any code
         }
     }
 }
@@ -182,10 +183,12 @@ impl<T> Chan<T> {
         if self.finished(&q) {
             return Poll::Ready(0);
         }
-        match &mut q.rx_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            w => *w = Some(cx.waker().clone()),
-        }
+        let old = match &mut q.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            w => w.replace(cx.waker().clone()),
+        };
+        drop(q);
+        drop(old);
         Poll::Pending
     }
 
@@ -205,10 +208,12 @@ impl<T> Chan<T> {
         if self.finished(&q) {
             return Poll::Ready(None);
         }
-        match &mut q.rx_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            w => *w = Some(cx.waker().clone()),
-        }
+        let old = match &mut q.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            w => w.replace(cx.waker().clone()),
+        };
+        drop(q);
+        drop(old);
         Poll::Pending
     }
 
