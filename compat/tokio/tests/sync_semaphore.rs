@@ -241,3 +241,13 @@ fn a_waker_that_uses_the_semaphore_in_its_drop_does_not_deadlock() {
         }
     });
 }
+
+#[test]
+fn max_permits_bounds() {
+    let s = Semaphore::new(0);
+    s.add_permits(Semaphore::MAX_PERMITS);
+    assert_eq!(s.available_permits(), Semaphore::MAX_PERMITS);
+    let s = Semaphore::new(Semaphore::MAX_PERMITS - 1);
+    s.add_permits(1);
+    assert!(std::panic::catch_unwind(|| Semaphore::new(Semaphore::MAX_PERMITS + 1)).is_err());
+}
