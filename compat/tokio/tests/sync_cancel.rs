@@ -70,3 +70,51 @@ fn cancelled_recv_reserve_and_notified_branches() {
 // A waiter cancelled after it was handed the lock/permit/notification passes it on: checked
 // deterministically with hand-polled futures in sync_mutex.rs, sync_semaphore.rs, sync_notify.rs
 // and sync_mpsc.rs (`dropped_*` tests).
+
+/// Many tasks racing `reserve()` and `lock()` against a yield on two Ps, so that futures are
+/// dropped at every stage (queued, handed a slot, completed): afterwards no slot or lock is
+/// lost, and every message sent arrived.
+#[test]
+fn cancellation_under_contention_loses_nothing() {
+    support::run(async {
+        let (tx, mut rx) = mpsc::channel::<u32>(3);
+        let m = Arc::new(Mutex::new(0u32));
+        let mut hs = Vec::new();
+        for _ in 0..4 {
+            let (tx, m) = (tx.clone(), m.clone());
+            hs.push(gosched_executor::spawn(async move {
+                let mut sent = 0;
+                for i in 0..2000 {
+                    let reserve = std::pin::pin!(tx.reserve());
+                    let y = std::pin::pin!(gosched_executor::task::yield_now());
+                    if let Either::Left((Ok(permit), _)) = select(reserve, y).await {
+                        permit.send(i);
+                        sent += 1;
+                    }
+                    let lock = std::pin::pin!(m.lock());
+                    let y = std::pin::pin!(gosched_executor::task::yield_now());
+                    if let Either::Left((mut g, _)) = select(lock, y).await {
+                        *g += 1;
+                    }
+                }
+                sent
+            }));
+        }
+        drop(tx);
+        let mut received = 0u32;
+        let drain = gosched_executor::spawn(async move {
+            while rx.recv().await.is_some() {
+                received += 1;
+            }
+            (received, rx)
+        });
+        let mut sent = 0;
+        for h in hs {
+            sent += h.await.unwrap();
+        }
+        let (received, rx) = drain.await.unwrap();
+        assert_eq!(received, sent);
+        assert_eq!(rx.capacity(), 3, "every slot came back");
+        assert!(m.try_lock().is_ok(), "the lock is free");
+    });
+}

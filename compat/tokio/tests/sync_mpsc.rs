@@ -116,9 +116,14 @@ fn dropped_recv_future_releases_its_waker() {
     let (tx, mut rx) = mpsc::channel::<u8>(1);
     let mut t = spawn(rx.recv());
     assert_pending!(t.poll());
+    assert_eq!(t.wakers_held(), 1);
     let c = t.drop_future();
-    tx.try_send(1).unwrap(); // takes the stored waker out
-    assert_eq!(leaked(&c), 0);
+    assert_eq!(
+        leaked(&c),
+        0,
+        "dropped with the future, not kept until the next send"
+    );
+    tx.try_send(1).unwrap();
     assert_eq!(rx.try_recv(), Ok(1));
 }
 

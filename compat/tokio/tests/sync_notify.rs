@@ -150,3 +150,43 @@ fn owned_notified_is_static_and_passes_on_like_notified() {
     n.notify_waiters();
     assert_ready!(spawn(f).poll());
 }
+
+/// A waker whose drop notifies the same `Notify` (it may run any code): dropping or waking it
+/// must not happen under the `Notify`'s lock.
+struct NotifyOnDrop(Arc<Notify>);
+
+impl std::task::Wake for NotifyOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for NotifyOnDrop {
+    fn drop(&mut self) {
+        self.0.notify_waiters();
+        self.0.notify_one();
+    }
+}
+
+#[test]
+fn a_waker_that_notifies_in_its_drop_does_not_deadlock() {
+    support::with_watchdog(|| {
+        use std::future::Future;
+        let notify = Arc::new(Notify::new());
+        let mut fut = Box::pin(notify.notified());
+        {
+            let waker = std::task::Waker::from(Arc::new(NotifyOnDrop(notify.clone())));
+            let mut cx = std::task::Context::from_waker(&waker);
+            assert!(fut.as_mut().poll(&mut cx).is_pending());
+        }
+        notify.notify_waiters(); // wakes, and so drops, the last clone of that waker
+        drop(fut);
+        // The waker's drop stored a permit (notify_one with nobody queued): take it.
+        assert_ready!(spawn(notify.notified()).poll());
+        let mut fut = Box::pin(notify.notified());
+        {
+            let waker = std::task::Waker::from(Arc::new(NotifyOnDrop(notify.clone())));
+            let mut cx = std::task::Context::from_waker(&waker);
+            assert!(fut.as_mut().poll(&mut cx).is_pending());
+        }
+        drop(fut); // the queued waker is dropped with the future
+    });
+}

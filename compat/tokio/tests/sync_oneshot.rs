@@ -89,8 +89,12 @@ fn dropped_receiver_releases_its_waker() {
     let mut t = spawn(rx);
     assert_pending!(t.poll());
     let c = t.drop_future();
+    assert_eq!(
+        leaked(&c),
+        0,
+        "dropped with the receiver, not kept until the sender drops"
+    );
     drop(tx);
-    assert_eq!(leaked(&c), 0);
 }
 
 #[test]

@@ -129,3 +129,18 @@ fn readers_and_writers_across_gosched_tasks() {
     });
     assert_eq!(v, 400);
 }
+
+#[test]
+fn try_map_gives_the_guard_back_on_none() {
+    let l = RwLock::new(vec![1, 2]);
+    let r = RwLockReadGuard::try_map(l.try_read().unwrap(), |v| v.get(5)).unwrap_err();
+    let first = RwLockReadGuard::try_map(r, |v| v.first()).unwrap();
+    assert_eq!(*first, 1);
+    drop(first);
+    let w = RwLockWriteGuard::try_map(l.try_write().unwrap(), |v| v.get_mut(9)).unwrap_err();
+    let mut last = RwLockWriteGuard::try_map(w, |v| v.last_mut()).unwrap();
+    *last = 20;
+    assert!(l.try_read().is_err());
+    drop(last);
+    assert_eq!(*l.try_read().unwrap(), [1, 20]);
+}

@@ -200,3 +200,54 @@ fn many_tasks_share_the_permits_on_gosched() {
     });
     assert_eq!(out, 3);
 }
+
+/// A waker whose drop uses the same semaphore: it must be woken and dropped after the lock.
+struct ReleaseOnDrop(Arc<Semaphore>);
+
+impl std::task::Wake for ReleaseOnDrop {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        self.0.add_permits(1);
+        let _ = self.0.try_acquire();
+    }
+}
+
+#[test]
+fn a_waker_that_uses_the_semaphore_in_its_drop_does_not_deadlock() {
+    support::with_watchdog(|| {
+        use std::future::Future;
+        for how in 0..3 {
+            let s = Arc::new(Semaphore::new(0));
+            let mut fut = Box::pin(s.acquire_many(100));
+            {
+                let w = std::task::Waker::from(Arc::new(ReleaseOnDrop(s.clone())));
+                let mut cx = std::task::Context::from_waker(&w);
+                assert!(fut.as_mut().poll(&mut cx).is_pending());
+            }
+            match how {
+                0 => drop(fut), // cancel: the entry's waker drops
+                1 => {
+                    s.close(); // close: wakes (drops) it
+                    drop(fut);
+                }
+                _ => {
+                    s.add_permits(100); // hand-off: wakes (drops) it
+                    drop(fut);
+                }
+            }
+        }
+    });
+}
+
+#[test]
+fn max_permits_bounds() {
+    let s = Semaphore::new(0);
+    s.add_permits(Semaphore::MAX_PERMITS);
+    assert_eq!(s.available_permits(), Semaphore::MAX_PERMITS);
+    let s = Semaphore::new(Semaphore::MAX_PERMITS - 1);
+    s.add_permits(1);
+    assert!(std::panic::catch_unwind(|| Semaphore::new(Semaphore::MAX_PERMITS + 1)).is_err());
+}

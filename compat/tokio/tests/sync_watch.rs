@@ -132,3 +132,35 @@ fn every_receiver_sees_the_latest_value_on_gosched() {
     });
     assert_eq!(last, 100);
 }
+
+#[test]
+fn a_panicking_send_modify_keeps_the_value_but_notifies_nobody() {
+    let (tx, mut rx) = watch::channel("one");
+    let mut rx2 = rx.clone();
+    let mut t = spawn(async move { rx2.changed().await });
+    assert_pending!(t.poll());
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        tx.send_modify(|v| {
+            *v = "panicked";
+            panic!("inside send_modify");
+        })
+    }));
+    assert!(r.is_err());
+    assert_pending!(t.poll());
+    assert_eq!(*rx.borrow(), "panicked");
+    tx.send_modify(|v| *v = "three");
+    assert!(t.is_woken());
+    assert_ready!(t.poll()).unwrap();
+    assert_eq!(*rx.borrow_and_update(), "three");
+}
+
+#[test]
+fn is_closed_follows_subscribe() {
+    let (tx, rx) = watch::channel(0);
+    drop(rx);
+    assert!(tx.is_closed());
+    let rx = tx.subscribe();
+    assert!(!tx.is_closed());
+    drop(rx);
+    assert!(tx.is_closed());
+}

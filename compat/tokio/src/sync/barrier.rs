@@ -51,6 +51,9 @@ impl Barrier {
             if s.arrived == self.n {
                 s.arrived = 0;
                 s.generation = s.generation.wrapping_add(1);
+                drop(s);
+                // Every waiter registered its listener under the lock, before this generation
+                // ended, so notifying after the lock misses nobody (and wakes no one under it).
                 self.event.notify(usize::MAX);
                 return BarrierWaitResult(true);
             }

@@ -175,8 +175,10 @@ impl<T> Sender<T> {
         if s.rx_count == 0 {
             return Err(SendError(value));
         }
+        // The value pushed out is dropped after the lock: its `Drop` may run any code.
+        let mut evicted = None;
         if s.ring.len() == s.cap {
-            s.ring.pop_front();
+            evicted = s.ring.pop_front();
             s.head += 1;
         }
         let n = s.rx_count;
@@ -185,6 +187,7 @@ impl<T> Sender<T> {
             value: Some(value),
         });
         drop(s);
+        drop(evicted);
         self.shared.sent.notify(usize::MAX);
         Ok(n)
     }
@@ -341,12 +344,15 @@ impl<T> Drop for Receiver<T> {
         s.rx_count -= 1;
         let from = self.next.max(s.head);
         let head = s.head;
+        let mut last_reads = Vec::new();
         for p in from..s.tail() {
             let slot = &mut s.ring[(p - head) as usize];
             slot.left -= 1;
             if slot.left == 0 {
-                slot.value = None;
+                last_reads.extend(slot.value.take());
             }
         }
+        drop(s);
+        drop(last_reads); // after the lock: a value's `Drop` may run any code
     }
 }

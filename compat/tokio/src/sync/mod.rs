@@ -1,13 +1,32 @@
-//! `tokio::sync` on gosched: channels and locks for tasks, following tokio's documented API.
+//! Synchronization for tasks: channels (`mpsc`, `oneshot`, `watch`, `broadcast`) and locks
+//! (`Mutex`, `RwLock`, `Semaphore`, `Notify`, `OnceCell`, `Barrier`), with tokio's API.
 //!
-//! Every primitive parks futures in a FIFO it keeps under its own `std::sync::Mutex` (or, for
-//! the semaphore's free permits, one atomic word), wakes them with their own wakers, and spends
-//! the task's cooperative budget through [`poll_budget`], so a loop on a ready channel still
-//! yields its P. A dropped future (a cancelled `select!` branch) leaves its queue, drops its
-//! waker, and hands a notification or permits it had already been given to the next waiter.
+//! Waiters are served first come, first served. Every operation spends the task's cooperative
+//! budget (a poll that finds nothing ready gives it back), so a loop over a ready channel still
+//! lets other tasks run. A dropped future (a cancelled `select!` branch) leaves its queue,
+//! drops its waker, and hands a notification, permit or slot it had already been given to the
+//! next waiter.
 //!
-//! Under `--cfg loom` only the lock-free parts (the semaphore core, oneshot) and their models
-//! are built (`loom_sem.rs`, `loom_oneshot.rs`).
+//! # Examples
+//! ```
+//! use tokio::sync::{mpsc, Mutex};
+//! futures::executor::block_on(async {
+//!     let (tx, mut rx) = mpsc::channel(8);
+//!     let total = Mutex::new(0);
+//!     tx.send(5).await.unwrap();
+//!     drop(tx);
+//!     while let Some(v) = rx.recv().await {
+//!         *total.lock().await += v;
+//!     }
+//!     assert_eq!(*total.lock().await, 5);
+//! });
+//! ```
+
+// How it is built: each primitive parks futures in a FIFO it keeps under its own
+// `std::sync::Mutex` (`waitq.rs`), or, for the semaphore's free permits and oneshot, in atomics
+// (`sem.rs`, `oneshot.rs`); wakers are woken after the lock is released. All budget spending
+// goes through `poll_budget`. Under `--cfg loom` only the lock-free parts (the semaphore core,
+// oneshot) and their models are built (`loom_sem.rs`, `loom_oneshot.rs`).
 #![cfg_attr(loom, allow(dead_code))]
 
 use std::error::Error;

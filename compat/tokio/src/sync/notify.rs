@@ -1,6 +1,6 @@
 //! `tokio::sync::Notify`.
 
-use super::waitq::WaitQueue;
+use super::waitq::{WaitQueue, WakeList};
 use std::fmt;
 use std::future::Future;
 use std::ops::Deref;
@@ -89,44 +89,54 @@ impl Notify {
 
     /// Wakes the longest-waiting task, or stores a permit (at most one) if none waits.
     pub fn notify_one(&self) {
-        let mut s = self.lock();
-        pass_on(&mut s, |q| q.pop_front());
+        let w = pass_on(&mut self.lock(), |q| q.pop_front());
+        wake(w);
     }
 
     /// Wakes the most recently queued task, or stores a permit if none waits.
     pub fn notify_last(&self) {
-        let mut s = self.lock();
-        pass_on(&mut s, |q| {
+        let w = pass_on(&mut self.lock(), |q| {
             let k = q.back()?;
             q.unlink(k);
             Some(k)
         });
+        wake(w);
     }
 
     /// Wakes every task waiting now (and every `Notified` already created); stores no permit.
     pub fn notify_waiters(&self) {
+        let mut wl = WakeList::new();
         let mut s = self.lock();
         self.calls.fetch_add(1, SeqCst);
         s.waiters.drain(|e| {
             e.data = Got::All;
-            if let Some(w) = e.waker.take() {
-                w.wake();
-            }
+            wl.push(e.waker.take());
         });
+        drop(s);
+        wl.wake_all();
     }
 }
 
-/// Gives one notification to the waiter `pick` unlinks, or stores the permit.
-fn pass_on(s: &mut State, pick: impl FnOnce(&mut WaitQueue<Got>) -> Option<usize>) {
+/// Wakes `w` (call it with the lock released: a waker may run any code, even `Notify`'s).
+fn wake(w: Option<Waker>) {
+    if let Some(w) = w {
+        w.wake();
+    }
+}
+
+/// Gives one notification to the waiter `pick` unlinks (returning its waker, to be woken
+/// once the lock is released), or stores the permit.
+fn pass_on(s: &mut State, pick: impl FnOnce(&mut WaitQueue<Got>) -> Option<usize>) -> Option<Waker> {
     match pick(&mut s.waiters) {
         Some(k) => {
             let e = s.waiters.get_mut(k);
             e.data = Got::One;
-            if let Some(w) = e.waker.take() {
-                w.wake();
-            }
+            e.waker.take()
         }
-        None => s.permit = true,
+        None => {
+            s.permit = true;
+            None
+        }
     }
 }
 
@@ -192,6 +202,8 @@ impl<N: Deref<Target = Notify>> Waiter<N> {
             return true;
         }
         let mut s = self.notify.lock();
+        // A waker replaced or removed here is dropped after the lock (see `wake`).
+        let mut old = None;
         let got = match self.key {
             None if self.notify.calls.load(SeqCst) != self.calls => true,
             None if s.permit => {
@@ -205,20 +217,22 @@ impl<N: Deref<Target = Notify>> Waiter<N> {
             Some(k) => {
                 let e = s.waiters.get_mut(k);
                 if e.data != Got::Nothing {
-                    s.waiters.remove(k);
+                    old = s.waiters.remove(k).waker;
                     self.key = None;
                     true
                 } else {
                     if let Some(w) = waker {
                         match &mut e.waker {
-                            Some(old) if old.will_wake(w) => {}
-                            slot => *slot = Some(w.clone()),
+                            Some(cur) if cur.will_wake(w) => {}
+                            slot => old = slot.replace(w.clone()),
                         }
                     }
                     false
                 }
             }
         };
+        drop(s);
+        drop(old);
         self.done = got;
         got
     }
@@ -252,8 +266,14 @@ impl<N: Deref<Target = Notify>> Drop for Waiter<N> {
     fn drop(&mut self) {
         let Some(k) = self.key.take() else { return };
         let mut s = self.notify.lock();
-        if s.waiters.remove(k).data == Got::One {
-            pass_on(&mut s, |q| q.pop_front());
-        }
+        let e = s.waiters.remove(k);
+        let next = if e.data == Got::One {
+            pass_on(&mut s, |q| q.pop_front())
+        } else {
+            None
+        };
+        drop(s);
+        drop(e);
+        wake(next);
     }
 }

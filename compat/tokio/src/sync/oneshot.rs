@@ -79,6 +79,14 @@ impl<T> UnsafeCell<T> {
     }
 }
 
+/// Drops the waker stored in `w`, if any.
+fn unregister(w: &AtomicWaker) {
+    #[cfg(not(loom))]
+    drop(w.take());
+    #[cfg(loom)]
+    drop(w.take_waker());
+}
+
 fn register(w: &AtomicWaker, waker: &Waker) {
     #[cfg(not(loom))]
     w.register(waker);
@@ -239,6 +247,7 @@ impl<T> Drop for Sender<T> {
         let Some(inner) = self.inner.take() else { return };
         inner.state.fetch_or(TX_GONE, AcqRel);
         inner.rx_waker.wake();
+        unregister(&inner.tx_waker);
     }
 }
 
@@ -336,5 +345,8 @@ impl<T> Drop for Receiver<T> {
         // The value, if any, drops with the last `Arc` (the sender's `send` has finished with
         // the cell once it returned, and a later sender sees `RX_CLOSED` and keeps its value).
         self.close();
+        if let Some(inner) = &self.inner {
+            unregister(&inner.rx_waker);
+        }
     }
 }

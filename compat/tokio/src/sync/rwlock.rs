@@ -267,6 +267,46 @@ impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
     }
 }
 
+impl<'a, T: ?Sized> RwLockReadGuard<'a, T> {
+    /// Narrows the guard if `f` returns `Some`; gives the guard back otherwise.
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&T) -> Option<&U>,
+    ) -> Result<RwLockReadGuard<'a, U>, Self> {
+        // SAFETY: the guard holds a read permit, so shared access is valid for 'a.
+        let Some(data) = f(unsafe { &*this.data }).map(|u| u as *const U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        Ok(RwLockReadGuard {
+            s: this.s,
+            permits: this.permits,
+            data,
+            _p: PhantomData,
+        })
+    }
+}
+
+impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
+    /// Narrows the guard if `f` returns `Some`; gives the guard back otherwise.
+    pub fn try_map<U: ?Sized>(
+        this: Self,
+        f: impl FnOnce(&mut T) -> Option<&mut U>,
+    ) -> Result<RwLockMappedWriteGuard<'a, U>, Self> {
+        // SAFETY: the guard holds every permit, so exclusive access is valid for 'a.
+        let Some(data) = f(unsafe { &mut *this.data }).map(|u| u as *mut U) else {
+            return Err(this);
+        };
+        let this = std::mem::ManuallyDrop::new(this);
+        Ok(RwLockWriteGuard {
+            s: this.s,
+            permits: this.permits,
+            data,
+            _p: PhantomData,
+        })
+    }
+}
+
 impl<'a, T: ?Sized> RwLockWriteGuard<'a, T> {
     /// Narrows the guard to a part of the value.
     pub fn map<U: ?Sized>(this: Self, f: impl FnOnce(&mut T) -> &mut U) -> RwLockMappedWriteGuard<'a, U> {

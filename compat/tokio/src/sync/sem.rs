@@ -12,7 +12,7 @@
 //! Both are read-modify-writes of the same word, so one comes first in its modification order
 //! and the other sees its effect: no permit is left free while a waiter sleeps (`loom_sem.rs`).
 
-use super::waitq::WaitQueue;
+use super::waitq::{WaitQueue, WakeList};
 #[cfg(loom)]
 use loom::sync::atomic::AtomicUsize;
 #[cfg(loom)]
@@ -143,8 +143,8 @@ impl Sem {
         }
     }
 
-    /// Moves free permits to the waiters, head first, waking each one that is now complete.
-    fn distribute(&self, q: &mut WaitQueue<Wait>) {
+    /// Moves free permits to the waiters, head first; each one now complete goes into `wl`.
+    fn distribute(&self, q: &mut WaitQueue<Wait>, wl: &mut WakeList) {
         while let Some(k) = q.front() {
             let e = q.get_mut(k);
             let want = e.data.needed - e.data.assigned;
@@ -153,9 +153,7 @@ impl Sem {
                 break;
             }
             q.pop_front();
-            if let Some(w) = q.get_mut(k).waker.take() {
-                w.wake();
-            }
+            wl.push(q.get_mut(k).waker.take());
         }
         if q.is_empty() {
             self.state.fetch_and(!WAITERS, SeqCst);
@@ -172,8 +170,7 @@ impl Sem {
             let waiters = self.state.load(SeqCst) & WAITERS != 0;
             self.state.fetch_add(n << SHIFT, SeqCst);
             if waiters {
-                let mut q = self.lock();
-                self.distribute(&mut q);
+                self.distribute_and_wake();
             }
             return;
         }
@@ -183,9 +180,14 @@ impl Sem {
             "number of added permits ({n}) would overflow MAX_PERMITS ({MAX_PERMITS})"
         );
         if prev & WAITERS != 0 {
-            let mut q = self.lock();
-            self.distribute(&mut q);
+            self.distribute_and_wake();
         }
+    }
+
+    fn distribute_and_wake(&self) {
+        let mut wl = WakeList::new();
+        self.distribute(&mut self.lock(), &mut wl);
+        wl.wake_all();
     }
 
     /// Removes up to `n` free permits for good; returns how many.
@@ -195,15 +197,16 @@ impl Sem {
 
     /// Closes the semaphore: pending and future acquires fail; free permits stay countable.
     pub(crate) fn close(&self) {
+        let mut wl = WakeList::new();
         let mut q = self.lock();
         self.state.fetch_or(CLOSED, SeqCst);
         q.drain(|e| {
             e.data.closed = true;
-            if let Some(w) = e.waker.take() {
-                w.wake();
-            }
+            wl.push(e.waker.take());
         });
         self.state.fetch_and(!WAITERS, SeqCst);
+        drop(q);
+        wl.wake_all();
     }
 
     /// Polls an acquire of `n` permits; `key` is the caller's place in line (kept across polls,
@@ -224,22 +227,22 @@ impl Sem {
         };
         let mut q = self.lock();
         let e = q.get_mut(k);
-        if e.data.assigned == e.data.needed {
-            q.remove(k);
-            *key = None;
-            return Poll::Ready(Ok(()));
-        }
-        if e.data.closed {
-            let got = q.remove(k).data.assigned;
-            *key = None;
+        if e.data.assigned == e.data.needed || e.data.closed {
+            let e = q.remove(k);
             drop(q);
-            self.release(got);
+            *key = None;
+            if e.data.assigned == e.data.needed {
+                return Poll::Ready(Ok(()));
+            }
+            self.release(e.data.assigned);
             return Poll::Ready(Err(()));
         }
-        match &mut e.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            w => *w = Some(cx.waker().clone()),
-        }
+        let old = match &mut e.waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            w => w.replace(cx.waker().clone()),
+        };
+        drop(q);
+        drop(old);
         Poll::Pending
     }
 
@@ -255,10 +258,15 @@ impl Sem {
         };
         let k = q.push_back(wait, Some(cx.waker().clone()));
         self.state.fetch_or(WAITERS, SeqCst);
-        self.distribute(&mut q);
+        let mut wl = WakeList::new();
+        self.distribute(&mut q, &mut wl);
         let e = q.get_mut(k);
-        if e.data.assigned == e.data.needed {
-            q.remove(k);
+        let done = e.data.assigned == e.data.needed;
+        let removed = done.then(|| q.remove(k));
+        drop(q);
+        drop(removed);
+        wl.wake_all();
+        if done {
             return Poll::Ready(Ok(()));
         }
         *key = Some(k);
@@ -269,9 +277,13 @@ impl Sem {
     /// it go to the next waiters (or back to the pool).
     pub(crate) fn cancel(&self, key: &mut Option<usize>) {
         let Some(k) = key.take() else { return };
+        let mut wl = WakeList::new();
         let mut q = self.lock();
-        let got = q.remove(k).data.assigned;
-        self.state.fetch_add(got << SHIFT, SeqCst);
-        self.distribute(&mut q);
+        let e = q.remove(k);
+        self.state.fetch_add(e.data.assigned << SHIFT, SeqCst);
+        self.distribute(&mut q, &mut wl);
+        drop(q);
+        drop(e);
+        wl.wake_all();
     }
 }

@@ -149,6 +149,37 @@ impl<T> WaitQueue<T> {
     }
 }
 
+/// Wakers collected under a lock, to be woken (and so dropped) after the lock is released: a
+/// waker's `wake` or `drop` may run any code, even code that takes the same lock again.
+#[derive(Debug, Default)]
+pub(crate) struct WakeList {
+    inline: [Option<Waker>; 4],
+    len: usize,
+    more: Vec<Waker>,
+}
+
+impl WakeList {
+    pub(crate) fn new() -> Self {
+        WakeList::default()
+    }
+
+    pub(crate) fn push(&mut self, w: Option<Waker>) {
+        let Some(w) = w else { return };
+        if self.len < self.inline.len() {
+            self.inline[self.len] = Some(w);
+            self.len += 1;
+        } else {
+            self.more.push(w);
+        }
+    }
+
+    /// Wakes every collected waker; call it with no lock held.
+    pub(crate) fn wake_all(self) {
+        let WakeList { inline, more, .. } = self;
+        inline.into_iter().flatten().chain(more).for_each(Waker::wake);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::WaitQueue;

@@ -127,3 +127,20 @@ where
     drop(done_tx);
     out
 }
+
+/// Runs `f` on its own thread and fails the test if it has not finished within 30 s (a
+/// deadlocked thread is left behind; the process ends with the test binary).
+pub fn with_watchdog(f: impl FnOnce() + Send + 'static) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let h = std::thread::spawn(move || {
+        f();
+        let _ = tx.send(());
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(()) => h.join().unwrap(),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            std::panic::resume_unwind(h.join().unwrap_err())
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => panic!("deadlock: still running after 30 s"),
+    }
+}

@@ -22,6 +22,48 @@ struct Queue<T> {
     rx_gone: bool,
 }
 
+/// A receive in progress: if it is dropped while it has a waker stored (a cancelled
+/// `select!` branch), the waker is dropped with it rather than kept until the next send.
+pub(crate) struct Recv<'a, T, F> {
+    chan: &'a Chan<T>,
+    poll: F,
+    registered: bool,
+}
+
+impl<'a, T, F> Recv<'a, T, F> {
+    pub(crate) fn new<R>(chan: &'a Chan<T>, poll: F) -> Self
+    where
+        F: FnMut(&mut Context<'_>) -> Poll<R>,
+    {
+        Recv {
+            chan,
+            poll,
+            registered: false,
+        }
+    }
+}
+
+impl<T, R, F: FnMut(&mut Context<'_>) -> Poll<R> + Unpin> std::future::Future for Recv<'_, T, F> {
+    type Output = R;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R> {
+        let this = self.get_mut();
+        let p = (this.poll)(cx);
+        // Pending stored the waker; every Ready path had it taken (by a send or the end).
+        this.registered = p.is_pending();
+        p
+    }
+}
+
+impl<T, F> Drop for Recv<'_, T, F> {
+    fn drop(&mut self) {
+        if self.registered {
+            let w = self.chan.lock().rx_waker.take();
+            drop(w); // after the lock: a waker's drop may run any code
+        }
+    }
+}
+
 pub(crate) struct Chan<T> {
     q: Mutex<Queue<T>>,
     /// `None` for the unbounded channel.
@@ -141,10 +183,12 @@ impl<T> Chan<T> {
         if self.finished(&q) {
             return Poll::Ready(0);
         }
-        match &mut q.rx_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            w => *w = Some(cx.waker().clone()),
-        }
+        let old = match &mut q.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            w => w.replace(cx.waker().clone()),
+        };
+        drop(q);
+        drop(old);
         Poll::Pending
     }
 
@@ -164,10 +208,12 @@ impl<T> Chan<T> {
         if self.finished(&q) {
             return Poll::Ready(None);
         }
-        match &mut q.rx_waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            w => *w = Some(cx.waker().clone()),
-        }
+        let old = match &mut q.rx_waker {
+            Some(w) if w.will_wake(cx.waker()) => None,
+            w => w.replace(cx.waker().clone()),
+        };
+        drop(q);
+        drop(old);
         Poll::Pending
     }
 

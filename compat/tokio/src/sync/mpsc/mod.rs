@@ -11,13 +11,15 @@ macro_rules! rx_methods {
         /// Waits for the next message; `None` once the channel is closed (or every sender is
         /// gone) and the buffer is drained. Cancel-safe: dropping the future loses nothing.
         pub async fn recv(&mut self) -> Option<T> {
-            std::future::poll_fn(|cx| self.chan.poll_recv(cx)).await
+            let chan = &self.chan;
+            super::chan::Recv::new(chan, |cx| chan.poll_recv(cx)).await
         }
 
         /// Waits for messages and moves up to `limit` of them into `buffer`; returns how many
         /// (0 only when `limit` is 0 or the channel is done).
         pub async fn recv_many(&mut self, buffer: &mut Vec<T>, limit: usize) -> usize {
-            std::future::poll_fn(|cx| self.chan.poll_recv_into(cx, buffer, limit)).await
+            let chan = &self.chan;
+            super::chan::Recv::new(chan, |cx| chan.poll_recv_into(cx, buffer, limit)).await
         }
 
         /// The next message if one is buffered.
