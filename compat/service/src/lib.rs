@@ -40,6 +40,8 @@ pub struct Service {
     /// The most `/slow` requests seen inside the semaphore at once.
     slow_peak: Arc<AtomicUsize>,
     slow_now: Arc<AtomicUsize>,
+    /// `/slow` requests that reached their handler.
+    slow_entered: Arc<AtomicUsize>,
     /// Handler runs that were not on a gosched task (always 0 unless the facade is broken).
     off_gosched: Arc<AtomicU64>,
 }
@@ -62,6 +64,7 @@ impl Service {
             slow: Arc::new(Semaphore::new(SLOW_PERMITS)),
             slow_peak: Arc::default(),
             slow_now: Arc::default(),
+            slow_entered: Arc::default(),
             off_gosched: Arc::default(),
         }
     }
@@ -103,6 +106,11 @@ impl Service {
     /// The most `/slow` requests that held a permit at once.
     pub fn slow_peak(&self) -> usize {
         self.slow_peak.load(Ordering::Relaxed)
+    }
+
+    /// How many `/slow` requests reached their handler.
+    pub fn slow_entered(&self) -> usize {
+        self.slow_entered.load(Ordering::SeqCst)
     }
 
     /// Records where a handler runs, and counts the request.
@@ -173,6 +181,7 @@ async fn config(State(mut s): State<Service>) -> String {
 
 async fn slow(State(s): State<Service>) -> &'static str {
     s.enter().await;
+    s.slow_entered.fetch_add(1, Ordering::SeqCst);
     let _permit = s.slow.acquire().await.expect("the semaphore is never closed");
     let now = s.slow_now.fetch_add(1, Ordering::SeqCst) + 1;
     s.slow_peak.fetch_max(now, Ordering::SeqCst);

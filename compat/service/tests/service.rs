@@ -134,8 +134,16 @@ async fn graceful_shutdown_drains_in_flight_requests() {
         let (client, base) = (client.clone(), base.clone());
         slow.spawn(async move { client.get(format!("{base}/slow")).send().await?.text().await });
     }
-    // Let the requests reach their handlers before shutting down.
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    // Shut down once every request is inside its handler (a request not yet accepted when the
+    // listener closes is refused, as it should be).
+    let inside = async {
+        while service.slow_entered() < 3 * SLOW_PERMITS {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(LIMIT, inside)
+        .await
+        .expect("every request reached its handler");
     stop.send(()).unwrap();
     let drained = async {
         while let Some(res) = slow.join_next().await {

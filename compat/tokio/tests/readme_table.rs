@@ -3,7 +3,8 @@
 //! of them exists, and this test fails when the table and that file disagree.
 //!
 //! After changing the table: `UPDATE_README_ITEMS=1 cargo test -p tokio --test readme_table`
-//! rewrites `readme_items.rs` from it (then the build says whether the new items exist).
+//! rewrites `readme_items.rs` from it (then `cargo fmt`; the build says whether the new items
+//! exist).
 
 use std::path::Path;
 
@@ -74,9 +75,16 @@ fn readme_items_match_the_table() {
     if std::env::var_os("UPDATE_README_ITEMS").is_some() {
         std::fs::write(&file, &want).unwrap();
     }
+    // Compared as sets of lines: rustfmt orders the imports its own way.
+    let lines = |text: &str| -> std::collections::BTreeSet<String> {
+        text.lines()
+            .filter(|l| l.starts_with("use "))
+            .map(str::to_string)
+            .collect()
+    };
     let have = std::fs::read_to_string(&file).unwrap_or_default();
     assert!(
-        have == want,
+        lines(&have) == lines(&want),
         "tests/readme_items.rs does not match README.md's table; rerun with \
          UPDATE_README_ITEMS=1 to regenerate it"
     );
