@@ -186,7 +186,7 @@ fn connector_refuses_what_it_cannot_dial_and_reports_os_errors() {
         let mut connector = HttpConnector::new();
         let err = connector.call("/no/host".parse().unwrap()).await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-        assert!(err.to_string().contains("/no/host has no scheme"), "{err}");
+        assert!(err.to_string().contains("has no scheme"), "{err}");
 
         // A port nothing listens on: the OS's refusal, as is.
         let port = std::net::TcpListener::bind("127.0.0.1:0")
