@@ -413,3 +413,23 @@ fn the_read_buffer_grows_with_the_bytes_that_arrive() {
         assert!(sizes.windows(2).all(|w| w[1] <= w[0] * 2), "{sizes:?}");
     });
 }
+
+#[test]
+fn a_zero_body_timeout_or_connection_cap_is_refused_by_name() {
+    let zero_body = server::Limits {
+        body: Duration::ZERO,
+        ..server::Limits::default()
+    };
+    let err = zero_body.check().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("--body-timeout-ms"), "{err}");
+    let no_connections = server::Limits {
+        max_connections: 0,
+        ..server::Limits::default()
+    };
+    let err = no_connections.check().unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("--max-connections"), "{err}");
+    // The default cap leaves room under the descriptor limit.
+    assert!(server::default_max_connections() >= 1);
+}
