@@ -83,12 +83,23 @@ fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
 #[test]
 fn connections_over_the_cap_get_a_fast_503() {
     let _w = watchdog("connections_over_the_cap_get_a_fast_503", Duration::from_secs(60));
-    let (_rt, addr) = server();
+    let (rt, addr) = server();
+    // The endpoint's connection tasks (the accept loop is the task spawned above).
+    let conn_tasks = || {
+        rt.dump()
+            .iter()
+            .filter(|t| t.spawned_at.file().starts_with("src/debug"))
+            .count()
+    };
+    // A whole exchange: the probe connection of `server_on` (accepted before it) is in too;
+    // then both are gone.
+    assert_eq!(get(addr, "/debug/gosched/metrics", "localhost").0, 200);
+    assert!(eventually(READ_LIMIT, || conn_tasks() == 0));
     // Clients that connect and send nothing hold every slot (until their 10 s head deadline).
     let held: Vec<TcpStream> = (0..MAX_CONNECTIONS)
         .map(|_| TcpStream::connect(addr).unwrap())
         .collect();
-    std::thread::sleep(Duration::from_millis(200));
+    assert!(eventually(READ_LIMIT, || conn_tasks() == MAX_CONNECTIONS));
     let (status, head, body) = get(addr, "/debug/gosched/metrics", "localhost");
     assert_eq!(status, 503, "{head}\n{body}");
     assert!(head.contains("\r\nx-content-type-options: nosniff"), "{head}");
@@ -178,10 +189,20 @@ fn a_page_over_the_size_bound_ends_with_a_truncation_line() {
 #[test]
 fn held_traces_leave_room_for_scrapes() {
     let _w = watchdog("held_traces_leave_room_for_scrapes", Duration::from_secs(60));
-    let (_rt, addr) = server_on(Builder::new().maxprocs(2).flight_recorder(true));
-    // 40 clients each ask for a 30 s trace and wait for it.
+    let (rt, addr) = server_on(Builder::new().maxprocs(2).flight_recorder(true));
+    // 40 clients each ask for a 30 s trace and wait for it; the first has the trace slot
+    // (its connection task sleeps) before the others ask.
+    let trace_sleeping = || {
+        rt.dump().iter().any(|t| {
+            t.spawned_at.file().starts_with("src/debug")
+                && t.wait_reason == Some(gosched::runtime::WaitReason::Sleep)
+        })
+    };
     let mut held = Vec::new();
-    for _ in 0..40 {
+    for i in 0..40 {
+        if i == 1 {
+            assert!(eventually(READ_LIMIT, trace_sleeping));
+        }
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(READ_LIMIT)).unwrap();
         s.write_all(b"GET /debug/gosched/trace?seconds=30 HTTP/1.1\r\nHost: localhost\r\n\r\n")

@@ -85,6 +85,7 @@ use crate::task::JoinSet;
 use conn::Ctx;
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 /// Connections served at once; more are answered 503 by the accept loop (picked to leave
@@ -133,20 +134,26 @@ pub async fn serve(addr: impl ToSocketAddrs) -> io::Result<()> {
         slots: pages::Slots::default(),
     });
     let mut conns = JoinSet::new();
+    // The connections open now: counted by their tasks themselves (a place is given back
+    // when its task's future is dropped, finished or aborted), not by the set.
+    let open = Arc::new(AtomicUsize::new(0));
     let mut retry = None;
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
                 retry = None;
-                // Count only the connections still open (some ended while we waited).
+                // Forget the finished ones (the set only keeps them abortable with `serve`).
                 while conns.try_join_next().is_some() {}
-                if conns.len() >= MAX_CONNECTIONS {
+                // Acquire: pairs with the Release in `Open::drop` (a connection that ended).
+                if open.load(Ordering::Acquire) >= MAX_CONNECTIONS {
                     conn::refuse_busy(stream, MAX_CONNECTIONS);
                     continue;
                 }
+                let place = Open::take(&open);
                 let ctx = ctx.clone();
                 conns.spawn(async move {
                     let _ = conn::connection(stream, ctx).await;
+                    drop(place);
                 });
             }
             // EMFILE and friends: wait for descriptors to free up, as Go's http.Server does.
@@ -157,5 +164,23 @@ pub async fn serve(addr: impl ToSocketAddrs) -> io::Result<()> {
                 crate::time::sleep(pause).await;
             }
         }
+    }
+}
+
+/// One open connection's place under [`MAX_CONNECTIONS`]; given back when dropped.
+struct Open(Arc<AtomicUsize>);
+
+impl Open {
+    /// Takes a place (only the accept loop does, so the count it checked still holds).
+    fn take(open: &Arc<AtomicUsize>) -> Open {
+        open.fetch_add(1, Ordering::Relaxed);
+        Open(open.clone())
+    }
+}
+
+impl Drop for Open {
+    fn drop(&mut self) {
+        // Release: pairs with the accept loop's Acquire load.
+        self.0.fetch_sub(1, Ordering::Release);
     }
 }
