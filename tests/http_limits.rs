@@ -148,7 +148,23 @@ fn connect(addr: SocketAddr) -> TcpStream {
 fn read_to_close(s: &mut TcpStream) -> String {
     let mut out = Vec::new();
     s.read_to_end(&mut out).expect("server closes cleanly in time");
-    String::from_utf8_lossy(&out).into_owned()
+    plain(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// `answers` without their `content-type` and `x-content-type-options` lines, after checking
+/// that each answer has both (`tests/http_hostile.rs` checks their values).
+fn plain(answers: String) -> String {
+    let heads = answers.matches("HTTP/1.1 ").count();
+    assert_eq!(answers.matches("\r\ncontent-type: ").count(), heads, "{answers}");
+    assert_eq!(
+        answers.matches("\r\nx-content-type-options: nosniff\r\n").count(),
+        heads,
+        "{answers}"
+    );
+    answers
+        .replace("content-type: text/plain; charset=utf-8\r\n", "")
+        .replace("content-type: application/octet-stream\r\n", "")
+        .replace("x-content-type-options: nosniff\r\n", "")
 }
 
 /// Reads exactly one response (`Content-Length` framed) off `s`.
@@ -170,7 +186,7 @@ fn read_response(s: &mut TcpStream) -> String {
     let mut body = vec![0; len];
     s.read_exact(&mut body).unwrap();
     got.extend(body);
-    String::from_utf8(got).unwrap()
+    plain(String::from_utf8(got).unwrap())
 }
 
 /// Sends `req` on a new connection, half-closes, and returns all the server sends back.

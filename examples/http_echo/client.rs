@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 /// Most headers a response may have.
 const MAX_RESPONSE_HEADERS: usize = 16;
+/// Largest response body the client accepts (the server's echo of a body it accepted is at
+/// most 1 MiB): a longer `Content-Length` is an error, not an allocation.
+const MAX_RESPONSE_BODY: usize = 16 * 1024 * 1024;
 
 /// What to send.
 #[derive(Clone, Debug)]
@@ -187,16 +190,32 @@ fn parse_response(input: &[u8]) -> io::Result<Response> {
         Ok(httparse::Status::Partial) => return Ok(Response::Partial { need: 0 }),
         Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
     };
-    let body_len = res
+    let value = res
         .headers
         .iter()
         .find(|h| h.name.eq_ignore_ascii_case("content-length"))
-        .and_then(|h| std::str::from_utf8(h.value).ok()?.parse::<usize>().ok())
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no content-length"))?;
+        .map(|h| String::from_utf8_lossy(h.value))
+        .ok_or_else(|| invalid_data("the response has no content-length".into()))?;
+    // Not trusted: digits only, and at most what the client accepts.
+    let body_len = value
+        .bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| value.parse::<usize>().ok())
+        .flatten()
+        .filter(|&n| n <= MAX_RESPONSE_BODY)
+        .ok_or_else(|| {
+            invalid_data(format!(
+                "the response's content-length {value:?} is not a number up to {MAX_RESPONSE_BODY}"
+            ))
+        })?;
     let len = head_len + body_len;
     if input.len() < len {
         return Ok(Response::Partial { need: len });
     }
     let ok_body = (res.code == Some(200)).then_some(head_len..len);
     Ok(Response::Whole { len, ok_body })
+}
+
+fn invalid_data(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, format!("http_echo client: {msg}"))
 }

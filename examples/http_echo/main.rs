@@ -15,10 +15,13 @@
 //! connections up to `--drain-ms` to finish, prints the runtime's final metrics and exits 0.
 //!
 //! `server.rs` is the server (limits: 8 KiB head → 431, 1 MiB body → 413, malformed → 400,
-//! 30 s idle → close, a head not whole 10 s after its first byte → close, a response not
-//! written in 30 s → close; `--idle-timeout-ms`, `--header-timeout-ms`, `--write-timeout-ms`),
-//! `client.rs` the load, `rt.rs` the adapter that runs both on gosched or on tokio;
-//! `drain.rs` the graceful stop of `--server-only`.
+//! 30 s idle → close, a head not whole 10 s after its first byte → close, a request not whole
+//! 60 s after its first byte → close, a response not written in 30 s → close, at most
+//! `--max-connections` open (default: the descriptor limit less 64) → stop accepting until
+//! one closes; `--idle-timeout-ms`, `--header-timeout-ms`, `--body-timeout-ms`,
+//! `--write-timeout-ms`), `parse.rs` its request parser (bytes in, answers out), `client.rs`
+//! the load, `rt.rs` the adapter that runs both on gosched or on tokio; `drain.rs` the
+//! graceful stop of `--server-only`.
 
 mod client;
 mod drain;
@@ -77,6 +80,14 @@ struct Args {
     /// first byte (slowloris).
     #[arg(long, default_value_t = 10_000)]
     header_timeout_ms: u64,
+    /// Close a connection whose request, head and body, is not complete this many
+    /// milliseconds after its first byte (a body trickling in).
+    #[arg(long, default_value_t = 60_000)]
+    body_timeout_ms: u64,
+    /// Serve at most this many connections at once; at the cap new clients wait in the
+    /// listen backlog until one closes. Default: the descriptor limit (RLIMIT_NOFILE) less 64.
+    #[arg(long)]
+    max_connections: Option<usize>,
     /// Close a connection whose response takes longer than this many milliseconds to write (a
     /// client that does not read).
     #[arg(long, default_value_t = 30_000)]
@@ -152,7 +163,11 @@ async fn app<R: Rt>(args: &Args, stop: Option<drain::Stop>) -> std::io::Result<R
     let limits = server::Limits {
         idle: Duration::from_millis(args.idle_timeout_ms),
         header: Duration::from_millis(args.header_timeout_ms),
+        body: Duration::from_millis(args.body_timeout_ms),
         write: Duration::from_millis(args.write_timeout_ms),
+        max_connections: args
+            .max_connections
+            .unwrap_or_else(server::default_max_connections),
         ..server::Limits::default()
     };
     limits.check()?;

@@ -3,7 +3,8 @@
 //! parsed with `httparse`.
 //!
 //! Limits, so that one bad client cannot hurt the server (each has a test in
-//! `tests/http_limits.rs`, and `tests/http_soak.rs` runs them all at once):
+//! `tests/http_limits.rs` or `tests/http_hostile.rs`, and `tests/http_soak.rs` runs them all
+//! at once):
 //! - a request head larger than [`Limits::max_head`] (8 KiB), or with more than
 //!   [`MAX_HEADERS`] headers: `431` and close;
 //! - a body larger than [`Limits::max_body`] (1 MiB): `413` and close;
@@ -13,17 +14,31 @@
 //! - a request head not whole [`Limits::header`] (10 s) after its first byte arrived (Go's
 //!   `ReadHeaderTimeout`; slowloris): closed without a response. Before a request's first
 //!   byte only the idle timeout applies;
+//! - a request, head and body, not whole [`Limits::body`] (60 s) after its first byte (Go's
+//!   `ReadTimeout`; a body trickling in): closed without a response;
 //! - a response not written within [`Limits::write`] (30 s) of the moment the write first had
-//!   to wait (a client that sends and never reads): closed.
+//!   to wait (a client that sends and never reads): closed;
+//! - [`Limits::max_connections`] open connections (default: the descriptor limit less
+//!   [`RESERVED_FDS`]): `serve` stops accepting, so new clients wait in the listen backlog,
+//!   and accepts again once one closes.
 //!
-//! Memory: each connection starts with a 16 KiB read buffer and a 16 KiB output buffer. A
-//! large message grows them to its size; once it is consumed (read buffer) or written (output
-//! buffer) a buffer above 64 KiB goes back to 16 KiB, so an idle keep-alive connection never
-//! keeps the memory of its largest message. A partial read (a slow client) never grows the
-//! read buffer: a read is offered at least [`MIN_READ`] free bytes, and a head fits.
+//! Memory: each connection starts with a 16 KiB read buffer and a 16 KiB output buffer. The
+//! read buffer grows with the bytes that arrive (doubling, at most to the message's size),
+//! never from the `Content-Length` a head announces, so a client that announces 1 MB and
+//! sends 1 KB costs its 16 KiB; the output buffer grows to the answer's size. Once a large
+//! message is consumed (read buffer) or written (output buffer) a buffer above 64 KiB goes
+//! back to 16 KiB, so an idle keep-alive connection never keeps the memory of its largest
+//! message. A read is offered at least [`MIN_READ`] free bytes (or the rest of the message).
 //!
-//! After a refusal the server shuts its write half and drains the client for up to
-//! [`LINGER`] before closing, so the client reads the error instead of a reset.
+//! A request's head is parsed once ([`Parser`] keeps it while its body arrives). Every answer
+//! has a `Content-Type` (`text/plain` for a path or an error, `application/octet-stream` for
+//! an echoed body) and `X-Content-Type-Options: nosniff`, so a browser never renders an echo
+//! as a page.
+//!
+//! Before closing a connection with input it may not have read (after a refusal, or after
+//! the answer to a `Connection: close` request with more pipelined behind it) the server
+//! shuts its write half and drains the client for up to [`LINGER`] (Go's lingering close),
+//! so the client reads the last answer instead of a reset.
 //!
 //! An `accept` error (EMFILE, ...) is logged with the delay before the next attempt, which
 //! doubles from 5 ms to 1 s and starts over after a success ([`AcceptBackoff`], Go's
@@ -34,24 +49,29 @@
 //! Responses to all the complete requests found in one read are written with one
 //! write (a pipelining client gets one segment back, not one per request). The connection's
 //! one timer is armed once and moved lazily: only when it fires before the deadline in force
-//! (which it compares with the clock), or when a nearer deadline is needed (the head and
-//! write deadlines), so a request on a healthy connection costs no timer operation.
+//! (which it compares with the clock), or when a nearer deadline is needed (the head, body
+//! and write deadlines), so a request on a healthy connection costs no timer operation.
 //!
 //! Generic over the runtime through [`Rt`](crate::rt::Rt); shared by `examples/http_echo`,
 //! `benches/http.rs` and `tests/http_limits.rs`.
 #![allow(dead_code)] // each includer uses a different part
 
+#[path = "parse.rs"]
+pub mod parse;
+
 use crate::rt::{IdleTimer, Rt};
 use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use futures::task::AtomicWaker;
+#[allow(unused_imports)] // each includer uses a different part
+pub use parse::{MAX_HEADERS, Parsed, Parser, error_response, reason};
 use std::future::poll_fn;
-use std::io::{self, Write};
+use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-/// Most headers a request may have (httparse needs a fixed array); more is a `431`.
-pub const MAX_HEADERS: usize = 64;
 /// The smallest free space a read is offered, and the buffer's starting size: 16 KiB holds
 /// hundreds of pipelined small requests, and a 1 MiB body arrives in 64 reads at most.
 pub const READ_CHUNK: usize = 16 * 1024;
@@ -60,10 +80,14 @@ const SHRINK_ABOVE: usize = 64 * 1024;
 /// The least free space a read is offered (the read buffer grows only when a message needs
 /// more room than it has, never for a partial read).
 pub const MIN_READ: usize = 4 * 1024;
-/// After refusing a request, the server shuts its write half and reads (and drops) what the
-/// client still sends for this long, so that its close does not reset the connection before
-/// the client has read the error (Go's `rstAvoidanceDelay`, also 500 ms).
+/// Before closing, the server shuts its write half and reads (and drops) what the client
+/// still sends for this long, so that its close does not reset the connection before the
+/// client has read the last answer (Go's `rstAvoidanceDelay`, also 500 ms).
 const LINGER: Duration = Duration::from_millis(500);
+
+/// Descriptors the default connection cap leaves to the rest of the process (the listener,
+/// the poller, stdio, the runtime's own): picked with room to spare, not measured.
+const RESERVED_FDS: usize = 64;
 
 /// The server's limits.
 #[derive(Clone, Debug)]
@@ -77,24 +101,37 @@ pub struct Limits {
     /// A request head (request line and headers) must arrive whole within this long of its
     /// first byte (Go's `ReadHeaderTimeout`), or the connection is closed.
     pub header: Duration,
+    /// A whole request, head and body, must arrive within this long of its first byte (Go's
+    /// `ReadTimeout`), or the connection is closed without an answer.
+    pub body: Duration,
     /// A response must be written within this long (a client that stops reading is closed).
     pub write: Duration,
+    /// Connections served at once; at the cap `serve` stops accepting (new clients wait in
+    /// the listen backlog) until one closes.
+    pub max_connections: usize,
 }
 
 impl Limits {
     /// Every limit must be positive: `InvalidInput` naming the setting otherwise.
     pub fn check(&self) -> io::Result<()> {
+        let invalid = |name: &str| {
+            Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("http_echo: the {name} must be more than 0"),
+            ))
+        };
         for (value, name) in [
             (self.idle, "idle timeout (--idle-timeout-ms)"),
             (self.header, "header timeout (--header-timeout-ms)"),
+            (self.body, "body timeout (--body-timeout-ms)"),
             (self.write, "write timeout (--write-timeout-ms)"),
         ] {
             if value.is_zero() {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidInput,
-                    format!("http_echo: the {name} must be longer than 0"),
-                ));
+                return invalid(name);
             }
+        }
+        if self.max_connections == 0 {
+            return invalid("connection cap (--max-connections)");
         }
         Ok(())
     }
@@ -107,8 +144,68 @@ impl Default for Limits {
             max_body: 1024 * 1024,
             idle: Duration::from_secs(30),
             header: Duration::from_secs(10),
+            body: Duration::from_secs(60),
             write: Duration::from_secs(30),
+            max_connections: default_max_connections(),
         }
+    }
+}
+
+/// The default connection cap: the process's descriptor limit (`RLIMIT_NOFILE`, soft) less
+/// [`RESERVED_FDS`], so that the cap is met before `accept` fails with EMFILE.
+pub fn default_max_connections() -> usize {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `getrlimit` writes one `rlimit` through the pointer, which is valid for writes.
+    let soft = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } == 0 {
+        usize::try_from(lim.rlim_cur).unwrap_or(usize::MAX)
+    } else {
+        1024 // POSIX's usual default, if the limit cannot be read.
+    };
+    soft.saturating_sub(RESERVED_FDS).max(1)
+}
+
+/// The open connections, against the cap. Only the accept loop adds one; each connection's
+/// [`Ticket`] takes it away and wakes the accept loop.
+#[derive(Debug, Default)]
+struct Gate {
+    open: AtomicUsize,
+    accept_loop: AtomicWaker,
+}
+
+/// One open connection; dropping it frees its place.
+struct Ticket(Arc<Gate>);
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        // Release: pairs with the Acquire load in `Gate::below` (the wake below orders it
+        // against that load's `register`, as `AtomicWaker` documents).
+        self.0.open.fetch_sub(1, Ordering::Release);
+        self.0.accept_loop.wake();
+    }
+}
+
+impl Gate {
+    /// Waits until fewer than `max` connections are open, then counts one more.
+    async fn enter(self: &Arc<Gate>, max: usize) -> Ticket {
+        poll_fn(|cx| {
+            if self.open.load(Ordering::Acquire) < max {
+                return Poll::Ready(());
+            }
+            // Register, then look again: a ticket dropped in between is seen or wakes us.
+            self.accept_loop.register(cx.waker());
+            if self.open.load(Ordering::Acquire) < max {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+        .await;
+        // Only this (the accept loop) adds, so the count is still below `max`.
+        self.open.fetch_add(1, Ordering::Relaxed);
+        Ticket(self.clone())
     }
 }
 
@@ -139,12 +236,14 @@ impl AcceptBackoff {
     }
 }
 
-/// Accepts connections forever, one task each.
+/// Accepts connections forever, one task each, at most [`Limits::max_connections`] at once.
 pub async fn serve<R: Rt>(listener: R::Listener, limits: Limits) -> io::Result<()> {
     limits.check()?;
     let limits = Arc::new(limits);
+    let gate = Arc::new(Gate::default());
     let mut backoff = AcceptBackoff::default();
     loop {
+        let ticket = gate.enter(limits.max_connections).await;
         let conn = match R::accept(&listener).await {
             Ok(conn) => {
                 backoff.reset();
@@ -158,9 +257,10 @@ pub async fn serve<R: Rt>(listener: R::Listener, limits: Limits) -> io::Result<(
             }
         };
         let limits = limits.clone();
-        // Detached: the task ends when its connection does.
+        // Detached: the task ends when its connection does, and frees its place then.
         drop(R::spawn(async move {
             let _ = serve_conn::<R>(conn, &limits).await;
+            drop(ticket);
         }));
     }
 }
@@ -211,17 +311,25 @@ impl InBuf {
         }
     }
 
-    /// Free space to read into: at least [`MIN_READ`], and enough for `need` filled bytes.
-    /// Grows the buffer only when that cannot be had by moving the filled bytes to the front.
+    /// Free space to read into: [`MIN_READ`] bytes, or what is left of a message of `need`
+    /// bytes if that is less. When the back has less room, the filled bytes move to the
+    /// front; when the buffer still has less, it doubles (at most to `need`), so it grows
+    /// with the bytes that arrived, never ahead of them from what a head announced.
     fn spare(&mut self, need: usize) -> &mut [u8] {
         let filled = self.end - self.start;
-        let want = need.max(filled + MIN_READ);
-        if self.data.len() - self.start < want || self.data.len() - self.end < MIN_READ {
+        let want = if need > filled {
+            (need - filled).min(MIN_READ)
+        } else {
+            MIN_READ
+        };
+        if self.data.len() - self.end < want {
             self.data.copy_within(self.start..self.end, 0);
             (self.start, self.end) = (0, filled);
-            if self.data.len() < want {
-                // Room for the whole message and one more read, in one allocation.
-                let size = want.max(need + MIN_READ);
+            if self.data.len() - filled < want {
+                let mut size = (self.data.len() * 2).max(filled + want);
+                if need > filled {
+                    size = size.min(need);
+                }
                 self.data.reserve_exact(size - self.data.len());
                 self.data.resize(size, 0);
             }
@@ -320,48 +428,58 @@ async fn write_by<T: AsyncWrite + Unpin>(
     .await
 }
 
-/// What the front of the buffer holds.
-#[derive(Debug, PartialEq)]
-enum Parsed {
-    /// A whole request: its response is in the output, and `len` bytes can be consumed.
-    Done { len: usize, close: bool },
-    /// Not yet a whole request; `need` bytes in all are needed, when known.
-    Partial { need: usize },
-    /// A request to refuse with this status, then close.
-    Reject(u16),
+/// What a round of answering the buffered requests ended with.
+struct Round {
+    /// Bytes the unfinished request needs in all (0: unknown, its head is not whole).
+    need: usize,
+    /// A request was answered (the unfinished one, if any, started after it).
+    answered: bool,
+    /// The connection closes after the answers (`Connection: close`, or a refusal).
+    close: bool,
+}
+
+/// Answers every whole request at the front of `buf` into `out`, and consumes them.
+fn answer_buffered(parser: &mut Parser, buf: &mut InBuf, out: &mut Vec<u8>) -> Round {
+    let mut round = Round {
+        need: 0,
+        answered: false,
+        close: false,
+    };
+    while !buf.filled().is_empty() {
+        match parser.handle(buf.filled(), out) {
+            Parsed::Done { len, close } => {
+                buf.consume(len);
+                round.answered = true;
+                if close {
+                    round.close = true;
+                    break;
+                }
+            }
+            Parsed::Partial { need } => {
+                round.need = need;
+                break;
+            }
+            Parsed::Reject(status) => {
+                error_response(out, status);
+                round.close = true;
+                break;
+            }
+        }
+    }
+    round
 }
 
 /// Serves one connection until the client closes it, a limit is hit, or an I/O error.
 pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<()> {
     let mut buf = InBuf::default();
     let mut out = Vec::with_capacity(READ_CHUNK);
+    let mut parser = Parser::new(limits.max_head, limits.max_body);
     let mut last_active = Instant::now();
     let mut timer = Deadline::new(R::timer(last_active + limits.idle), last_active + limits.idle);
-    // When the first byte of an unfinished request head arrived (at the latest).
-    let mut head_started: Option<Instant> = None;
+    // When the first byte of the unfinished request arrived (at the latest).
+    let mut started: Option<Instant> = None;
     loop {
-        let mut need = 0;
-        let mut close = false;
-        let mut refused = false;
-        let mut in_head = false;
-        while !buf.filled().is_empty() && !close {
-            match handle(buf.filled(), limits, &mut out) {
-                Parsed::Done { len, close: c } => {
-                    buf.consume(len);
-                    close = c;
-                }
-                Parsed::Partial { need: n } => {
-                    need = n;
-                    // `need` is known once the head is whole (only the body is missing).
-                    in_head = n == 0;
-                    break;
-                }
-                Parsed::Reject(status) => {
-                    error_response(&mut out, status);
-                    (close, refused) = (true, true);
-                }
-            }
-        }
+        let round = answer_buffered(&mut parser, &mut buf, &mut out);
         if !out.is_empty() {
             if !write_by(&mut io, &out, &mut timer, limits.write).await? {
                 // The client does not read: give up on it (and on its buffers).
@@ -373,21 +491,24 @@ pub async fn serve_conn<R: Rt>(mut io: R::Conn, limits: &Limits) -> io::Result<(
                 out.clear();
             }
         }
-        if refused {
+        if round.close {
+            // Unread input (a pipelined request after `Connection: close`, the rest of a
+            // refused body) would turn the close into a reset: linger instead.
             return linger(&mut io, &mut buf, &mut timer).await;
         }
-        if close {
-            return io.close().await;
+        if round.answered || buf.filled().is_empty() {
+            started = None;
         }
         let mut deadline = last_active + limits.idle;
-        if in_head {
+        if !buf.filled().is_empty() {
             // Its bytes arrived at the last read or before.
-            let started = *head_started.get_or_insert(last_active);
-            deadline = deadline.min(started + limits.header);
-        } else {
-            head_started = None;
+            let started = *started.get_or_insert(last_active);
+            deadline = deadline.min(started + limits.body);
+            if !parser.in_body() {
+                deadline = deadline.min(started + limits.header);
+            }
         }
-        match buf.read_by(&mut io, need, &mut timer, deadline).await? {
+        match buf.read_by(&mut io, round.need, &mut timer, deadline).await? {
             None | Some(0) => return Ok(()),
             Some(_) => last_active = Instant::now(),
         }
@@ -411,137 +532,4 @@ async fn linger<T: AsyncRead + AsyncWrite + Unpin>(
         buf.consume(len);
     }
     Ok(())
-}
-
-/// Parses the request at the front of `input` and, when it is whole, appends its response.
-fn handle(input: &[u8], limits: &Limits, out: &mut Vec<u8>) -> Parsed {
-    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut req = httparse::Request::new(&mut headers);
-    let head_len = match req.parse(input) {
-        Ok(httparse::Status::Complete(n)) if n <= limits.max_head => n,
-        Ok(httparse::Status::Complete(_)) | Err(httparse::Error::TooManyHeaders) => {
-            return Parsed::Reject(431);
-        }
-        Ok(httparse::Status::Partial) if input.len() > limits.max_head => {
-            return Parsed::Reject(431);
-        }
-        Ok(httparse::Status::Partial) => return Parsed::Partial { need: 0 },
-        Err(_) => return Parsed::Reject(400),
-    };
-    let head = match Head::from_request(&req) {
-        Ok(head) => head,
-        Err(status) => return Parsed::Reject(status),
-    };
-    if head.body_len > limits.max_body {
-        return Parsed::Reject(413);
-    }
-    let len = head_len + head.body_len;
-    if input.len() < len {
-        return Parsed::Partial { need: len };
-    }
-    let body = &input[head_len..len];
-    let path = req.path.unwrap_or("/").as_bytes();
-    let connection = match (head.close, head.keep_alive_10) {
-        (true, _) => "connection: close\r\n",
-        (false, true) => "connection: keep-alive\r\n",
-        (false, false) => "",
-    };
-    match req.method.unwrap_or("") {
-        "GET" => response(out, 200, path, connection, true),
-        "HEAD" => response(out, 200, path, connection, false),
-        "POST" | "PUT" => response(out, 200, body, connection, true),
-        _ => response(out, 405, b"", connection, true),
-    }
-    Parsed::Done {
-        len,
-        close: head.close,
-    }
-}
-
-/// What the headers say about framing and keep-alive.
-struct Head {
-    body_len: usize,
-    close: bool,
-    /// An HTTP/1.0 client that asked for keep-alive (it is told so in the response).
-    keep_alive_10: bool,
-}
-
-impl Head {
-    /// Reads `Content-Length`, `Transfer-Encoding` and `Connection`; `Err(status)` to refuse.
-    fn from_request(req: &httparse::Request<'_, '_>) -> Result<Head, u16> {
-        // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 closes it unless told.
-        let mut close = req.version != Some(1);
-        let (mut said_close, mut said_keep_alive) = (false, false);
-        let mut body_len: Option<usize> = None;
-        for h in req.headers.iter() {
-            if h.name.eq_ignore_ascii_case("content-length") {
-                let n = std::str::from_utf8(h.value)
-                    .ok()
-                    .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-                    .and_then(|s| s.parse::<usize>().ok())
-                    .ok_or(400u16)?;
-                // Two different lengths: the framing is ambiguous (request smuggling).
-                if body_len.is_some_and(|m| m != n) {
-                    return Err(400);
-                }
-                body_len = Some(n);
-            } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                return Err(501);
-            } else if h.name.eq_ignore_ascii_case("connection") {
-                // A token list (RFC 9110 §7.6.1), over any number of headers.
-                for token in h.value.split(|&b| b == b',').map(<[u8]>::trim_ascii) {
-                    if token.eq_ignore_ascii_case(b"close") {
-                        said_close = true;
-                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
-                        said_keep_alive = true;
-                    }
-                }
-            }
-        }
-        // `close` wins over `keep-alive` (RFC 9112 §9.6).
-        if said_close {
-            close = true;
-        } else if said_keep_alive {
-            close = false;
-        }
-        Ok(Head {
-            body_len: body_len.unwrap_or(0),
-            close,
-            keep_alive_10: !close && req.version == Some(0),
-        })
-    }
-}
-
-/// The reason phrase of the statuses this server sends.
-pub fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        405 => "Method Not Allowed",
-        413 => "Content Too Large",
-        431 => "Request Header Fields Too Large",
-        501 => "Not Implemented",
-        _ => "Unknown",
-    }
-}
-
-/// Appends a response with `body` (sent only if `with_body`; `HEAD` leaves it out), and
-/// `connection`, a whole `connection` header line or nothing.
-fn response(out: &mut Vec<u8>, status: u16, body: &[u8], connection: &str, with_body: bool) {
-    // Writing to a Vec cannot fail.
-    let _ = write!(
-        out,
-        "HTTP/1.1 {status} {}\r\ncontent-length: {}\r\n{connection}\r\n",
-        reason(status),
-        body.len()
-    );
-    if with_body {
-        out.extend_from_slice(body);
-    }
-}
-
-/// Appends the response to a refused request (its body is the reason phrase).
-fn error_response(out: &mut Vec<u8>, status: u16) {
-    let body = reason(status).as_bytes();
-    response(out, status, body, "connection: close\r\n", true);
 }

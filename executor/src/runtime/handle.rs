@@ -184,6 +184,21 @@ impl Handle {
         crate::trace::recorder::trace_json(&self.shared)
     }
 
+    /// Whether this runtime keeps trace rings ([`Builder::flight_recorder`](super::Builder::flight_recorder)
+    /// or `GOSCHED_TRACE`), that is whether [`trace_json`](Handle::trace_json) and
+    /// [`write_trace`](Handle::write_trace) can succeed. Reads the runtime's settings only.
+    ///
+    /// # Examples
+    /// ```
+    /// use gosched_executor::runtime::Builder;
+    ///
+    /// let rt = Builder::new().flight_recorder(true).build().unwrap();
+    /// assert!(rt.handle().trace_recording());
+    /// ```
+    pub fn trace_recording(&self) -> bool {
+        crate::trace::recorder::recording(&self.shared)
+    }
+
     /// Go's `SCHED` line followed by every `scheddetail` line (one per P, per M and per task),
     /// as `GOSCHED_DEBUG=schedtrace=MS,scheddetail=1` prints them, taken now.
     ///

@@ -64,7 +64,7 @@ pub(crate) fn trace_json(shared: &Shared) -> io::Result<String> {
 }
 
 /// Whether the Ms keep trace rings.
-fn recording(shared: &Shared) -> bool {
+pub(crate) fn recording(shared: &Shared) -> bool {
     !cfg!(gosched_no_trace) && (shared.config.flight_recorder || shared.config.trace.is_some())
 }
 
