@@ -1,9 +1,9 @@
 //! The cooperative budget: each poll starts with `INITIAL_BUDGET` units; every gosched
 //! resource spends one, and at zero it wakes the task and returns `Pending`. sysmon delivers a
-//! preemption request by setting the M's `preempt` flag (`PView::request_preempt`,
-//! `PView::retake`: sched/p.rs), which makes the budget read as zero.
+//! preemption request by naming the poll in the M's `preempt` word (`PView::request_preempt`,
+//! `PView::retake`: sched/p.rs), which makes that poll's budget read as zero.
 
-use crate::loom::atomic::{AtomicBool, Ordering};
+use crate::loom::atomic::{AtomicU64, Ordering};
 use std::cell::Cell;
 use std::ptr;
 use std::task::{Context, Poll};
@@ -16,8 +16,11 @@ pub(crate) const INITIAL_BUDGET: u8 = 128;
 struct Budget {
     /// `None` outside a worker poll: unconstrained (block_on, blocking threads).
     left: Option<u8>,
-    /// The polling M's preempt flag (null on a pinned thread).
-    preempt: *const AtomicBool,
+    /// The polling M's preempt request (null on a pinned thread): the identity of the poll
+    /// sysmon asks to yield (sched/m.rs).
+    preempt: *const AtomicU64,
+    /// This poll's identity (`sched::p::poll_id`): a request naming another poll is stale.
+    poll: u64,
 }
 
 thread_local! {
@@ -25,18 +28,20 @@ thread_local! {
         Cell::new(Budget {
             left: None,
             preempt: ptr::null(),
+            poll: 0,
         })
     };
 }
 
-/// Starts a poll on a worker: a full budget, and `preempt` (the M's flag) cleared and watched.
+/// Starts poll `poll` (its identity, `sched::p::poll_id`) on a worker: a full budget, and
+/// `preempt` (the M's request) watched for a request naming this poll. Nothing to clear: a
+/// request left over from an earlier poll names that poll.
 #[inline]
-pub(crate) fn reset(preempt: &AtomicBool) {
-    // Relaxed: sysmon's request is advisory; a late one is seen at the next check.
-    preempt.store(false, Ordering::Relaxed);
+pub(crate) fn reset(preempt: &AtomicU64, poll: u64) {
     BUDGET.set(Budget {
         left: Some(INITIAL_BUDGET),
         preempt,
+        poll,
     });
 }
 
@@ -47,6 +52,7 @@ pub(crate) fn reset_pinned() -> impl Drop {
     BUDGET.set(Budget {
         left: Some(INITIAL_BUDGET),
         preempt: ptr::null(),
+        poll: 0,
     });
     Unconstrained
 }
@@ -59,15 +65,18 @@ impl Drop for Unconstrained {
         BUDGET.set(Budget {
             left: None,
             preempt: ptr::null(),
+            poll: 0,
         });
     }
 }
 
-/// Whether sysmon asked the polling task to yield.
+/// Whether sysmon asked the polling task to yield: its request names this poll.
 fn preempt_requested(b: Budget) -> bool {
-    // SAFETY: set by `reset` to the flag of this thread's M, which lives as long as the runtime;
-    // `reset` is only called on worker threads, which never outlive their runtime's Ms.
-    !b.preempt.is_null() && unsafe { &*b.preempt }.load(Ordering::Relaxed)
+    // SAFETY: set by `reset` to the request word of this thread's M, which lives as long as the
+    // runtime; `reset` is only called on worker threads, which never outlive their runtime's
+    // Ms.
+    // Relaxed: sysmon's request is advisory; a late one is seen at the next check.
+    !b.preempt.is_null() && unsafe { &*b.preempt }.load(Ordering::Relaxed) == b.poll
 }
 
 /// Spends one unit; `Pending` (after waking the task) when none is left.

@@ -31,7 +31,11 @@
 //!
 //! There are exactly `maxprocs` Ps. An M needs a P to poll tasks; an M without one parks.
 //! Ms are started lazily (the first spawn starts the first one; without sysmon, the runtime
-//! starts one at build to watch the poller) and never exit before the runtime, like Go's.
+//! starts one at build to watch the poller). Unlike Go's, a surplus M's thread exits: one
+//! that stayed parked for the keep-alive (`Builder::worker_keep_alive`, 10 s by default)
+//! while more than `maxprocs` + 1 (the poller's) Ms are alive (`Shared::stopm`, idle.rs).
+//! Its shared half stays (pointers to it stay valid, its counters stay in the metrics) and
+//! the next M started reuses it.
 //!
 //! # Who owns a P while a task is being polled
 //! sysmon may take a P away from an M that is inside a poll running arbitrary user code, so
@@ -157,6 +161,8 @@ pub(crate) mod p;
 pub(crate) mod poll_steps;
 pub(crate) mod runq;
 pub(crate) mod shared;
+#[cfg(all(test, not(loom)))]
+mod tests;
 mod worker;
 
 pub(crate) use shared::Shared;

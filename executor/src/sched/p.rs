@@ -357,7 +357,8 @@ impl PView<'_> {
         if !self.shared.retake_and_handoff(self.p.id, seq, m) {
             return false;
         }
-        m.preempt.store(true, Ordering::Relaxed);
+        m.preempt
+            .store(poll_id(self.p.id, seq, self.shared.ps.len()), Ordering::Relaxed);
         true
     }
 
@@ -384,8 +385,11 @@ impl PView<'_> {
     pub(crate) fn request_preempt(&self) -> bool {
         self.p.preempt.store(true, Ordering::Relaxed);
         match (self.poll, self.m) {
-            (Some(_), Some(m)) => {
-                m.preempt.store(true, Ordering::Relaxed);
+            (Some(seq), Some(m)) => {
+                // Names the poll seen: if it has ended by now, the M's next poll (here or on
+                // another P) has another identity and ignores the request (coop.rs).
+                m.preempt
+                    .store(poll_id(self.p.id, seq, self.shared.ps.len()), Ordering::Relaxed);
                 true
             }
             _ => false,
@@ -396,16 +400,36 @@ impl PView<'_> {
 impl WorkerCx {
     /// `block_in_place`: this M, inside a poll, hands its P to another M for the rest of the
     /// poll (Go's `entersyscall` made eager); at the poll's end it finds the P gone
-    /// (ownership step 4). False if it holds no P or is not inside a poll.
+    /// (ownership step 4). False if it holds no P, is not inside a poll, or no longer owns
+    /// the P: `cx.p` still names it until the poll ends, but an earlier `block_in_place` of
+    /// this poll or a sysmon retake may have handed it on, and only the owner may hand a P
+    /// off (DESIGN.md).
     pub(crate) fn hand_off_p_in_poll(&self) -> bool {
         let Some(pid) = self.p.get() else {
             return false;
         };
-        let PStatus::InPoll(seq) = self.shared.ps[pid].status() else {
+        let p = &self.shared.ps[pid];
+        // The status first, then the owner: a poll `seq` that another M began was published
+        // (Release) after that M became the owner (`set_owned`), and this M, still inside its
+        // own poll, cannot become the owner again; so if `seq` is not this M's poll, the owner
+        // read below is not this M. (The other order would let a retake and a new poll slip
+        // in between, and the CAS would take the P from that poll.)
+        let PStatus::InPoll(seq) = p.status() else {
             return false;
         };
+        if !p.is_owned_by(&self.m) {
+            return false;
+        }
         self.shared.retake_and_handoff(pid, seq, &self.m)
     }
+}
+
+/// The identity of poll `seq` of P `pid` among `nprocs` Ps, as sysmon's preempt request names
+/// it (`M::preempt`, coop.rs): never 0 (`seq` starts at 1), and different for any two polls of
+/// the runtime (it wraps only after 2^64 / `nprocs` polls of one P).
+#[inline]
+pub(crate) fn poll_id(pid: usize, seq: u64, nprocs: usize) -> u64 {
+    seq.wrapping_mul(nprocs as u64).wrapping_add(pid as u64)
 }
 
 fn decode(word: u64) -> PStatus {

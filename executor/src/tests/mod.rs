@@ -1,7 +1,7 @@
 //! Internal tests (loom models, raw-task tests under miri).
 //!
 //! - `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`, `loom_park.rs`, `loom_netpoll.rs`,
-//!   `loom_clock.rs`, `loom_timer.rs`: loom models, built only with `--cfg loom` and debug
+//!   `loom_break.rs`, `loom_clock.rs`, `loom_timer.rs`: loom models, built only with `--cfg loom` and debug
 //!   assertions on: `RUSTFLAGS="--cfg loom -C debug-assertions" cargo test -p
 //!   gosched-executor --lib --release -- loom` (as `.ci/run` does).
 //! - `task_raw.rs`: the raw task's unsafe paths, for miri;
@@ -13,6 +13,8 @@ compile_error!("the loom models check debug assertions too: RUSTFLAGS=\"--cfg lo
 
 mod support;
 
+#[cfg(loom)]
+mod loom_break;
 #[cfg(loom)]
 mod loom_clock;
 #[cfg(loom)]
