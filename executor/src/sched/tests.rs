@@ -45,6 +45,19 @@ fn a_preemption_mark_ends_with_its_poll() {
     );
 }
 
+/// The P of a fresh runtime without sysmon. The runtime starts an M at build; it gives the P
+/// back once it finds no work (and blocks in the poller).
+fn take_idle_p(shared: &super::Shared) -> super::p::OwnedP {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match shared.take_idle_p() {
+            Some(owned) => return owned,
+            None if Instant::now() < deadline => thread::sleep(Duration::from_millis(1)),
+            None => panic!("no idle P within 10 s"),
+        }
+    }
+}
+
 /// sysmon's request names the poll it saw: if that poll ends before the request lands, the
 /// M's next poll (a new hop of the same slice here) is not asked to yield.
 #[test]
@@ -54,16 +67,7 @@ fn a_stale_preemption_request_does_not_preempt_the_next_poll() {
     let n = shared.ps.len();
     let m = M::new(99, crossbeam_deque::Worker::new_fifo().stealer(), false);
     let p = &shared.ps[0];
-    // Without sysmon the runtime starts an M at build; it gives the P back once it finds no
-    // work (and blocks in the poller).
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let owned = loop {
-        match shared.take_idle_p() {
-            Some(owned) => break owned,
-            None if Instant::now() < deadline => thread::sleep(Duration::from_millis(1)),
-            None => panic!("no idle P within 10 s"),
-        }
-    };
+    let owned = take_idle_p(shared);
     p.set_owned(&owned, &m);
     let seq1 = p.begin_poll(owned, false);
     // sysmon looks at poll `seq1` ...
@@ -87,6 +91,38 @@ fn a_stale_preemption_request_does_not_preempt_the_next_poll() {
     assert_eq!(m.preempt_flag().poll(), poll_id(0, seq2, n));
     assert!(coop::poll_proceed(&mut cx).is_pending());
     assert!(context::with_worker(|cx| cx.is_none()), "this thread is no M");
+    let owned = p.end_poll(seq2).expect("not retaken");
+    shared.put_idle_p(owned);
+}
+
+/// sysmon's request to end a slice names the slice it saw: if the owner has started a new one
+/// before the request lands, the new slice is not cut short (find step 1 leaves `runnext`).
+#[test]
+fn a_stale_slice_request_does_not_end_the_next_slice() {
+    let rt = Builder::new().maxprocs(1).sysmon(false).build().unwrap();
+    let shared = &rt.handle().shared;
+    let m = M::new(99, crossbeam_deque::Worker::new_fifo().stealer(), false);
+    let p = &shared.ps[0];
+    let owned = take_idle_p(shared);
+    p.set_owned(&owned, &m);
+    let seq1 = p.begin_poll(owned, false);
+    // sysmon looks at the slice (and judges it expired) ...
+    let view = shared.observe_p(0).expect("the P runs");
+    // ... the owner starts a new slice ...
+    let owned = p.end_poll(seq1).expect("not retaken");
+    let seq2 = p.begin_poll(owned, false);
+    // ... and only then does the request land.
+    view.request_preempt();
+    assert!(
+        !p.preempt_requested(),
+        "a request for the old slice ends the new one"
+    );
+    assert!(!p.take_preempt());
+    // A request for the slice in progress is honoured, once.
+    shared.observe_p(0).expect("the P runs").request_preempt();
+    assert!(p.preempt_requested());
+    assert!(p.take_preempt());
+    assert!(!p.take_preempt());
     let owned = p.end_poll(seq2).expect("not retaken");
     shared.put_idle_p(owned);
 }
