@@ -86,8 +86,21 @@ impl Shared {
     }
 
     /// Go's `wakep`: if a P is idle and no M is spinning, start one spinning M for it.
-    /// Protocol A step 3: called after a task was made runnable.
+    /// Protocol A step 3: called after a task was made runnable. Inlined up to the first
+    /// load (every yield calls it, and on a busy runtime no P is idle); the rest is
+    /// `wakep_slow`.
+    #[inline]
     pub(crate) fn wakep(self: &Arc<Self>) {
+        // SeqCst: protocol A step 2, as in `claim_spinning_m` (which loads it again).
+        if self.npidle.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        self.wakep_slow();
+    }
+
+    /// `wakep` once a P looked idle.
+    #[inline(never)]
+    fn wakep_slow(self: &Arc<Self>) {
         if !claim_spinning_m(&self.npidle, &self.nmspinning) {
             return;
         }
