@@ -75,3 +75,31 @@ fn surplus_ms_exit_after_the_keep_alive() {
         rt.block_on(t).unwrap();
     }
 }
+
+#[test]
+fn worker_keep_alive_is_checked_and_may_be_huge() {
+    let _w = watchdog(
+        "worker_keep_alive_is_checked_and_may_be_huge",
+        Duration::from_secs(30),
+    );
+    let err = Builder::new()
+        .worker_keep_alive(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("worker_keep_alive"), "{err}");
+    // Longer than an `Instant` can reach: Ms park without a timeout.
+    let rt = Builder::new()
+        .maxprocs(1)
+        .worker_keep_alive(Duration::MAX)
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..4)
+        .map(|_| rt.spawn(async { block_in_place(|| std::thread::sleep(Duration::from_millis(2))) }))
+        .collect();
+    for t in tasks {
+        rt.block_on(t).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(20));
+    drop(rt);
+}

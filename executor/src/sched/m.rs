@@ -175,9 +175,12 @@ impl M {
         }
     }
 
-    /// `park` for at most `timeout`; `None` if it ran out first.
+    /// `park` for at most `timeout`; `None` if it ran out first. A timeout past what an
+    /// `Instant` can hold (a huge keep-alive) parks without one.
     pub(crate) fn park_timeout(&self, timeout: std::time::Duration) -> Option<Wakeup> {
-        let deadline = std::time::Instant::now() + timeout;
+        let Some(deadline) = std::time::Instant::now().checked_add(timeout) else {
+            return Some(self.park());
+        };
         let mut park = self.park.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some((p, spinning)) = park.next.take() {
