@@ -17,6 +17,7 @@
 mod interest;
 pub(crate) mod record;
 mod registration;
+pub(crate) mod wake;
 
 pub use interest::Interest;
 pub use record::{Direction, ReadyEvent};
@@ -72,6 +73,8 @@ struct Fds {
 ///   `closed` flag is set at shutdown: no registration succeeds after it.
 /// - `sources`: registered sources (Go's `netpollAnyWaiters`, coarser).
 /// - `blocking`: an M is in the blocking poll (Go's `sched.lastpoll == 0`). Taken by CAS.
+/// - `wake`: a break requested and not yet consumed by a blocking poll (wake.rs: a
+///   non-blocking poll must not eat the break meant for the blocking one).
 /// - `poll_until`: when that poll times out by itself, in ns of the timer clock (`u64::MAX`:
 ///   never); a timer added before it breaks the poll (time/deadlines.rs).
 /// - `last_poll`: when the poller last ran (`clock::precise_now_ns`), for sysmon.
@@ -86,6 +89,7 @@ pub(crate) struct Poller {
     slab: Mutex<Slab>,
     sources: AtomicUsize,
     pub(crate) blocking: AtomicBool,
+    wake: wake::BreakSignal,
     pub(crate) poll_until: PollUntil,
     pub(crate) last_poll: AtomicU64,
 }
@@ -109,6 +113,7 @@ impl Poller {
             slab: Mutex::new(Slab::default()),
             sources: AtomicUsize::new(0),
             blocking: AtomicBool::new(false),
+            wake: wake::BreakSignal::new(),
             poll_until: PollUntil::new(),
             last_poll: AtomicU64::new(0),
         })
@@ -213,6 +218,12 @@ impl Poller {
             // Closed: the runtime is gone and so is every source.
             return Some(0);
         };
+        // Step 2 of wake.rs: a break that a non-blocking poll consumed is still pending.
+        let timeout = if block && self.wake.before_block() {
+            Some(Duration::ZERO)
+        } else {
+            timeout
+        };
         if let Err(e) = poll.poll(events, timeout) {
             if e.kind() != io::ErrorKind::Interrupted {
                 eprintln!("gosched: netpoll failed: {e}");
@@ -226,6 +237,10 @@ impl Poller {
             for event in events.iter() {
                 let token = event.token();
                 if token == WAKE_TOKEN {
+                    if block {
+                        // Step 3 of wake.rs.
+                        self.wake.woken();
+                    }
                     continue;
                 }
                 let Some(slot) = slab.slots.get(token.0 & INDEX_MASK) else {
@@ -246,8 +261,13 @@ impl Poller {
         Some(n)
     }
 
-    /// Go's `netpollBreak`: makes a blocking poll return now.
+    /// Go's `netpollBreak`: makes a blocking poll return now, or the next one at once if none
+    /// is in progress (wake.rs).
     pub(crate) fn break_poll(&self) {
+        if !self.wake.request() {
+            // A break is outstanding; the blocking poll that consumes it has not begun.
+            return;
+        }
         if let Some(fds) = &*self.fds() {
             if let Err(e) = fds.waker.wake() {
                 eprintln!("gosched: cannot break the netpoller: {e}");

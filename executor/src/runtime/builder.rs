@@ -10,6 +10,10 @@ use std::time::Duration;
 const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
 /// Default `blocking_keep_alive` (tokio's).
 const DEFAULT_BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(10);
+/// How long a surplus worker M (one beyond `maxprocs` + 1 for the poller) stays parked before
+/// its thread exits: tokio's keep-alive for its blocking threads, the one our blocking pool
+/// uses too. Go keeps its Ms; ours pile up after bursts of hand-offs (sched/idle.rs, `stopm`).
+const DEFAULT_M_KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// Default `preempt_slice`: Go's `forcePreemptNS`.
 const DEFAULT_PREEMPT_SLICE: Duration = Duration::from_millis(10);
 /// Default worker thread name.
@@ -25,6 +29,7 @@ pub(crate) struct Config {
     pub(crate) stack_size: Option<usize>,
     pub(crate) max_blocking_threads: usize,
     pub(crate) blocking_keep_alive: Duration,
+    pub(crate) m_keep_alive: Duration,
     pub(crate) preempt_slice: Duration,
     pub(crate) sysmon: bool,
     pub(crate) schedtrace: Option<Duration>,
@@ -73,6 +78,7 @@ pub struct Builder {
     stack_size: Option<usize>,
     max_blocking_threads: Option<usize>,
     blocking_keep_alive: Option<Duration>,
+    m_keep_alive: Option<Duration>,
     preempt_slice: Option<Duration>,
     sysmon: Option<bool>,
     schedtrace: Option<Duration>,
@@ -118,6 +124,16 @@ impl Builder {
     /// How long an idle blocking thread waits for work before exiting (default 10 s).
     pub fn blocking_keep_alive(mut self, d: Duration) -> Self {
         self.blocking_keep_alive = Some(d);
+        self
+    }
+
+    /// How long a surplus worker thread waits parked before it exits (default 10 s). Worker
+    /// threads beyond `maxprocs` + 1 appear when tasks block their threads (`block_in_place`,
+    /// or a poll that sysmon hands off); once idle this long, the extra ones exit. Hidden: for
+    /// tests, which cannot wait the default; 0 is an error.
+    #[doc(hidden)]
+    pub fn worker_keep_alive(mut self, d: Duration) -> Self {
+        self.m_keep_alive = Some(d);
         self
     }
 
@@ -266,6 +282,9 @@ impl Builder {
         if self.max_blocking_threads == Some(0) {
             return Err(invalid("max_blocking_threads must be at least 1 (got 0)"));
         }
+        if self.m_keep_alive == Some(Duration::ZERO) {
+            return Err(invalid("worker_keep_alive must be longer than 0"));
+        }
         if self.preempt_slice == Some(Duration::ZERO) {
             return Err(invalid("preempt_slice must be longer than 0"));
         }
@@ -283,6 +302,7 @@ impl Builder {
             stack_size: self.stack_size,
             max_blocking_threads: self.max_blocking_threads.unwrap_or(DEFAULT_MAX_BLOCKING_THREADS),
             blocking_keep_alive: self.blocking_keep_alive.unwrap_or(DEFAULT_BLOCKING_KEEP_ALIVE),
+            m_keep_alive: self.m_keep_alive.unwrap_or(DEFAULT_M_KEEP_ALIVE),
             preempt_slice: self.preempt_slice.unwrap_or(DEFAULT_PREEMPT_SLICE),
             sysmon: self.sysmon.unwrap_or(true),
             schedtrace: self.schedtrace.or(env.debug.schedtrace),

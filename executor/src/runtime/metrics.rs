@@ -86,7 +86,7 @@ impl Metrics {
         Metrics {
             maxprocs: shared.ps.len(),
             idle_procs: shared.idle_p_count(),
-            threads: ms.len() + usize::from(shared.config.sysmon),
+            threads: shared.thread_count() + usize::from(shared.config.sysmon),
             spinning_threads: shared.spinning_m_count(),
             idle_threads,
             blocking_threads,

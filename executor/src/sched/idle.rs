@@ -37,6 +37,11 @@ impl Shared {
         self.nmspinning.load(Ordering::Relaxed)
     }
 
+    /// Ms whose thread runs now (metrics): started and not retired.
+    pub(crate) fn thread_count(&self) -> usize {
+        self.nthreads.load(Ordering::Relaxed)
+    }
+
     /// Parked Ms without a P now (metrics).
     pub(crate) fn idle_m_count(&self) -> usize {
         self.lock_sched().idle_ms.len()
@@ -81,8 +86,21 @@ impl Shared {
     }
 
     /// Go's `wakep`: if a P is idle and no M is spinning, start one spinning M for it.
-    /// Protocol A step 3: called after a task was made runnable.
+    /// Protocol A step 3: called after a task was made runnable. Inlined up to the first
+    /// load (every yield calls it, and on a busy runtime no P is idle); the rest is
+    /// `wakep_slow`.
+    #[inline]
     pub(crate) fn wakep(self: &Arc<Self>) {
+        // SeqCst: protocol A step 2, as in `claim_spinning_m` (which loads it again).
+        if self.npidle.load(Ordering::SeqCst) == 0 {
+            return;
+        }
+        self.wakep_slow();
+    }
+
+    /// `wakep` once a P looked idle.
+    #[inline(never)]
+    fn wakep_slow(self: &Arc<Self>) {
         if !claim_spinning_m(&self.npidle, &self.nmspinning) {
             return;
         }
@@ -97,14 +115,21 @@ impl Shared {
         self.nmspinning.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Go's `startm`: runs P `p` on an idle M, or a new one.
+    /// Go's `startm`: runs P `p` on an idle M, or a new one (a new thread for a retired M's
+    /// shared half, if there is one).
     pub(crate) fn startm(self: &Arc<Self>, p: OwnedP, spinning: bool) {
         self.sysmon_note.kick();
-        let idle = self.lock_sched().idle_ms.pop();
+        let (idle, retired) = {
+            let mut synced = self.lock_sched();
+            match synced.idle_ms.pop() {
+                Some(m) => (Some(m), None),
+                None => (None, synced.retired.pop()),
+            }
+        };
         match idle {
             Some(m) => m.start(p, spinning),
             None => {
-                if let Err((e, p)) = self.new_m(p, spinning) {
+                if let Err((e, p)) = self.new_m(p, spinning, retired) {
                     // During shutdown no M is needed (and none may start): no message then.
                     if !self.is_shutdown() {
                         eprintln!("gosched: cannot start a worker thread: {e}");
@@ -119,26 +144,53 @@ impl Shared {
     }
 
     /// Go's `newm`: a new worker thread that starts with P `p` (handed over through its park
-    /// slot, as to an idle M). On failure the P comes back.
-    fn new_m(self: &Arc<Self>, p: OwnedP, spinning: bool) -> Result<(), (io::Error, OwnedP)> {
+    /// slot, as to an idle M), for a retired M's shared half if `reuse` has one, else a new
+    /// one. On failure the P comes back (and `reuse` goes back to the retired list).
+    fn new_m(
+        self: &Arc<Self>,
+        p: OwnedP,
+        spinning: bool,
+        reuse: Option<(Arc<M>, Worker<Notified>)>,
+    ) -> Result<(), (io::Error, OwnedP)> {
+        let result = self.new_m_locked(p, spinning, reuse);
+        result.map_err(|(e, p, reuse)| {
+            if let Some(pair) = reuse {
+                self.lock_sched().retired.push(pair);
+            }
+            (e, p)
+        })
+    }
+
+    /// `new_m` under the `ms` lock (the sched lock is never taken inside it).
+    #[allow(clippy::type_complexity)]
+    fn new_m_locked(
+        self: &Arc<Self>,
+        p: OwnedP,
+        spinning: bool,
+        reuse: Option<(Arc<M>, Worker<Notified>)>,
+    ) -> Result<(), (io::Error, OwnedP, Option<(Arc<M>, Worker<Notified>)>)> {
         let shared = self.clone();
         let mut ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
         if self.is_shutdown() {
             // Shutdown has told every M to exit and is joining them: a new one would be missed.
-            return Err((io::Error::other("the runtime is shutting down"), p));
+            return Err((io::Error::other("the runtime is shutting down"), p, reuse));
         }
-        if ms.len() >= MAX_THREADS {
+        if self.nthreads.load(Ordering::Relaxed) >= MAX_THREADS {
             let e = io::Error::other(format!(
                 "thread limit reached ({MAX_THREADS} Ms, like Go's maxmcount)"
             ));
-            return Err((e, p));
+            return Err((e, p, reuse));
         }
-        let buffer = Worker::new_fifo();
-        let m = Arc::new(M::new(
-            ms.len(),
-            buffer.stealer(),
-            self.config.trace.is_some() || self.config.flight_recorder,
-        ));
+        let fresh = reuse.is_none();
+        let (m, buffer) = reuse.unwrap_or_else(|| {
+            let buffer = Worker::new_fifo();
+            let m = Arc::new(M::new(
+                ms.len(),
+                buffer.stealer(),
+                self.config.trace.is_some() || self.config.flight_recorder,
+            ));
+            (m, buffer)
+        });
         let mut builder = std::thread::Builder::new().name(self.config.thread_name.clone());
         if let Some(size) = self.config.stack_size {
             builder = builder.stack_size(size);
@@ -147,25 +199,35 @@ impl Shared {
         m.start(p, spinning);
         // Auto-advance hold (clock.rs rule 1): the new M is awake from its start.
         self.hold();
-        let handle = match builder.spawn(move || worker::m_main(shared, m2, buffer)) {
+        // The closure takes the buffer, and a failed spawn drops it: a retired M's shared half
+        // then stays in `ms` only (its stealer has no buffer to steal from any more).
+        let spawned = builder.spawn(move || worker::m_main(shared, m2, buffer));
+        let handle = match spawned {
             Ok(handle) => handle,
             Err(e) => {
                 self.let_go();
-                return Err((e, m.unstart().expect("a thread that never ran took its P")));
+                return Err((e, m.unstart().expect("a thread that never ran took its P"), None));
             }
         };
-        ms.push(m);
+        if fresh {
+            ms.push(m);
+        }
+        self.nthreads.fetch_add(1, Ordering::Relaxed);
         // Under the `ms` lock, so shutdown (which sets its flag, then reads `ms`, then takes
-        // `threads`) joins every M it told to exit.
-        self.threads
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(handle);
+        // `threads`) joins every M it told to exit. Handles of retired threads that have
+        // exited are dropped here, which lets the system free them.
+        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
+        threads.retain(|h| !h.is_finished());
+        threads.push(handle);
+        drop(threads);
         drop(ms);
         Ok(())
     }
 
-    /// Go's `stopm`: parks this M until it is handed a P (or the runtime exits).
+    /// Go's `stopm`: parks this M until it is handed a P (or the runtime exits). Unlike Go's,
+    /// an M that stays parked for the keep-alive (`Config::m_keep_alive`) while more Ms are
+    /// alive than the Ps and the poller need (`maxprocs` + 1) retires: `Wakeup::Retire`, and
+    /// its thread exits (worker.rs).
     pub(crate) fn stopm(&self, cx: &WorkerCx) -> Wakeup {
         debug_assert!(cx.p.get().is_none() && !cx.is_spinning());
         self.lock_sched().idle_ms.push(cx.m.clone());
@@ -173,9 +235,40 @@ impl Shared {
             return Wakeup::Exit;
         }
         self.let_go();
-        let wakeup = cx.m.park();
+        let wakeup = loop {
+            if let Some(wakeup) = cx.m.park_timeout(self.config.m_keep_alive) {
+                break wakeup;
+            }
+            if self.retire_if_surplus(&cx.m) {
+                // No hold: the thread exits (clock.rs rule 1 counts awake Ms).
+                return Wakeup::Retire;
+            }
+        };
         self.hold();
         wakeup
+    }
+
+    /// `m` was parked for the keep-alive: if more Ms are alive than `maxprocs` + 1 and `m` is
+    /// still on the idle list (`startm` did not just take it), it leaves the list and the count.
+    fn retire_if_surplus(&self, m: &Arc<M>) -> bool {
+        let mut synced = self.lock_sched();
+        if self.nthreads.load(Ordering::Relaxed) <= self.ps.len() + 1 {
+            return false;
+        }
+        let Some(i) = synced.idle_ms.iter().position(|x| Arc::ptr_eq(x, m)) else {
+            // Taken by `startm`: its P is in the park slot.
+            return false;
+        };
+        synced.idle_ms.swap_remove(i);
+        self.nthreads.fetch_sub(1, Ordering::Relaxed);
+        true
+    }
+
+    /// A retired M's thread is exiting: its shared half and spawn buffer wait for the next
+    /// `new_m`.
+    pub(crate) fn retired(&self, m: Arc<M>, buffer: Worker<Notified>) {
+        debug_assert!(buffer.is_empty(), "a retiring M left tasks in its buffer");
+        self.lock_sched().retired.push((m, buffer));
     }
 
     /// `stopm` for at most `timeout`. `None`: it ran out and this M is off the idle list

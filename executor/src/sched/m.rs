@@ -16,6 +16,8 @@ pub(crate) enum Wakeup {
     Run { p: OwnedP, spinning: bool },
     /// The runtime is shutting down.
     Exit,
+    /// A surplus M parked for the keep-alive: its thread exits (`Shared::stopm`).
+    Retire,
 }
 
 /// Parking state, guarded by `M::park`.
@@ -29,8 +31,10 @@ struct Park {
 /// - `park`/`cv`: the parker; `next` is written by whoever starts this M, under the mutex.
 /// - `buffer`: steals from the M's spawn buffer (the `Worker` lives in the thread's context).
 /// - `spinning`, `p`, `curg`, `blocked`: written by the M's thread, read by metrics/schedtrace.
-/// - `preempt`: set by sysmon (`PView::request_preempt`, `PView::retake` in p.rs), cleared
-///   by the M at each poll start (`coop::reset`).
+/// - `preempt`: the poll sysmon asks to yield, by its identity (`p::poll_id`; 0: none). Set
+///   by sysmon (`PView::request_preempt`, `PView::retake` in p.rs) for the poll it saw; never
+///   cleared: a poll honours only a request that names it (`coop::reset`), so a request that
+///   arrives after its poll ended does not touch the next one.
 /// - counters: written by the M's thread only (load + store), summed by `metrics()`.
 ///
 /// Aligned to 128 bytes for the same reason as `P`: the M's thread writes its counters on
@@ -45,7 +49,7 @@ pub(crate) struct M {
     pub(crate) p: AtomicUsize,
     pub(crate) curg: AtomicU64,
     pub(crate) blocked: AtomicBool,
-    pub(super) preempt: AtomicBool,
+    pub(super) preempt: AtomicU64,
     pub(crate) polls: AtomicU64,
     pub(crate) spawned: AtomicU64,
     pub(crate) steals: AtomicU64,
@@ -77,7 +81,7 @@ impl M {
             p: AtomicUsize::new(NO_P),
             curg: AtomicU64::new(0),
             blocked: AtomicBool::new(false),
-            preempt: AtomicBool::new(false),
+            preempt: AtomicU64::new(0),
             polls: AtomicU64::new(0),
             spawned: AtomicU64::new(0),
             steals: AtomicU64::new(0),
@@ -117,6 +121,13 @@ impl M {
         }
     }
 
+    /// Called on the M's own thread as it exits for good or retires: the clock and tid name a
+    /// thread that is about to be gone (and whose ids the kernel may reuse).
+    pub(crate) fn unpublish_cpu_clock(&self) {
+        self.cpu_clock.store(0, Ordering::Release);
+        self.tid.store(0, Ordering::Release);
+    }
+
     /// Whether the kernel says the thread is running or waiting for a CPU (state `R` in
     /// `/proc/self/task/<tid>/stat`); `None` where that cannot be read. A thread whose CPU
     /// clock stands still because the machine is oversubscribed is runnable, not blocked.
@@ -143,8 +154,9 @@ impl M {
             tv_sec: 0,
             tv_nsec: 0,
         };
-        // SAFETY: `ts` is a valid out pointer; the clock id names a thread that lives as long as
-        // the runtime (Ms never exit before it), and a bad id is only an error return.
+        // SAFETY: `ts` is a valid out pointer; the clock id names this M's thread, unpublished
+        // before the thread retires (a reader that loaded it just before gets at worst the
+        // reading of a gone or reused thread id: an error return or a wrong time, no UB).
         let rc = unsafe { libc::clock_gettime(clock, &mut ts) };
         (rc == 0).then(|| ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64)
     }
@@ -163,9 +175,12 @@ impl M {
         }
     }
 
-    /// `park` for at most `timeout`; `None` if it ran out first.
+    /// `park` for at most `timeout`; `None` if it ran out first. A timeout past what an
+    /// `Instant` can hold (a huge keep-alive) parks without one.
     pub(crate) fn park_timeout(&self, timeout: std::time::Duration) -> Option<Wakeup> {
-        let deadline = std::time::Instant::now() + timeout;
+        let Some(deadline) = std::time::Instant::now().checked_add(timeout) else {
+            return Some(self.park());
+        };
         let mut park = self.park.lock().unwrap_or_else(|e| e.into_inner());
         loop {
             if let Some((p, spinning)) = park.next.take() {
@@ -222,11 +237,11 @@ impl M {
         }
     }
 
-    /// The flag sysmon sets to make the current poll yield, for tests that play sysmon's or
-    /// the M's part by hand.
+    /// sysmon's request that a poll yield, as a flag (any poll named), for tests that play
+    /// sysmon's or the M's part by hand.
     #[cfg(all(test, not(loom)))]
-    pub(crate) fn preempt_flag(&self) -> &AtomicBool {
-        &self.preempt
+    pub(crate) fn preempt_flag(&self) -> PreemptFlag<'_> {
+        PreemptFlag(&self.preempt)
     }
 
     /// Adds `n` to a counter this M's thread owns; returns the new value.
@@ -235,5 +250,27 @@ impl M {
         let v = counter.load(Ordering::Relaxed) + n;
         counter.store(v, Ordering::Relaxed);
         v
+    }
+}
+
+/// `M::preempt` seen as a flag (tests only): set means some poll was named.
+#[cfg(all(test, not(loom)))]
+pub(crate) struct PreemptFlag<'a>(&'a AtomicU64);
+
+#[cfg(all(test, not(loom)))]
+impl PreemptFlag<'_> {
+    pub(crate) fn load(&self, order: Ordering) -> bool {
+        self.0.load(order) != 0
+    }
+
+    /// Only clears (`false`): a request names a poll, which a test makes with `PView`.
+    pub(crate) fn store(&self, on: bool, order: Ordering) {
+        assert!(!on, "set a request through PView");
+        self.0.store(0, order);
+    }
+
+    /// The identity of the poll named (`p::poll_id`), 0 for none.
+    pub(crate) fn poll(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
     }
 }

@@ -31,7 +31,11 @@
 //!
 //! There are exactly `maxprocs` Ps. An M needs a P to poll tasks; an M without one parks.
 //! Ms are started lazily (the first spawn starts the first one; without sysmon, the runtime
-//! starts one at build to watch the poller) and never exit before the runtime, like Go's.
+//! starts one at build to watch the poller). Unlike Go's, a surplus M's thread exits: one
+//! that stayed parked for the keep-alive (`Builder::worker_keep_alive`, 10 s by default)
+//! while more than `maxprocs` + 1 (the poller's) Ms are alive (`Shared::stopm`, idle.rs).
+//! Its shared half stays (pointers to it stay valid, its counters stay in the metrics) and
+//! the next M started reuses it.
 //!
 //! # Who owns a P while a task is being polled
 //! sysmon may take a P away from an M that is inside a poll running arbitrary user code, so
@@ -45,9 +49,12 @@
 //! 3. After the poll, one CAS `InPoll(seq) → Owned` (`P::end_poll`). Success: the buffer
 //!    moves into the P as Go's `runqput(next=true)` sequence would have left it: each task in
 //!    turn goes to `runnext` and kicks the previous one to the tail. Then the polled task, if it
-//!    woke itself, goes to the local tail (the global tail if sysmon preempted it).
+//!    woke itself, goes to the local tail (the global tail if sysmon preempted it), with a
+//!    `wakep` either way. The poll's preemption mark (`WorkerCx::preempted`) ends here too,
+//!    whether or not the task requeued.
 //! 4. Failure: sysmon retook the P (`P::try_retake`, `PView::retake`) and handed it to
-//!    another M, or the task's own `block_in_place` did. The M pushes its buffer and its own
+//!    another M, or the task's own `block_in_place` did (only while its M still owns the P:
+//!    a second one in the same poll, or one after a retake, hands off nothing). The M pushes its buffer and its own
 //!    task to the global queue, tries to take an idle P, else parks.
 //!
 //! Cost: one store and one CAS per poll, on a line the P owns.
@@ -66,8 +73,10 @@
 //! (`schedtick` + 1, in `P::begin_poll`). A task taken from `runnext` or the hand-off slot
 //! (`WorkerCx::next`) *inherits* the slice of the task that made it runnable, so a chain of
 //! hand-offs (a ping-pong pair) is one slice. sysmon sees `schedtick` frozen for
-//! `preempt_slice` and sets the P's `preempt` flag (and the polling M's, which empties the
-//! budget), again every round while the tick stays frozen. The M acts on it in find step 1
+//! `preempt_slice` and sets the P's `preempt` request (and the polling M's, which empties the
+//! budget), again every round while the tick stays frozen. Each request names what sysmon saw
+//! (the slice by its `schedtick`, the poll by `p::poll_id`), so one that lands after its slice
+//! or poll ended is ignored by the next (p.rs). The M acts on it in find step 1
 //! (below): the task that would inherit goes to the **global tail** with a `wakep` (Go's
 //! `gopreempt_m` → `goschedImpl`); if other tasks were already waiting there, the oldest runs
 //! next; otherwise the search goes on (the ring first, as Go's `schedule` does). A preempted
@@ -89,7 +98,8 @@
 //! | a pinned thread's queue (`task/pinned.rs`) | that thread only: Go's locked M, chosen by `spawn_pinned` | — (it runs nothing else, and sysmon never takes it over) |
 //!
 //! `yield_now` and a spent budget requeue the task on the local tail, where thieves and
-//! sysmon see it. Go's `Gosched` uses the global tail; measured here, the local tail keeps
+//! sysmon see it, and call `wakep` as Go's `Gosched` does (else two tasks that compute and
+//! yield share one P while another idles: tests/wakep.rs). Go's `Gosched` uses the global tail; measured here, the local tail keeps
 //! the task on its core and made `yield_many` 2–3× faster, and it keeps Go's order where it
 //! matters: behind everything queued on this P, with the global queue read every 61st tick
 //! and whenever the local queue is empty. (Before round 2 a per-M batch stood in for the
@@ -145,6 +155,10 @@
 //!   same task came straight back with a fresh slice; a third task got one poll in 500 ms.
 //! - A per-M batch of yielded tasks flushed to the global tail (before round 2): invisible to
 //!   sysmon and thieves, so a yielded task waited behind a thread that blocked next.
+//! - A `wakep` for a poll's first spawn too (Go's `newproc` wakes on every one): that task
+//!   runs next on this M (the hand-off slot), so a woken M would only spin and then steal it
+//!   from under its spawner (tokio's LIFO-slot rule). If the spawner yields, the yield's
+//!   `wakep` brings a thief; if it runs on, sysmon's stall check does (`STALL_WAKE_AFTER`).
 //! - A SeqCst fence after every spawn-buffer push, to close the push-vs-retake window on the
 //!   M's side: a fence per spawn and wake on the hot path, where sysmon's sweep costs nothing.
 
@@ -157,6 +171,8 @@ pub(crate) mod p;
 pub(crate) mod poll_steps;
 pub(crate) mod runq;
 pub(crate) mod shared;
+#[cfg(all(test, not(loom)))]
+mod tests;
 mod worker;
 
 pub(crate) use shared::Shared;

@@ -36,7 +36,7 @@ use super::m::{M, NO_P};
 use super::runq::{Local, RunQueue, Steal};
 use super::shared::Shared;
 use crate::loom::Arc;
-use crate::loom::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use crate::loom::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use crate::task::Notified;
 use std::cell::Cell;
 use std::marker::PhantomData;
@@ -92,9 +92,12 @@ pub(crate) enum PStatus {
 /// - `status`: atomic; the owner stores, sysmon CASes `InPoll` → `Owned` to retake.
 /// - `runq`: the owner's view through `local(&OwnedP)`, anyone's through `runq()` (runq.rs).
 /// - `schedtick`, `seq`: written by the owner only, read by sysmon and schedtrace.
-/// - `preempt`: set by sysmon every round while the time slice is expired
-///   (`PView::request_preempt`); cleared by the owner when it acts on it (`take_preempt`, find
-///   step 1, sched/mod.rs) or starts a new slice (`begin_poll`).
+/// - `preempt`: the slice sysmon asks to end, by its `schedtick` (`slice_tag`; 0: none). Set
+///   by sysmon every round while the slice is expired (`PView::request_preempt`), for the
+///   slice it saw; cleared by the owner when it acts on it (`take_preempt`, find step 1,
+///   sched/mod.rs). A request for an earlier slice does not match the tick (Go's `execute`
+///   clears `gp.preempt` for the same reason), so a new slice needs no clearing and a
+///   request sysmon made from a look that is out of date by now ends nothing.
 /// - `timers`: the P's timer heap, under its own lock (time/heap.rs).
 /// - `m`: the owning M (null while idle); written by the owner, read by thieves to find the
 ///   M's spawn buffer. Ms are never freed before the runtime, so the pointer stays valid.
@@ -109,7 +112,7 @@ pub(crate) struct P {
     runq: RunQueue<Notified>,
     schedtick: AtomicU32,
     seq: AtomicU64,
-    preempt: AtomicBool,
+    preempt: AtomicU64,
     m: AtomicPtr<M>,
     pub(crate) timers: crate::time::heap::Timers,
 }
@@ -127,7 +130,7 @@ impl P {
             runq: RunQueue::new(),
             schedtick: AtomicU32::new(0),
             seq: AtomicU64::new(0),
-            preempt: AtomicBool::new(false),
+            preempt: AtomicU64::new(0),
             m: AtomicPtr::new(ptr::null_mut()),
             timers: crate::time::heap::Timers::new(),
         }
@@ -184,13 +187,9 @@ impl P {
     pub(crate) fn begin_poll(&self, owned: OwnedP, inherit: bool) -> u64 {
         debug_assert_eq!(owned.id, self.id, "the token of another P");
         if !inherit {
+            // A new slice: a request aimed at the old one no longer matches (`preempt`).
             let t = self.schedtick.load(Ordering::Relaxed);
             self.schedtick.store(t.wrapping_add(1), Ordering::Relaxed);
-            // A new slice: a request aimed at the old one is stale (Go's `execute` clears
-            // `gp.preempt`). A load first, so the common case writes nothing.
-            if self.preempt.load(Ordering::Relaxed) {
-                self.preempt.store(false, Ordering::Relaxed);
-            }
         }
         let seq = self.seq.load(Ordering::Relaxed).wrapping_add(1) & (u64::MAX >> KIND_BITS);
         self.seq.store(seq, Ordering::Relaxed);
@@ -243,16 +242,21 @@ impl P {
         self.schedtick.load(Ordering::Relaxed)
     }
 
-    /// Whether sysmon asked this P to end its slice (the owner only peeks: find step 0,
-    /// sched/mod.rs).
+    /// Whether sysmon asked this P to end its current slice (the owner only peeks: find step
+    /// 0, sched/mod.rs).
     pub(crate) fn preempt_requested(&self) -> bool {
-        self.preempt.load(Ordering::Relaxed)
+        self.preempt.load(Ordering::Relaxed) == slice_tag(self.schedtick())
     }
 
-    /// The owner acts on sysmon's request (find step 1): true once per request. A load first:
-    /// the flag is almost always clear, and a swap would write the line.
+    /// The owner acts on sysmon's request to end the current slice (find step 1): true once
+    /// per request. A load first: there is almost never one, and a CAS would write the line.
     pub(crate) fn take_preempt(&self) -> bool {
-        self.preempt.load(Ordering::Relaxed) && self.preempt.swap(false, Ordering::Relaxed)
+        let tag = slice_tag(self.schedtick());
+        self.preempt.load(Ordering::Relaxed) == tag
+            && self
+                .preempt
+                .compare_exchange(tag, 0, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
     }
 }
 
@@ -316,6 +320,7 @@ impl Shared {
             p,
             poll,
             m: p.m(),
+            tick: p.schedtick(),
         })
     }
 }
@@ -330,11 +335,15 @@ pub(crate) struct PView<'a> {
     pub(crate) poll: Option<u64>,
     /// The owning M; `None` for the moment between a retake and the hand-off.
     pub(crate) m: Option<&'a M>,
+    /// The P's `schedtick` when sysmon looked: the slice it judges, and the one a
+    /// preemption request names.
+    tick: u32,
 }
 
 impl PView<'_> {
+    /// The slice seen (its `schedtick`, read when sysmon looked).
     pub(crate) fn schedtick(&self) -> u32 {
-        self.p.schedtick()
+        self.tick
     }
 
     /// Whether the M in the poll seen holds up work: the P's queue, the M's spawn buffer, or
@@ -357,7 +366,8 @@ impl PView<'_> {
         if !self.shared.retake_and_handoff(self.p.id, seq, m) {
             return false;
         }
-        m.preempt.store(true, Ordering::Relaxed);
+        m.preempt
+            .store(poll_id(self.p.id, seq, self.shared.ps.len()), Ordering::Relaxed);
         true
     }
 
@@ -382,10 +392,14 @@ impl PView<'_> {
     /// M's (the task's budget reads zero, so it yields at its next gosched resource). True if a
     /// poll was asked to yield.
     pub(crate) fn request_preempt(&self) -> bool {
-        self.p.preempt.store(true, Ordering::Relaxed);
+        // Names the slice seen: if the owner started a new one since, it ignores this.
+        self.p.preempt.store(slice_tag(self.tick), Ordering::Relaxed);
         match (self.poll, self.m) {
-            (Some(_), Some(m)) => {
-                m.preempt.store(true, Ordering::Relaxed);
+            (Some(seq), Some(m)) => {
+                // Names the poll seen: if it has ended by now, the M's next poll (here or on
+                // another P) has another identity and ignores the request (coop.rs).
+                m.preempt
+                    .store(poll_id(self.p.id, seq, self.shared.ps.len()), Ordering::Relaxed);
                 true
             }
             _ => false,
@@ -396,16 +410,42 @@ impl PView<'_> {
 impl WorkerCx {
     /// `block_in_place`: this M, inside a poll, hands its P to another M for the rest of the
     /// poll (Go's `entersyscall` made eager); at the poll's end it finds the P gone
-    /// (ownership step 4). False if it holds no P or is not inside a poll.
+    /// (ownership step 4). False if it holds no P, is not inside a poll, or no longer owns
+    /// the P: `cx.p` still names it until the poll ends, but an earlier `block_in_place` of
+    /// this poll or a sysmon retake may have handed it on, and only the owner may hand a P
+    /// off (DESIGN.md).
     pub(crate) fn hand_off_p_in_poll(&self) -> bool {
         let Some(pid) = self.p.get() else {
             return false;
         };
-        let PStatus::InPoll(seq) = self.shared.ps[pid].status() else {
+        let p = &self.shared.ps[pid];
+        // The status first, then the owner: a poll `seq` that another M began was published
+        // (Release) after that M became the owner (`set_owned`), and this M, still inside its
+        // own poll, cannot become the owner again; so if `seq` is not this M's poll, the owner
+        // read below is not this M. (The other order would let a retake and a new poll slip
+        // in between, and the CAS would take the P from that poll.)
+        let PStatus::InPoll(seq) = p.status() else {
             return false;
         };
+        if !p.is_owned_by(&self.m) {
+            return false;
+        }
         self.shared.retake_and_handoff(pid, seq, &self.m)
     }
+}
+
+/// The identity of poll `seq` of P `pid` among `nprocs` Ps, as sysmon's preempt request names
+/// it (`M::preempt`, coop.rs): never 0 (`seq` starts at 1), and different for any two polls of
+/// the runtime (it wraps only after 2^64 / `nprocs` polls of one P).
+#[inline]
+pub(crate) fn poll_id(pid: usize, seq: u64, nprocs: usize) -> u64 {
+    seq.wrapping_mul(nprocs as u64).wrapping_add(pid as u64)
+}
+
+/// `P::preempt`'s name for the slice with `schedtick` `tick`: never 0 (0 is "no request").
+#[inline]
+fn slice_tag(tick: u32) -> u64 {
+    u64::from(tick) + 1
 }
 
 fn decode(word: u64) -> PStatus {

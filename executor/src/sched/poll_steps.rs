@@ -242,8 +242,8 @@ enum Step {
 /// ready wins over the jump), then wake `advance`'s callers waiting for idleness, else jump to
 /// the nearest deadline. Not quiescent: wait for I/O, a break (the last hold let go, a timer
 /// added), or `PAUSED_RECHECK` at most. The recheck is a safety net: every let-go and timer
-/// that matters breaks the poll, but a non-blocking poller that raced this M into the poll
-/// can swallow a break (as it can for an unpaused timer).
+/// that matters breaks the poll (a break that a non-blocking poller consumed first stays
+/// pending for this M: netpoll/wake.rs).
 fn paused_poll(shared: &Shared) -> (Option<Duration>, Step) {
     // "Polling, until unknown" (stored by the caller) stays: any timer added breaks the poll.
     let Some(seen) = shared.quiescent() else {
@@ -294,7 +294,7 @@ fn sleep_until_timer(cx: &WorkerCx) -> Option<OwnedP> {
             cx.adopt_spinning(spinning);
             Some(p)
         }
-        Some(super::m::Wakeup::Exit) => None,
+        Some(super::m::Wakeup::Exit | super::m::Wakeup::Retire) => None,
         None => {
             let list = run_all_timers(cx);
             take_idle_p_for(cx, list)

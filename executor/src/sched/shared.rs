@@ -22,6 +22,9 @@ pub(crate) struct Synced {
     pub(super) idle_ps: Vec<OwnedP>,
     /// Parked Ms without a P (Go's `midle`).
     pub(super) idle_ms: Vec<Arc<M>>,
+    /// Ms whose thread exited as surplus (idle.rs, `stopm`), with their spawn buffers: the
+    /// next M to start reuses one (`new_m`), so `ms` does not grow with every burst.
+    pub(super) retired: Vec<(Arc<M>, crossbeam_deque::Worker<Notified>)>,
 }
 
 /// # Fields
@@ -32,8 +35,9 @@ pub(crate) struct Synced {
 ///   (protocols A and B in mod.rs). Read from outside through `idle_p_count` and
 ///   `spinning_m_count`.
 /// - `ms`, `threads`, `shutdown` (private to `sched/`): every M ever started and its join
-///   handle; Ms are never freed before the runtime (their `Arc` stays here), so `P::m`
-///   pointers stay valid. `new_m` checks `shutdown` and registers both under the `ms` lock, and
+///   handle; Ms are never freed before the runtime (their `Arc` stays here, a retired M's
+///   too), so `P::m` pointers stay valid and their counters stay in the metrics. `nthreads`:
+///   Ms whose thread runs (started, not retired). `new_m` checks `shutdown` and registers both under the `ms` lock, and
 ///   `begin_shutdown` sets the flag before it reads `ms`, so `take_threads` afterwards holds
 ///   every M that was told to exit.
 /// - `registry`: every live task.
@@ -46,6 +50,7 @@ pub(crate) struct Shared {
     pub(super) npidle: AtomicUsize,
     pub(super) nmspinning: AtomicUsize,
     pub(super) ms: Mutex<Vec<Arc<M>>>,
+    pub(super) nthreads: AtomicUsize,
     pub(super) threads: Mutex<Vec<thread::JoinHandle<()>>>,
     pub(crate) registry: Registry,
     pub(crate) config: Config,
@@ -81,10 +86,12 @@ impl Shared {
             sched: Mutex::new(Synced {
                 idle_ps,
                 idle_ms: Vec::new(),
+                retired: Vec::new(),
             }),
             npidle: AtomicUsize::new(n),
             nmspinning: AtomicUsize::new(0),
             ms: Mutex::new(Vec::new()),
+            nthreads: AtomicUsize::new(0),
             threads: Mutex::new(Vec::new()),
             registry: Registry::new(n),
             blocking: BlockingPool::new(&config),

@@ -14,7 +14,8 @@ use crossbeam_deque::Worker;
 use std::cell::Cell;
 
 /// The body of every worker thread: start with the P in its park slot (`Shared::new_m`), run
-/// until shutdown.
+/// until shutdown, or until the M retires as surplus (`Shared::stopm`); then its shared half
+/// and buffer go back for the next thread (`Shared::retired`).
 pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
     let cx = WorkerCx {
         shared: shared.clone(),
@@ -55,8 +56,14 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
             None => shared.stopm(&cx),
         };
     }
+    cx.m.unpublish_cpu_clock();
     if let Some(f) = &shared.config.on_thread_stop {
         f();
+    }
+    if matches!(wakeup, Wakeup::Retire) {
+        drop(_worker);
+        let WorkerCx { m, buffer, .. } = cx;
+        shared.retired(m, buffer);
     }
 }
 
@@ -106,7 +113,7 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     // Ownership step 1: the token goes into the poll.
     let seq = p.begin_poll(owned, inherit);
     cx.mode.set(Mode::Polling);
-    coop::reset(&cx.m.preempt);
+    coop::reset(&cx.m.preempt, super::p::poll_id(pid, seq, shared.ps.len()));
     task.run();
     cx.mode.set(Mode::Owning);
     // Ownership step 3: the token comes back, unless the P was retaken. `end` is called in
@@ -151,15 +158,21 @@ fn flush_into_p(cx: &WorkerCx, p: &OwnedP) {
             cx.next.set(Some(t));
         }
     }
+    // Taken whether or not the task requeued: a preempted poll that then completed (or was
+    // aborted) must not send the next poll's requeue to the global tail.
+    let preempted = cx.preempted.replace(false);
     if let Some(t) = cx.requeue.take() {
-        if cx.preempted.replace(false) {
+        if preempted {
             // Go's `gopreempt_m`: a preempted task goes to the global tail.
             shared.global.push(t);
             shared.wakep();
         } else {
             // A self-wake (`yield_now`, a spent budget): the local tail, where thieves and
-            // sysmon see it (sched/mod.rs, "Where a runnable task can be").
+            // sysmon see it (sched/mod.rs, "Where a runnable task can be"), and a `wakep`
+            // (Go's `Gosched`): with an idle P and nobody spinning, the tasks now queued here
+            // would otherwise share this P while the other idles.
             runq.put(t, false, &shared.global);
+            shared.wakep();
         }
     }
 }

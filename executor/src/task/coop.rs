@@ -1,9 +1,9 @@
 //! The cooperative budget (tokio's `task::coop`): each poll of a task starts with 128 units;
 //! every gosched resource (sockets, timers, `JoinHandle`s, channels built on them) spends one,
 //! and at zero it wakes the task and returns `Pending`, so a task that always finds its
-//! resources ready still gives its P back. sysmon delivers a preemption request by setting the
-//! M's `preempt` flag (`PView::request_preempt`, `PView::retake`: sched/p.rs), which makes the
-//! budget read as zero.
+//! resources ready still gives its P back. sysmon delivers a preemption request by naming the
+//! poll in the M's `preempt` word (`PView::request_preempt`, `PView::retake`: sched/p.rs), which
+//! makes that poll's budget read as zero.
 //!
 //! Outside a task's poll (in `block_on`'s own future, on blocking threads) there is no budget:
 //! everything proceeds. [`unconstrained`] makes a future's polls budget-free the same way.
@@ -32,7 +32,7 @@ mod unconstrained;
 pub use leaf::{RestoreOnPending, consume_budget, poll_proceed};
 pub use unconstrained::{Unconstrained, unconstrained};
 
-use crate::loom::atomic::{AtomicBool, Ordering};
+use crate::loom::atomic::{AtomicU64, Ordering};
 use std::cell::Cell;
 use std::ptr;
 use std::task::{Context, Poll};
@@ -45,8 +45,11 @@ pub(crate) const INITIAL_BUDGET: u8 = 128;
 struct Budget {
     /// `None` outside a worker poll: unconstrained (block_on, blocking threads).
     left: Option<u8>,
-    /// The polling M's preempt flag (null on a pinned thread).
-    preempt: *const AtomicBool,
+    /// The polling M's preempt request (null on a pinned thread): the identity of the poll
+    /// sysmon asks to yield (sched/m.rs).
+    preempt: *const AtomicU64,
+    /// This poll's identity (`sched::p::poll_id`): a request naming another poll is stale.
+    poll: u64,
 }
 
 thread_local! {
@@ -54,18 +57,20 @@ thread_local! {
         Cell::new(Budget {
             left: None,
             preempt: ptr::null(),
+            poll: 0,
         })
     };
 }
 
-/// Starts a poll on a worker: a full budget, and `preempt` (the M's flag) cleared and watched.
+/// Starts poll `poll` (its identity, `sched::p::poll_id`) on a worker: a full budget, and
+/// `preempt` (the M's request) watched for a request naming this poll. Nothing to clear: a
+/// request left over from an earlier poll names that poll.
 #[inline]
-pub(crate) fn reset(preempt: &AtomicBool) {
-    // Relaxed: sysmon's request is advisory; a late one is seen at the next check.
-    preempt.store(false, Ordering::Relaxed);
+pub(crate) fn reset(preempt: &AtomicU64, poll: u64) {
     BUDGET.set(Budget {
         left: Some(INITIAL_BUDGET),
         preempt,
+        poll,
     });
 }
 
@@ -76,6 +81,7 @@ pub(crate) fn reset_pinned() -> impl Drop {
     BUDGET.set(Budget {
         left: Some(INITIAL_BUDGET),
         preempt: ptr::null(),
+        poll: 0,
     });
     ClearOnDrop
 }
@@ -88,15 +94,18 @@ impl Drop for ClearOnDrop {
         BUDGET.set(Budget {
             left: None,
             preempt: ptr::null(),
+            poll: 0,
         });
     }
 }
 
-/// Whether sysmon asked the polling task to yield.
+/// Whether sysmon asked the polling task to yield: its request names this poll.
 fn preempt_requested(b: Budget) -> bool {
-    // SAFETY: set by `reset` to the flag of this thread's M, which lives as long as the runtime;
-    // `reset` is only called on worker threads, which never outlive their runtime's Ms.
-    !b.preempt.is_null() && unsafe { &*b.preempt }.load(Ordering::Relaxed)
+    // SAFETY: set by `reset` to the request word of this thread's M, which lives as long as the
+    // runtime; `reset` is only called on worker threads, which never outlive their runtime's
+    // Ms.
+    // Relaxed: sysmon's request is advisory; a late one is seen at the next check.
+    !b.preempt.is_null() && unsafe { &*b.preempt }.load(Ordering::Relaxed) == b.poll
 }
 
 /// Spends one unit; `Pending` (after waking the task) when none is left.

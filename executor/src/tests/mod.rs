@@ -1,9 +1,10 @@
 //! Internal tests (loom models, raw-task tests under miri).
 //!
 //! - `loom_blocking.rs`, `loom_state.rs`, `loom_runq.rs`, `loom_handoff.rs`, `loom_park.rs`,
-//!   `loom_netpoll.rs`, `loom_clock.rs`, `loom_timer.rs`: loom models, built only with
-//!   `--cfg loom` and debug assertions on: `RUSTFLAGS="--cfg loom -C debug-assertions" cargo
-//!   test -p gosched-executor --lib --release -- loom` (as `.ci/run` does).
+//!   `loom_netpoll.rs`, `loom_break.rs`, `loom_clock.rs`, `loom_timer.rs`: loom models, built
+//!   only with `--cfg loom` and debug assertions on: `RUSTFLAGS="--cfg loom -C
+//!   debug-assertions" cargo test -p gosched-executor --lib --release -- loom` (as `.ci/run`
+//!   does).
 //! - `task_raw.rs`: the raw task's unsafe paths, for miri;
 //!   `cargo +nightly miri test -p gosched-executor --lib -- task_raw`.
 //! - `support.rs`: the test scheduler and counting futures both use.
@@ -15,6 +16,8 @@ mod support;
 
 #[cfg(loom)]
 mod loom_blocking;
+#[cfg(loom)]
+mod loom_break;
 #[cfg(loom)]
 mod loom_clock;
 #[cfg(loom)]

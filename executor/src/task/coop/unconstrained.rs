@@ -56,6 +56,7 @@ impl<F: Future> Future for Unconstrained<F> {
         let saved = BUDGET.replace(Budget {
             left: None,
             preempt: ptr::null(),
+            poll: 0,
         });
         let _restore = Restore(saved);
         inner.poll(cx)
