@@ -14,11 +14,21 @@ out="$here/target/facade-bench"
 mkdir -p "$out"
 
 echo "building (crates.io tokio, then the facade)..." >&2
+# Each variant resolves afresh: a lock file left by the other would pin its tokio, and Cargo
+# would then leave the patch unused with no more than a warning.
+rm -f bench/Cargo.lock
 cargo build --release --quiet --manifest-path bench/Cargo.toml --target-dir "$out/tokio"
+rm -f bench/Cargo.lock
 cargo build --release --quiet --manifest-path bench/Cargo.toml --target-dir "$out/facade" \
   --config "patch.crates-io.tokio.path=\"$here/tokio\""
+rm -f bench/Cargo.lock
 tokio_bin="$out/tokio/release/gosched-tokio-bench"
 facade_bin="$out/facade/release/gosched-tokio-bench"
+# Proof that each binary is what it claims: only gosched's code has "gosched: " messages.
+if ! grep -q "gosched: " "$facade_bin" || grep -q "gosched: " "$tokio_bin"; then
+  echo "the facade build does not contain gosched (patch unused?)" >&2
+  exit 1
+fi
 
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 for r in $(seq "$ROUNDS"); do
