@@ -32,10 +32,16 @@
 //!   overdue by 1 ms because every M is busy or stuck.
 //! - prints the schedtrace line when asked.
 //!
-//! Sleep: 20 µs, doubling after 50 rounds without anything to do (Go's values), up to 10 ms
-//! while every P is idle and 1 ms while any P runs: Go's 10 ms cap would let a thread that
-//! blocks right after sysmon fell asleep hold its P's queue for 10 ms. An idle runtime that
-//! becomes busy again wakes sysmon at once (`SysmonNote::kick`, from `startm`).
+//! Sleep: 20 µs, doubling after 50 rounds without anything to do (Go's values), up to 1 ms
+//! while any P runs: Go's 10 ms cap would let a thread that blocks right after sysmon fell
+//! asleep hold its P's queue for 10 ms. While every P is idle and an M is blocked in the
+//! poller, sysmon sleeps until kicked (Go's `sysmonwait`; `quiet_until`), or until the
+//! nearest timer is overdue by 1 ms, its safety net for timers nobody ran: an idle runtime
+//! does not wake it. Every P that starts running wakes it at once (`SysmonNote::kick`, Go's
+//! `sysmonwake`, from `Shared::take_idle_p`, through which every idle P passes: `wakep`, an M
+//! re-checking before it parks, the poller or a timer M taking a P for what it woke). Without
+//! an M in the poller (no M started yet, or one in the instant before it blocks) the idle
+//! sleep is capped at 10 ms, as it is while an M still runs a poll whose P was taken from it.
 
 use crate::loom::Arc;
 use crate::loom::atomic::Ordering;
@@ -48,7 +54,8 @@ use std::time::{Duration, Instant};
 
 /// Go's sysmon: first sleep.
 const MIN_DELAY: Duration = Duration::from_micros(20);
-/// Longest sleep while every P is idle (Go's 10 ms).
+/// Longest sleep while every P is idle but sysmon may not sleep until kicked (`quiet_until`)
+/// (Go's 10 ms).
 const MAX_DELAY_IDLE: Duration = Duration::from_millis(10);
 /// Longest sleep while some P is running.
 const MAX_DELAY_BUSY: Duration = Duration::from_millis(1);
@@ -103,24 +110,27 @@ impl SysmonNote {
         }
     }
 
-    /// Sleeps `delay` or until kicked; false once stopped. A long sleep (only chosen while every
-    /// P looked idle) is cut to `MAX_DELAY_BUSY` if a P started running meanwhile (`all_idle`
-    /// re-reads it after `deep` is published, so a `kick` in between is never lost).
-    fn sleep(&self, delay: Duration, all_idle: impl Fn() -> bool) -> bool {
+    /// Sleeps `delay` (`None`: until kicked) or until kicked; false once stopped. A long sleep
+    /// (only chosen while every P looked idle) is cut to `MAX_DELAY_BUSY` if a P started running
+    /// meanwhile (`all_idle` re-reads it after `deep` is published, so a `kick` in between is
+    /// never lost).
+    fn sleep(&self, delay: Option<Duration>, all_idle: impl Fn() -> bool) -> bool {
         let mut delay = delay;
-        if delay > MAX_DELAY_BUSY {
+        if delay.is_none_or(|d| d > MAX_DELAY_BUSY) {
             self.deep.store(true, std::sync::atomic::Ordering::SeqCst);
             if !all_idle() {
-                delay = MAX_DELAY_BUSY;
+                delay = Some(MAX_DELAY_BUSY);
             }
         }
         let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if !s.stop && !s.kicked {
-            s = self
-                .cv
-                .wait_timeout(s, delay)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
+        while !s.stop && !s.kicked {
+            match delay {
+                Some(d) => {
+                    s = self.cv.wait_timeout(s, d).unwrap_or_else(|e| e.into_inner()).0;
+                    break;
+                }
+                None => s = self.cv.wait(s).unwrap_or_else(|e| e.into_inner()),
+            }
         }
         s.kicked = false;
         self.deep.store(false, std::sync::atomic::Ordering::Relaxed);
@@ -202,7 +212,8 @@ fn run(shared: &Arc<Shared>) {
     let mut idle_rounds = 0u32;
     let mut next_trace = shared.config.schedtrace.map(|d| now + d);
     let all_idle = || shared.all_ps_idle();
-    while shared.sysmon_note.sleep(delay, all_idle) {
+    let mut sleep = Some(delay);
+    while shared.sysmon_note.sleep(sleep, all_idle) {
         let now = Instant::now();
         let mut acted = false;
         if shared.config.sysmon {
@@ -228,10 +239,48 @@ fn run(shared: &Arc<Shared>) {
                 delay = (delay * 2).min(cap);
             }
         }
+        sleep = match quiet_until(shared) {
+            // Every P idle: Go's `sysmonwait`. Back to the busy cadence once kicked.
+            Some(until) if !acted => {
+                delay = delay.min(MAX_DELAY_BUSY);
+                until
+            }
+            _ => Some(delay),
+        };
         if let Some(at) = next_trace {
-            delay = delay.min(at.saturating_duration_since(now).max(MIN_DELAY));
+            let left = at.saturating_duration_since(now).max(MIN_DELAY);
+            sleep = Some(sleep.map_or(left, |d| d.min(left)));
         }
     }
+}
+
+/// Whether sysmon may sleep until kicked (Go's `sysmonwait`), and until when at most (`None`:
+/// no limit): every P is idle, so no poll can block or run long and nothing is queued on a
+/// P (a P starts running only through `pidleget`, which kicks sysmon); no M is still inside a
+/// poll whose P was taken from it (its spawn buffer may need `rescue_lost_buffers`); and an M
+/// is blocked in the poller, watching the network and the timers. Then the only duty left is
+/// the safety net for timers nobody ran: wake when the nearest is overdue by 1 ms. `None`: the
+/// runtime is not quiet; sleep by the usual cadence.
+fn quiet_until(shared: &Shared) -> Option<Option<Duration>> {
+    if !shared.config.sysmon {
+        return Some(None);
+    }
+    if !shared.all_ps_idle() || !shared.poller.blocking.load(Ordering::SeqCst) {
+        return None;
+    }
+    let detached = shared.all_ms().iter().any(|m| {
+        let pid = m.p.load(Ordering::Relaxed);
+        pid != crate::sched::m::NO_P && !shared.ps[pid].is_owned_by(m)
+    });
+    if detached {
+        return None;
+    }
+    let next = shared.next_timer();
+    if next == crate::time::heap::NO_TIMER || shared.clock.is_paused() {
+        return Some(None);
+    }
+    let left = next.saturating_sub(shared.timer_now());
+    Some(Some(Duration::from_nanos(left) + MAX_DELAY_BUSY))
 }
 
 /// Go's `retake`, the policy half: which P to preempt, retake or find a thief for, and when.

@@ -42,11 +42,17 @@ impl Shared {
         self.lock_sched().idle_ms.len()
     }
 
-    /// `pidleget` under the sched lock, for callers that need nothing else under it. (Crate-
-    /// visible for tests that play an M's part: the token is the ownership, p.rs.)
+    /// `pidleget` under the sched lock, for callers that need nothing else under it, then
+    /// Go's `sysmonwake`: every P that starts running comes from here (`wakep`, an M that
+    /// finds work on its re-check, the poller or a timer M taking a P for what it woke), so a
+    /// sysmon asleep while every P was idle looks again. (Crate-visible for tests that play an
+    /// M's part: the token is the ownership, p.rs.)
     pub(crate) fn take_idle_p(&self) -> Option<OwnedP> {
-        let mut synced = self.lock_sched();
-        self.pidleget(&mut synced)
+        let p = self.pidleget(&mut self.lock_sched());
+        if p.is_some() {
+            self.sysmon_note.kick();
+        }
+        p
     }
 
     /// `pidleput` under the sched lock.
@@ -99,7 +105,6 @@ impl Shared {
 
     /// Go's `startm`: runs P `p` on an idle M, or a new one.
     pub(crate) fn startm(self: &Arc<Self>, p: OwnedP, spinning: bool) {
-        self.sysmon_note.kick();
         let idle = self.lock_sched().idle_ms.pop();
         match idle {
             Some(m) => m.start(p, spinning),

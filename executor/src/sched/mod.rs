@@ -24,6 +24,7 @@
 //! | who owns a P during a poll (the status word, retake, hand-off) | `p.rs` |
 //! | who may use a P's queue as its owner, who only as a thief | `p.rs` (`OwnedP`), `runq.rs` (`Local`, `Steal`) |
 //! | sysmon's retake and preemption: when | `../sysmon.rs` (`retake`, its thresholds) |
+//! | sysmon asleep while every P is idle, woken when one starts (Go's `sysmonwait`/`sysmonwake`) | `../sysmon.rs` (`quiet_until`), `idle.rs` (`take_idle_p`) |
 //! | sysmon's retake and preemption: how | `p.rs` (`PView::retake`, `PView::request_preempt`) |
 //! | who polls the network, and which M blocks in the poller | `poll_steps.rs` (find steps 2, 5, 8; sysmon's share) |
 //! | timers: per-P heaps, deadlines, the handshake with the poller | `../time/heap.rs`, `../time/deadlines.rs` |
