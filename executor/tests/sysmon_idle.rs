@@ -1,6 +1,7 @@
-//! sysmon and an idle runtime: it sleeps while every P is idle (no wake-ups), and it is woken
-//! as soon as a P starts running again, from whichever thread starts it, so a thread that
-//! blocks right after an idle period is still found quickly.
+//! sysmon's cadence: it sleeps while every P is idle (no wake-ups), and long while the Ms run
+//! without getting stuck; it is woken as soon as a P starts running again, from whichever
+//! thread starts it, so a thread that blocks right after an idle period is still found
+//! quickly.
 //!
 //! sysmon's wake-ups are read from the kernel (`/proc/self/task/<tid>/status`, its voluntary
 //! context switches: one per sleep). The tests of this file run one at a time, so the sysmon
@@ -82,6 +83,41 @@ fn an_idle_runtime_does_not_wake_sysmon() {
     // Today: none. A sysmon that caps its idle sleep at 10 ms wakes ~100 times.
     assert!(woke <= 5, "sysmon woke {woke} times in 1 s of an idle runtime");
     drop(rt);
+}
+
+/// Two Ps kept busy by tasks that compute and yield (no thread blocks, no timer): sysmon has
+/// nothing to do, and the running Ms watch each other (every 61st poll), so it sleeps long
+/// instead of looking every millisecond.
+#[test]
+fn a_busy_runtime_without_stuck_polls_wakes_sysmon_rarely() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _w = watchdog("busy_sysmon", Duration::from_secs(30));
+    let (rt, sysmon) = runtime_and_sysmon(2);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = stop.clone();
+            rt.spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let t = Instant::now();
+                    while t.elapsed() < Duration::from_micros(20) {
+                        std::hint::spin_loop();
+                    }
+                    gosched_executor::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let before = sleeps(sysmon);
+    std::thread::sleep(Duration::from_secs(1));
+    let woke = sleeps(sysmon) - before;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for t in tasks {
+        rt.block_on(t).unwrap();
+    }
+    // A sysmon that looks every millisecond while a P runs wakes ~1,000 times.
+    assert!(woke < 500, "sysmon woke {woke} times in 1 s of a busy runtime");
 }
 
 /// Waits (at most `limit`) until sysmon has just gone back to sleep, so that a P started now

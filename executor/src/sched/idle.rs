@@ -50,15 +50,25 @@ impl Shared {
     pub(crate) fn take_idle_p(&self) -> Option<OwnedP> {
         let p = self.pidleget(&mut self.lock_sched());
         if p.is_some() {
-            self.sysmon_note.kick();
+            self.sysmon_note.kick(crate::sysmon::Why::Started);
         }
         p
     }
 
-    /// `pidleput` under the sched lock.
+    /// `pidleput` under the sched lock. If that leaves one P running, no other M watches it
+    /// for sysmon (`sysmon::watch_from_m`): a sysmon sleeping long looks again.
     pub(crate) fn put_idle_p(&self, p: OwnedP) {
         let mut synced = self.lock_sched();
         self.pidleput(&mut synced, p);
+        drop(synced);
+        if self.npidle.load(Ordering::SeqCst) + 1 == self.ps.len() {
+            self.sysmon_note.kick(crate::sysmon::Why::Lone);
+        }
+    }
+
+    /// `npidle`, SeqCst (sysmon's re-check after it published a long sleep).
+    pub(crate) fn npidle_seqcst(&self) -> usize {
+        self.npidle.load(Ordering::SeqCst)
     }
 
     /// Whether every P is idle. SeqCst: sysmon's sleep re-reads it after publishing that it

@@ -351,6 +351,31 @@ fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> Option<OwnedP> {
     }
 }
 
+/// For sysmon's sleep: how long until the network counts as unpolled (`sysmon_poll` polls it
+/// then); `None` if nothing is registered or an M is blocked in the poller.
+pub(crate) fn sysmon_poll_due_in(shared: &Shared) -> Option<Duration> {
+    let poller = &shared.poller;
+    if !poller.has_sources() || poller.blocking.load(Ordering::Relaxed) {
+        return None;
+    }
+    let last = poller.last_poll.load(Ordering::Relaxed);
+    let since = crate::clock::precise_now_ns().saturating_sub(last);
+    Some(Duration::from_nanos(
+        (SYSMON_POLL_AFTER + 1).saturating_sub(since),
+    ))
+}
+
+/// For sysmon's sleep: how long until P `pid`'s nearest timer is overdue enough for
+/// `sysmon_poll` to run it; `None` without a timer, or while the clock is paused.
+pub(crate) fn sysmon_timer_due_in(shared: &Shared, pid: usize) -> Option<Duration> {
+    let when = shared.ps[pid].timers.next_when();
+    if when == NO_TIMER || shared.clock.is_paused() {
+        return None;
+    }
+    let due = when.saturating_add(SYSMON_TIMER_SLACK);
+    Some(Duration::from_nanos(due.saturating_sub(shared.timer_now())))
+}
+
 /// sysmon's share: poll the network if nobody did for 1 ms, and run timers that are overdue
 /// by 1 ms because every M is busy or stuck. Wakes go to the global queue (sysmon has no P). Returns
 /// whether it made anything runnable.
