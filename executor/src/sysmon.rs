@@ -311,17 +311,7 @@ fn run(shared: &Arc<Shared>) {
             crate::trace::schedtrace(shared, now);
             next_trace = shared.config.schedtrace.map(|d| at.max(now - d) + d);
         }
-        if acted {
-            // Go starts over at 20 µs for 50 rounds; here the deadlines (`Next`) bring sysmon
-            // back for whatever an act leaves to watch, so the backoff resumes at once.
-            idle_rounds = IDLE_ROUNDS_BEFORE_BACKOFF;
-            delay = MIN_DELAY;
-        } else {
-            idle_rounds += 1;
-            if idle_rounds > IDLE_ROUNDS_BEFORE_BACKOFF {
-                delay = (delay * 2).min(MAX_DELAY);
-            }
-        }
+        back_off(acted, &mut idle_rounds, &mut delay);
         let until = quiet_until(shared).filter(|_| !acted);
         quiet = until.is_some();
         sleep = match until {
@@ -335,6 +325,21 @@ fn run(shared: &Arc<Shared>) {
         if let Some(at) = next_trace {
             let left = at.saturating_duration_since(now).max(MIN_DELAY);
             sleep = Some(sleep.map_or(left, |d| d.min(left)));
+        }
+    }
+}
+
+/// Go's backoff: 20 µs, doubling after 50 rounds without an act, up to `MAX_DELAY`. After an
+/// act Go starts over at 20 µs for 50 rounds; here the deadlines (`Next`) bring sysmon back
+/// for whatever an act leaves to watch, so the doubling resumes at once.
+fn back_off(acted: bool, idle_rounds: &mut u32, delay: &mut Duration) {
+    if acted {
+        *idle_rounds = IDLE_ROUNDS_BEFORE_BACKOFF;
+        *delay = MIN_DELAY;
+    } else {
+        *idle_rounds += 1;
+        if *idle_rounds > IDLE_ROUNDS_BEFORE_BACKOFF {
+            *delay = (*delay * 2).min(MAX_DELAY);
         }
     }
 }

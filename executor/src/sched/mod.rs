@@ -102,8 +102,9 @@
 //! `poll_steps.rs`, the M's use of the poller and the timer heaps.
 //! 0. the hand-off slot, if nothing below comes first; this P's due timers;
 //! 1. an expired slice (above); 2. every 61st tick, one task from the global queue, and every
-//!    61st poll of this M, the network (and a look at the other Ps for a stuck one, for sysmon); 3. `runnext`, then the ring; 4. a global batch;
-//! 5. the network, without blocking; 6. stealing (at most half the busy Ps spin);
+//!    61st poll of this M, the network (and a look at the other Ps for a stuck one, for
+//!    sysmon); 3. `runnext`, then the ring; 4. a global batch; 5. the network, without
+//!    blocking; 6. stealing (at most half the busy Ps spin);
 //! 7. give up the P, re-check once (protocol B); 8. block in the poller if no P runs (or
 //!    sysmon is off) and no other M does, else park (until the nearest timer, if any).
 //!

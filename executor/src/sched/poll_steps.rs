@@ -350,8 +350,9 @@ fn run_all_timers(cx: &WorkerCx) -> Vec<Notified> {
     collect(cx, || wake_all(wake))
 }
 
-/// An M without a P has made `list` runnable: take an idle P and queue them there (`Some`),
-/// or give them to the global queue (`None`: park).
+/// An M without a P has made `list` runnable: take an idle P, queue the first task there and
+/// spread the rest (`Some`), or give them all to the global queue with an M for each idle P
+/// (`None`: park).
 fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> Option<OwnedP> {
     use super::runq::Overflow;
     let shared = &cx.shared;
