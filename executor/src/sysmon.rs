@@ -47,8 +47,9 @@
 //! and doubles at once (Go's 50 short rounds are what the deadlines replace). Work queued
 //! globally while no P is idle also kicks it (every M may be stuck).
 //!
-//! While every P is idle and an M is blocked in the poller, sysmon sleeps until kicked (Go's
-//! `sysmonwait`; `quiet_until`), or until the nearest timer is overdue by 1 ms, its safety net
+//! While every P is idle and an M is blocked in the poller (at two looks in a row, the first
+//! followed by a sleep of at most 1 ms), sysmon sleeps until kicked (Go's `sysmonwait`;
+//! `quiet_until`), or until the nearest timer is overdue by 1 ms, its safety net
 //! for timers nobody ran: an idle runtime does not wake it. Every P that starts running wakes
 //! it at once (`SysmonNote::kick`, Go's `sysmonwake`, from `Shared::take_idle_p`, through which
 //! every idle P passes: `wakep`, an M re-checking before it parks, the poller or a timer M
@@ -282,13 +283,15 @@ fn run(shared: &Arc<Shared>) {
     let mut next_trace = shared.config.schedtrace.map(|d| now + d);
     let mut sleep = Some(delay);
     let mut quiet = false;
+    let mut quiet_looks = 0u32;
     // What the kicks of `Why` report, re-read after a long sleep is published.
     let woken = |quiet: bool| {
         let idle = shared.npidle_seqcst();
         if quiet {
             idle < shared.ps.len()
         } else {
-            (idle == 0 && !shared.global.is_empty()) || idle + 1 >= shared.ps.len()
+            // Exactly one P running (none: nobody to watch; sysmon's backoff serves).
+            (idle == 0 && !shared.global.is_empty()) || idle + 1 == shared.ps.len()
         }
     };
     while let Some(kick) = shared.sysmon_note.sleep(sleep, quiet, || woken(quiet)) {
@@ -312,14 +315,19 @@ fn run(shared: &Arc<Shared>) {
             next_trace = shared.config.schedtrace.map(|d| at.max(now - d) + d);
         }
         back_off(acted, &mut idle_rounds, &mut delay);
+        // Every P idle at two looks in a row (the first then sleeps at most `KICKED_DELAY`, so
+        // a P starting meanwhile is seen): Go's `sysmonwait`, back to the short cadence once
+        // kicked. One look is not enough: under load all Ps are idle for moments, and each P
+        // start would then kick sysmon.
         let until = quiet_until(shared).filter(|_| !acted);
-        quiet = until.is_some();
+        quiet_looks = if until.is_some() { quiet_looks + 1 } else { 0 };
+        quiet = quiet_looks >= 2;
         sleep = match until {
-            // Every P idle: Go's `sysmonwait`. Back to the short cadence once kicked.
-            Some(until) => {
+            Some(until) if quiet => {
                 delay = delay.min(KICKED_DELAY);
                 until
             }
+            Some(_) => Some(delay.min(KICKED_DELAY)),
             None => Some(next.bound(delay, now)),
         };
         if let Some(at) = next_trace {

@@ -120,6 +120,34 @@ fn a_busy_runtime_without_stuck_polls_wakes_sysmon_rarely() {
     assert!(woke < 500, "sysmon woke {woke} times in 1 s of a busy runtime");
 }
 
+/// No M has started (only `block_on` waits, for a socket): nobody blocks in the poller, so
+/// sysmon polls the network for it, on its idle backoff (10 ms), not every millisecond.
+#[test]
+fn a_runtime_without_ms_wakes_sysmon_at_most_every_10_ms() {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _w = watchdog("no_m_sysmon", Duration::from_secs(30));
+    let (rt, sysmon) = runtime_and_sysmon(2);
+    let (a, mut b) = UnixStream::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| {
+            rt.block_on(async {
+                let reg = Registration::new(&a, Interest::READABLE).unwrap();
+                reg.readiness(Direction::Read).await.unwrap();
+                reg.deregister(&a).unwrap();
+            })
+        });
+        std::thread::sleep(Duration::from_millis(200));
+        let before = sleeps(sysmon);
+        std::thread::sleep(Duration::from_secs(1));
+        let woke = sleeps(sysmon) - before;
+        b.write_all(b"x").unwrap();
+        waiter.join().unwrap();
+        // A sleep cut to 1 ms while no P runs would wake it ~1,000 times.
+        assert!(woke <= 250, "sysmon woke {woke} times in 1 s");
+    });
+}
+
 /// Waits (at most `limit`) until sysmon has just gone back to sleep, so that a P started now
 /// falls at the start of its sleep, the worst case for a sysmon that is not kicked. Returns
 /// whether sysmon slept at all meanwhile (a sysmon in a deep sleep does not).
