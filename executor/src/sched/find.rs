@@ -123,8 +123,9 @@ fn slice_expired(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
 
 /// Step 2: every 61st tick, one task from the global queue (Go's `schedule`); every 61st
 /// poll of this M, the network: while some P runs no M blocks in the poller (step 8), so busy
-/// Ms look (tokio's `event_interval`). Polls, not `schedtick`, which stands still along a
-/// `runnext` chain and would make every hop of the chain poll.
+/// Ms look (tokio's `event_interval`), and look at the other Ps for one stuck in a poll, so
+/// that sysmon may sleep long while Ms run (`sysmon::watch_from_m`). Polls, not `schedtick`,
+/// which stands still along a `runnext` chain and would make every hop of the chain poll.
 fn every_61st(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
     let shared = &cx.shared;
     let p = &shared.ps[owned.id()];
@@ -134,6 +135,7 @@ fn every_61st(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
         }
     }
     if cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 == 0 {
+        crate::sysmon::watch_from_m(shared, owned.id());
         return poll_steps::poll_nonblocking(cx, owned);
     }
     None

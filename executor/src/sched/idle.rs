@@ -47,17 +47,33 @@ impl Shared {
         self.lock_sched().idle_ms.len()
     }
 
-    /// `pidleget` under the sched lock, for callers that need nothing else under it. (Crate-
-    /// visible for tests that play an M's part: the token is the ownership, p.rs.)
+    /// `pidleget` under the sched lock, for callers that need nothing else under it, then
+    /// Go's `sysmonwake`: every P that starts running comes from here (`wakep`, an M that
+    /// finds work on its re-check, the poller or a timer M taking a P for what it woke), so a
+    /// sysmon asleep while every P was idle looks again. (Crate-visible for tests that play an
+    /// M's part: the token is the ownership, p.rs.)
     pub(crate) fn take_idle_p(&self) -> Option<OwnedP> {
-        let mut synced = self.lock_sched();
-        self.pidleget(&mut synced)
+        let p = self.pidleget(&mut self.lock_sched());
+        if p.is_some() {
+            self.sysmon_note.kick(crate::sysmon::Why::Started);
+        }
+        p
     }
 
-    /// `pidleput` under the sched lock.
+    /// `pidleput` under the sched lock. If that leaves one P running, no other M watches it
+    /// for sysmon (`sysmon::watch_from_m`): a sysmon sleeping long looks again.
     pub(crate) fn put_idle_p(&self, p: OwnedP) {
         let mut synced = self.lock_sched();
         self.pidleput(&mut synced, p);
+        drop(synced);
+        if self.npidle.load(Ordering::SeqCst) + 1 == self.ps.len() {
+            self.sysmon_note.kick(crate::sysmon::Why::Lone);
+        }
+    }
+
+    /// `npidle`, SeqCst (sysmon's re-check after it published a long sleep).
+    pub(crate) fn npidle_seqcst(&self) -> usize {
+        self.npidle.load(Ordering::SeqCst)
     }
 
     /// Whether every P is idle. SeqCst: sysmon's sleep re-reads it after publishing that it
@@ -118,7 +134,6 @@ impl Shared {
     /// Go's `startm`: runs P `p` on an idle M, or a new one (a new thread for a retired M's
     /// shared half, if there is one).
     pub(crate) fn startm(self: &Arc<Self>, p: OwnedP, spinning: bool) {
-        self.sysmon_note.kick();
         let (idle, retired) = {
             let mut synced = self.lock_sched();
             match synced.idle_ms.pop() {

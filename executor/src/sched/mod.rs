@@ -24,6 +24,8 @@
 //! | who owns a P during a poll (the status word, retake, hand-off) | `p.rs` |
 //! | who may use a P's queue as its owner, who only as a thief | `p.rs` (`OwnedP`), `runq.rs` (`Local`, `Steal`) |
 //! | sysmon's retake and preemption: when | `../sysmon.rs` (`retake`, its thresholds) |
+//! | sysmon asleep while every P is idle, woken when one starts (Go's `sysmonwait`/`sysmonwake`) | `../sysmon.rs` (`quiet_until`), `idle.rs` (`take_idle_p`) |
+//! | sysmon's cadence while Ps run: deadlines, and the Ms watching each other every 61st poll | `../sysmon.rs` (`Next`, `watch_from_m`), `find.rs` (`every_61st`) |
 //! | sysmon's retake and preemption: how | `p.rs` (`PView::retake`, `PView::request_preempt`) |
 //! | who polls the network, and which M blocks in the poller | `poll_steps.rs` (find steps 2, 5, 8; sysmon's share) |
 //! | timers: per-P heaps, deadlines, the handshake with the poller | `../time/heap.rs`, `../time/deadlines.rs` |
@@ -110,8 +112,9 @@
 //! `poll_steps.rs`, the M's use of the poller and the timer heaps.
 //! 0. the hand-off slot, if nothing below comes first; this P's due timers;
 //! 1. an expired slice (above); 2. every 61st tick, one task from the global queue, and every
-//!    61st poll of this M, the network; 3. `runnext`, then the ring; 4. a global batch;
-//! 5. the network, without blocking; 6. stealing (at most half the busy Ps spin);
+//!    61st poll of this M, the network (and a look at the other Ps for a stuck one, for
+//!    sysmon); 3. `runnext`, then the ring; 4. a global batch; 5. the network, without
+//!    blocking; 6. stealing (at most half the busy Ps spin);
 //! 7. give up the P, re-check once (protocol B); 8. block in the poller if no P runs (or
 //!    sysmon is off) and no other M does, else park (until the nearest timer, if any).
 //!

@@ -191,7 +191,17 @@ impl Shared {
             Err(task) => {
                 self.global.push(task);
                 self.wakep();
+                self.kick_sysmon_if_no_p_is_idle();
             }
+        }
+    }
+
+    /// Work went to the global queue from outside a P: if no P is idle, every M may be stuck in
+    /// a poll, and a sysmon in a long sleep looks now (it may have to retake a P for it). After
+    /// the queue's SeqCst push, pairs with the re-check in `SysmonNote::sleep`.
+    fn kick_sysmon_if_no_p_is_idle(&self) {
+        if self.npidle.load(Ordering::SeqCst) == 0 {
+            self.sysmon_note.kick(crate::sysmon::Why::Work);
         }
     }
 
@@ -241,6 +251,7 @@ impl Shared {
         if let Some(task) = rest {
             self.global.push(task);
             self.wakep();
+            self.kick_sysmon_if_no_p_is_idle();
         }
     }
 
