@@ -14,11 +14,9 @@ mod rt;
 mod server;
 
 use rt::Rt;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicIsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// No single read in these tests should wait longer.
@@ -26,52 +24,8 @@ const READ_LIMIT: Duration = Duration::from_secs(10);
 /// Aborts a test binary that hangs.
 const WATCHDOG: Duration = Duration::from_secs(60);
 
-/// The system allocator, counting the bytes held by threads marked with `COUNT_HERE` (the
-/// server runtime's worker threads in `half_sent_large_bodies_cost_little_memory`).
-struct Counting;
-
-static SERVER_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-thread_local! {
-    static COUNT_HERE: Cell<bool> = const { Cell::new(false) };
-}
-
-fn counted(delta: isize) {
-    if COUNT_HERE.try_with(Cell::get).unwrap_or(false) {
-        SERVER_BYTES.fetch_add(delta, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: forwards to `System`, which upholds the `GlobalAlloc` contract; the counter has no
-// effect on the memory handed out (and `counted` does not allocate).
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            counted(layout.size() as isize);
-        }
-        p
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: forwarded from the caller.
-        unsafe { System.dealloc(ptr, layout) };
-        counted(-(layout.size() as isize));
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        // SAFETY: forwarded from the caller.
-        let p = unsafe { System.realloc(ptr, layout, new_size) };
-        if !p.is_null() {
-            counted(new_size as isize - layout.size() as isize);
-        }
-        p
-    }
-}
-
-#[global_allocator]
-static ALLOC: Counting = Counting;
+mod counting_alloc;
+use counting_alloc::{COUNT_HERE, SERVER_BYTES};
 
 /// `builder`'s runtime serving http_echo on a free loopback port.
 fn start_on(

@@ -10,11 +10,11 @@
 //!   nearest timer or a break, then runs every due timer; otherwise the M parks, until the
 //!   nearest timer if there is one (`sleep_until_timer`). Busy Ms poll between tasks, and
 //!   sysmon if nobody polled for 1 ms (`sysmon_poll`).
-//! - Go's `injectglist`: wakes made by the poller or by timers are collected
-//!   (`Mode::Collecting`) and injected as one batch: the first task runs on this M; of the rest,
-//!   as many as there are idle Ps go to the global queue with an M started for each
-//!   (`start_idle`), and the others go to its P's queue (all to the global queue when it has no
-//!   P). sysmon's share starts an M for each idle P too.
+//! - Go's `injectglist`, in part: wakes made by the poller or by timers are collected
+//!   (`Mode::Collecting`) and injected as one batch: the first task runs on this M, the rest go
+//!   to its P's queue (or the global queue when it has no P), and one `wakep` lets a spinning
+//!   M steal them. Go's spreading step (as many tasks as there are idle Ps to the global
+//!   queue, with an M started for each) is not done: it measured worse (see `inject_local`).
 //!
 //! The blocking poller and a timer added meanwhile meet in a handshake written in
 //! time/deadlines.rs (`PollUntil`): the poller announces itself before it reads the deadlines,
@@ -31,7 +31,6 @@ use super::context::{Mode, WorkerCx};
 use super::p::OwnedP;
 use super::shared::Shared;
 use super::worker::acquirep;
-use crate::loom::Arc;
 use crate::loom::atomic::Ordering;
 use crate::task::Notified;
 use crate::time::heap::NO_TIMER;
@@ -78,50 +77,29 @@ fn wake_all(wake: Vec<Waker>) {
     wake.into_iter().for_each(Waker::wake);
 }
 
-/// Go's `injectglist` for an M with P `p`: returns the first task, to run now on this M; of
-/// the rest, as many as there are idle Ps go to the global queue, with as many Ms started for
-/// them (`Shared::start_idle`), and what is left goes to this P's queue, with a `wakep` for
-/// Ps that went idle meanwhile (Go's hedge). Spreading a batch this way (rather than leaving
-/// it on this P for thieves) is Go's rule: with edge-triggered readiness the polling M gets
-/// the whole batch.
+/// Go's `injectglist` for an M with P `p`: returns the first task to run now; the rest go
+/// to the P's queue and one idle P is woken to steal them.
+///
+/// Go's version first hands as many tasks as there are idle Ps to the global queue and starts
+/// an M for each (`startIdle(n)`). That was built and measured here, and it made the HTTP tail
+/// worse: `http_echo --requests 2000` (64 connections, client in the same process, 2 Ps),
+/// alternating builds on 2026-12-07 at load about 2: p99 3.36 and 4.35 ms with the spreading
+/// against 1.11 and 1.68 ms without (the commit before it), and 68–80k against 80–110k
+/// requests/s (why was not analysed). One `wakep` (a spinning M steals the rest) is kept.
 fn inject_local(cx: &WorkerCx, p: &OwnedP, list: Vec<Notified>) -> Option<Notified> {
+    let shared = &cx.shared;
     let mut list = list.into_iter();
     let first = list.next()?;
-    if list.len() > 0 {
-        spread(&cx.shared, p, list);
-    }
-    Some(first)
-}
-
-/// `injectglist`'s spreading, for a P holder: idle-P-many tasks of `list` to the global queue
-/// and as many Ms started, the rest to `p`'s queue, then a `wakep`.
-fn spread(shared: &Arc<Shared>, p: &OwnedP, mut list: std::vec::IntoIter<Notified>) {
-    use super::runq::Overflow;
-    let n = shared.idle_p_count().min(list.len());
-    if n > 0 {
-        shared
-            .global
-            .push_batch(list.by_ref().take(n).collect::<Vec<_>>());
-        shared.start_idle(n);
-    }
+    let mut more = false;
     let local = shared.local(p);
     for t in list {
         local.put(t, false, &shared.global);
+        more = true;
     }
-    shared.wakep();
-}
-
-impl Shared {
-    /// Go's `startIdle`: up to `n` idle Ps each handed to an M (not spinning: there is work
-    /// for it in the global queue).
-    pub(crate) fn start_idle(self: &Arc<Self>, n: usize) {
-        for _ in 0..n {
-            match self.take_idle_p() {
-                Some(p) => self.startm(p, false),
-                None => break,
-            }
-        }
+    if more {
+        shared.wakep();
     }
+    Some(first)
 }
 
 /// Go's `checkTimers`: runs the due timers of P `victim`, the M's own `p` (or, when stealing,
@@ -350,11 +328,10 @@ fn run_all_timers(cx: &WorkerCx) -> Vec<Notified> {
     collect(cx, || wake_all(wake))
 }
 
-/// An M without a P has made `list` runnable: take an idle P, queue the first task there and
-/// spread the rest (`Some`), or give them all to the global queue with an M for each idle P
-/// (`None`: park).
+/// An M without a P has made `list` runnable: take an idle P and queue the batch there, with
+/// one `wakep` when there is more than one task (`Some`), or give them all to the global queue
+/// with a `wakep` (`None`: park).
 fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> Option<OwnedP> {
-    use super::runq::Overflow;
     let shared = &cx.shared;
     if shared.is_shutdown() {
         return None;
@@ -362,24 +339,20 @@ fn take_idle_p_for(cx: &WorkerCx, list: Vec<Notified>) -> Option<OwnedP> {
     match shared.take_idle_p() {
         Some(p) => {
             let p = acquirep(cx, p);
-            // Go's `findRunnable` after its blocking netpoll: the first task is this M's (via
-            // its queue), the rest are spread (`injectglist`).
-            let mut list = list.into_iter();
-            if let Some(first) = list.next() {
-                shared.local(&p).put(first, false, &shared.global);
+            let more = list.len() > 1;
+            let local = shared.local(&p);
+            for t in list {
+                local.put(t, false, &shared.global);
             }
-            if list.len() > 0 {
-                spread(shared, &p, list);
+            if more {
+                shared.wakep();
             }
             Some(p)
         }
         None => {
-            // Go's `injectglist` without a P: everything to the global queue, and an M for
-            // each idle P (none now, but one may have gone idle since).
-            let n = list.len();
-            if n > 0 {
+            if !list.is_empty() {
+                use super::runq::Overflow;
                 shared.global.push_batch(list);
-                shared.start_idle(n);
                 shared.wakep();
             }
             None
@@ -415,7 +388,7 @@ pub(crate) fn sysmon_timer_due_in(shared: &Shared, pid: usize) -> Option<Duratio
 /// sysmon's share: poll the network if nobody did for 1 ms, and run timers that are overdue
 /// by 1 ms because every M is busy or stuck. Wakes go to the global queue (sysmon has no P). Returns
 /// whether it made anything runnable.
-pub(crate) fn sysmon_poll(shared: &Arc<Shared>) -> bool {
+pub(crate) fn sysmon_poll(shared: &Shared) -> bool {
     let poller = &shared.poller;
     if poller.blocking.load(Ordering::SeqCst) {
         return false;
@@ -431,24 +404,19 @@ pub(crate) fn sysmon_poll(shared: &Arc<Shared>) -> bool {
     // Rule 4 of clock.rs: a hold from before it takes anything out of the poller or a heap
     // until its wakes are in the global queue.
     shared.hold();
-    let mut ready = 0;
+    let mut acted = false;
     if poll_net {
         if let Some(n) = poller.poll(Some(Duration::ZERO), false) {
             shared.netpoll_wakeups.fetch_add(n as u64, Ordering::Relaxed);
-            ready += n;
+            acted |= n > 0;
         }
     }
     let mut wake = Vec::new();
     for p in shared.ps.iter().filter(|p| overdue(p)) {
         p.timers.run(now, &mut wake, true);
     }
-    ready += wake.len();
+    acted |= !wake.is_empty();
     wake_all(wake);
-    // Go's `injectglist` without a P: the wakes went to the global queue one by one, each
-    // with a `wakep` (which starts one spinning M at most); an M for each further idle P.
-    if ready > 1 {
-        shared.start_idle(ready - 1);
-    }
     shared.let_go();
-    ready > 0
+    acted
 }
