@@ -27,22 +27,39 @@ struct Server {
     url: String,
     accepted: Arc<AtomicUsize>,
     closed: Arc<AtomicUsize>,
+    /// Requests that reached a handler.
+    arrived: Arc<AtomicUsize>,
 }
 
 /// HTTP/1.1 and HTTP/2 (hyper-util's `auto`); each answer is the client's port, which names
 /// the connection the request came on.
 async fn server() -> Server {
+    gated_server(1).await
+}
+
+/// [`server`] whose handlers each wait until `gate` requests have arrived (or [`LIMIT`]
+/// passes): an answer then proves that `gate` requests were in flight at once.
+async fn gated_server(gate: usize) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let closed = Arc::new(AtomicUsize::new(0));
-    let done = closed.clone();
+    let arrived = Arc::new(AtomicUsize::new(0));
+    let (done, counted) = (closed.clone(), arrived.clone());
     let accepted = accept_loop(listener, move |stream| {
-        let done = done.clone();
+        let (done, arrived) = (done.clone(), counted.clone());
         async move {
             let port = stream.peer_addr().unwrap().port();
-            let service = service_fn(move |_req: Request<Incoming>| async move {
-                assert_on_gosched_without_tokio();
-                Ok::<_, Infallible>(Response::new(port.to_string()))
+            let service = service_fn(move |_req: Request<Incoming>| {
+                let arrived = arrived.clone();
+                async move {
+                    assert_on_gosched_without_tokio();
+                    arrived.fetch_add(1, Ordering::SeqCst);
+                    eventually("all gated requests in flight", || {
+                        arrived.load(Ordering::SeqCst) >= gate
+                    })
+                    .await;
+                    Ok::<_, Infallible>(Response::new(port.to_string()))
+                }
             });
             let mut builder = auto::Builder::new(GoschedExecutor);
             builder.http2().timer(GoschedTimer);
@@ -54,6 +71,7 @@ async fn server() -> Server {
         url,
         accepted,
         closed,
+        arrived,
     }
 }
 
@@ -111,18 +129,36 @@ fn http2_pool_multiplexes_concurrent_requests_on_one_connection() {
         "http2_pool_multiplexes_concurrent_requests",
         Duration::from_secs(60),
     );
+    const AT_ONCE: usize = 16;
     rt(2).block_on(async {
-        let server = server().await;
+        // The first request opens the connection and hyper-util pools it at once (HTTP/2
+        // connections are shared). Requests fired at an empty pool could dial twice: a
+        // request's pool checkout can miss the first connection and its connect then take the
+        // "connecting" lock the first one has just released (hyper-util's `connection_for`);
+        // that race is hyper-util's, not the runtime's, so the test starts after it.
+        let server = gated_server(AT_ONCE + 1).await;
         let client = Client::builder(GoschedExecutor)
             .timer(GoschedTimer)
             .pool_timer(GoschedTimer)
             .http2_only(true)
             .build(HttpConnector::new());
-        let requests: Vec<_> = (0..16)
+        let first = {
+            let (client, url) = (client.clone(), server.url.clone());
+            gosched::spawn(async move { get(&client, &url).await })
+        };
+        // A request reaches the server only after its connection is in the pool.
+        eventually("the first request arrived", || {
+            server.arrived.load(Ordering::SeqCst) == 1
+        })
+        .await;
+        // Every handler waits until all AT_ONCE + 1 requests have arrived: each answer
+        // proves they were in flight together, which one HTTP/1 connection cannot carry.
+        let requests: Vec<_> = (0..AT_ONCE)
             .map(|_| {
                 let (client, url) = (client.clone(), server.url.clone());
                 gosched::spawn(async move { get(&client, &url).await })
             })
+            .chain([first])
             .collect();
         let mut ports = Vec::new();
         for r in requests {
