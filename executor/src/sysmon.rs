@@ -94,9 +94,12 @@ const CPU_SAMPLE: Duration = Duration::from_micros(200);
 pub(crate) struct SysmonNote {
     state: Mutex<NoteState>,
     cv: Condvar,
-    /// sysmon's sleep: `AWAKE` (or short), `QUIET` (long, every P idle) or `LAZY` (long, Ms
-    /// running). Which kicks wake it depends on it (`Why`).
+    /// sysmon's sleep: `AWAKE` (or short), `QUIET` (long, every P idle), `LAZY` (long, Ms
+    /// running) or `KICKED` (a long one a kick has ended). Which kicks wake it depends on it
+    /// (`Why`).
     deep: AtomicU8,
+    /// Kicks that woke it (tests).
+    notified: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -113,6 +116,9 @@ const AWAKE: u8 = 0;
 const QUIET: u8 = 1;
 /// In a long sleep chosen while Ms run and watch each other (`watch_from_m`).
 const LAZY: u8 = 2;
+/// A long sleep that a kick has ended; sysmon has not run since. Only a `Stuck` kick still
+/// wakes it (to leave its mark): the rest would only repeat the first.
+const KICKED: u8 = 3;
 
 /// What a kick reports (`SysmonNote::kick`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -144,21 +150,31 @@ impl SysmonNote {
             state: Mutex::new(NoteState::default()),
             cv: Condvar::new(),
             deep: AtomicU8::new(AWAKE),
+            notified: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
     /// Wakes sysmon from a long sleep if `why` matters to that sleep (Go's `sysmonwake`).
     /// Called after the SeqCst change that `why` reports (`pidleget`/`pidleput` moved `npidle`,
-    /// the global queue's push).
+    /// the global queue's push). Only the first kick of a sleep wakes it (`KICKED`): the
+    /// others, which can come by the thousand before sysmon's thread runs (a global push by
+    /// an M whose P was retaken, a P going idle), cost a load, not a lock and a syscall.
     pub(crate) fn kick(&self, why: Why) {
+        use std::sync::atomic::Ordering::SeqCst;
         // SeqCst: pairs with `sleep`'s store of `deep` and its SeqCst re-read (`woken`): either
         // this load sees the long sleep, or `sleep` sees the change and sleeps short.
-        let wakes = match self.deep.load(std::sync::atomic::Ordering::SeqCst) {
+        let deep = self.deep.load(SeqCst);
+        let wakes = match deep {
             AWAKE => false,
             QUIET => matches!(why, Why::Started | Why::Work),
-            _ => !matches!(why, Why::Started),
+            LAZY => !matches!(why, Why::Started),
+            _ => why == Why::Stuck,
         };
-        if wakes {
+        // The CAS fails if another kick won (it wakes sysmon), sysmon woke (it looks), or a new
+        // sleep began (its SeqCst re-read sees this change, as above).
+        let first = || deep != KICKED && self.deep.compare_exchange(deep, KICKED, SeqCst, SeqCst).is_ok();
+        if wakes && (first() || why == Why::Stuck) {
+            self.notified.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
             s.kicked = true;
             s.stuck |= why == Why::Stuck;
@@ -174,8 +190,7 @@ impl SysmonNote {
     fn sleep(&self, delay: Option<Duration>, quiet: bool, woken: impl Fn() -> bool) -> Option<Kick> {
         let mut delay = delay;
         if delay.is_none_or(|d| d > KICKED_DELAY) {
-            let deep = if quiet { QUIET } else { LAZY };
-            self.deep.store(deep, std::sync::atomic::Ordering::SeqCst);
+            self.publish_long_sleep(quiet);
             if woken() {
                 delay = Some(KICKED_DELAY);
             }
@@ -197,6 +212,18 @@ impl SysmonNote {
         };
         self.deep.store(AWAKE, std::sync::atomic::Ordering::Relaxed);
         (!s.stop).then_some(kick)
+    }
+
+    /// The first step of a long sleep: from here on the kicks that matter to it wake sysmon.
+    pub(crate) fn publish_long_sleep(&self, quiet: bool) {
+        let deep = if quiet { QUIET } else { LAZY };
+        self.deep.store(deep, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Kicks that woke sysmon so far.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn notified(&self) -> u64 {
+        self.notified.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Whether sysmon is in a long sleep while Ms run (the Ms watch each other then).

@@ -7,6 +7,7 @@
 //!   does).
 //! - `task_raw.rs`: the raw task's unsafe paths, for miri;
 //!   `cargo +nightly miri test -p gosched-executor --lib -- task_raw`.
+//! - `sysmon_kick.rs`: sysmon's kicks, one wake per long sleep.
 //! - `support.rs`: the test scheduler and counting futures both use.
 
 #[cfg(all(loom, not(debug_assertions)))]
@@ -32,5 +33,7 @@ mod loom_runq;
 mod loom_state;
 #[cfg(loom)]
 mod loom_timer;
+#[cfg(not(loom))]
+mod sysmon_kick;
 #[cfg(not(loom))]
 mod task_raw;
