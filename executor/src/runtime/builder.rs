@@ -56,7 +56,7 @@ pub(crate) struct Config {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::Builder;
+/// use gosched::runtime::Builder;
 /// use std::time::Duration;
 ///
 /// let rt = Builder::new()
@@ -190,7 +190,7 @@ impl Builder {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
+    /// use gosched::runtime::Builder;
     /// use std::time::Duration;
     ///
     /// let rt = Builder::new().slow_poll_threshold(Duration::from_millis(20)).build().unwrap();
@@ -223,7 +223,7 @@ impl Builder {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
+    /// use gosched::runtime::Builder;
     ///
     /// let rt = Builder::new().flight_recorder(true).build().unwrap();
     /// rt.block_on(rt.spawn(async {})).unwrap();
@@ -250,8 +250,8 @@ impl Builder {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
-    /// use gosched_executor::time::{self, Duration, Instant};
+    /// use gosched::runtime::Builder;
+    /// use gosched::time::{self, Duration, Instant};
     ///
     /// let rt = Builder::new().maxprocs(2).start_paused(true).build().unwrap();
     /// let real = std::time::Instant::now();

@@ -23,7 +23,7 @@ fn summed(ms: &[crate::loom::Arc<M>], f: fn(&M) -> &Histogram) -> LatencyHistogr
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Builder::new().maxprocs(2).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().maxprocs(2).build().unwrap();
 /// rt.block_on(rt.spawn(async {})).unwrap();
 /// let m = rt.metrics();
 /// assert_eq!(m.maxprocs, 2);

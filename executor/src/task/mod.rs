@@ -76,8 +76,8 @@ pub(crate) const WAIT_PREEMPTED: u8 = 6;
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
-/// let handle = rt.spawn(async { gosched_executor::task::id() });
+/// let rt = gosched::runtime::Runtime::new().unwrap();
+/// let handle = rt.spawn(async { gosched::task::id() });
 /// let id = handle.id();
 /// assert_eq!(rt.block_on(handle).unwrap(), id);
 /// ```
@@ -100,10 +100,10 @@ pub fn try_id() -> Option<Id> {
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(rt.spawn(async {
 ///     for _ in 0..3 {
-///         gosched_executor::task::yield_now().await;
+///         gosched::task::yield_now().await;
 ///     }
 /// }))
 /// .unwrap();
