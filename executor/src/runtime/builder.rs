@@ -48,6 +48,14 @@ pub(crate) struct Config {
     pub(crate) start_paused: bool,
 }
 
+impl Config {
+    /// Whether the runtime runs a sysmon thread: as the monitor, or only to print schedtrace
+    /// (`sysmon(false)` with `schedtrace`).
+    pub(crate) fn sysmon_thread(&self) -> bool {
+        self.sysmon || self.schedtrace.is_some()
+    }
+}
+
 /// Builds a [`Runtime`] with custom settings.
 ///
 /// Settings made here win over the environment (`GOSCHED_MAXPROCS`, `GOSCHED_DEBUG`), which

@@ -66,7 +66,7 @@ impl Runtime {
     pub(crate) fn from_config(config: Config) -> io::Result<Runtime> {
         let shared = Shared::new(config)?;
         crate::diag::recorder::register(&shared);
-        let sysmon = if shared.config.sysmon || shared.config.schedtrace.is_some() {
+        let sysmon = if shared.config.sysmon_thread() {
             Some(Sysmon::start(shared.clone())?)
         } else {
             None
