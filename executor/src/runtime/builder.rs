@@ -226,8 +226,8 @@ impl Builder {
     /// `GOSCHED_TRACE`, so [`Handle::write_trace`](super::Handle::write_trace) can write what
     /// just happened at any moment (Go's `trace.FlightRecorder`). Costs, per poll, two clock
     /// reads (one `rdtsc` each where the kernel keeps time with the TSC), a four-word slot in
-    /// the M's own ring (no lock) and the `poll_duration` bucket: about 57 instructions with a
-    /// slow-poll threshold set too (`benches/diag_cost.sh`). Default: off.
+    /// the M's own ring (no lock) and the `poll_duration` bucket (`benches/diag_cost.sh` counts
+    /// the instructions). Default: off.
     ///
     /// # Examples
     /// ```

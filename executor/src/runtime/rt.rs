@@ -169,7 +169,7 @@ impl Runtime {
             return;
         }
         self.done = true;
-        // One deadline for every wait below (API.md: `shutdown_timeout` bounds the whole wait).
+        // One deadline for every wait below: `shutdown_timeout` bounds the whole wait.
         let deadline = timeout.map(|t| Instant::now() + t);
         let shared = &self.handle.shared;
         let on_own_worker =

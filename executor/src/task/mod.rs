@@ -95,7 +95,7 @@ pub fn try_id() -> Option<Id> {
 /// P's local queue, where idle threads can steal it and sysmon sees it, and runs again after
 /// what is queued there (the global queue is still read every 61st tick and whenever the local
 /// queue is empty). Go puts it on the global tail; the local tail keeps the task on its core
-/// and measured 2–3× faster on `yield_many` (CHANGELOG, round 2). In a pinned task
+/// and its queue's order. In a pinned task
 /// ([`spawn_pinned`]) it goes to the tail of its thread's own queue.
 ///
 /// # Examples
