@@ -99,7 +99,7 @@ where
     };
     let (notified, raw) = task::new_unregistered_task(BlockingTask(Some(f)), BlockingSchedule, meta);
     let handle = JoinHandle::new(raw);
-    // Auto-advance hold (clock.rs rule 3) until the job has run: `run_thread` lets go.
+    // Auto-advance hold (time/clock.rs rule 3) until the job has run: `run_thread` lets go.
     shared.hold();
     match shared.blocking.inner.submit(notified) {
         Submit::Queued => {}
@@ -133,7 +133,7 @@ fn start_thread(shared: &Arc<Shared>) -> std::io::Result<()> {
             }
             pool.run_thread(|task| {
                 task.run();
-                // After the run, which woke the `JoinHandle` (clock.rs rule 3).
+                // After the run, which woke the `JoinHandle` (time/clock.rs rule 3).
                 shared.let_go();
             });
             if let Some(f) = &shared.config.on_thread_stop {
@@ -153,9 +153,9 @@ fn start_thread(shared: &Arc<Shared>) -> std::io::Result<()> {
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Builder::new().maxprocs(1).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().maxprocs(1).build().unwrap();
 /// let v = rt.block_on(rt.spawn(async {
-///     gosched_executor::block_in_place(|| {
+///     gosched::block_in_place(|| {
 ///         std::thread::sleep(std::time::Duration::from_millis(10));
 ///         7
 ///     })

@@ -32,11 +32,11 @@ use std::time::{Duration, Instant};
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::Runtime;
+/// use gosched::runtime::Runtime;
 ///
 /// let rt = Runtime::new().unwrap();
 /// let sum = rt.block_on(async {
-///     let tasks: Vec<_> = (0..10u64).map(|i| gosched_executor::spawn(async move { i * i })).collect();
+///     let tasks: Vec<_> = (0..10u64).map(|i| gosched::spawn(async move { i * i })).collect();
 ///     let mut sum = 0;
 ///     for t in tasks {
 ///         sum += t.await.unwrap();
@@ -65,8 +65,8 @@ impl Runtime {
 
     pub(crate) fn from_config(config: Config) -> io::Result<Runtime> {
         let shared = Shared::new(config)?;
-        crate::trace::recorder::register(&shared);
-        let sysmon = if shared.config.sysmon || shared.config.schedtrace.is_some() {
+        crate::diag::recorder::register(&shared);
+        let sysmon = if shared.config.sysmon_thread() {
             Some(Sysmon::start(shared.clone())?)
         } else {
             None
@@ -125,9 +125,9 @@ impl Runtime {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// let _guard = rt.enter();
-    /// let task = gosched_executor::spawn(async { "spawned from a plain thread" });
+    /// let task = gosched::spawn(async { "spawned from a plain thread" });
     /// assert_eq!(rt.block_on(task).unwrap(), "spawned from a plain thread");
     /// ```
     pub fn enter(&self) -> super::EnterGuard<'_> {
@@ -149,7 +149,7 @@ impl Runtime {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// let err = rt.write_trace("never-written.json").unwrap_err();
     /// assert!(err.to_string().contains("flight_recorder"));
     /// ```
@@ -169,7 +169,7 @@ impl Runtime {
             return;
         }
         self.done = true;
-        // One deadline for every wait below (API.md: `shutdown_timeout` bounds the whole wait).
+        // One deadline for every wait below: `shutdown_timeout` bounds the whole wait.
         let deadline = timeout.map(|t| Instant::now() + t);
         let shared = &self.handle.shared;
         let on_own_worker =
@@ -195,12 +195,12 @@ impl Runtime {
         join_threads(shared, deadline);
         cancel_all(shared);
         crate::task::join_pinned_threads(shared, deadline);
-        crate::trace::recorder::unregister(shared);
+        crate::diag::recorder::unregister(shared);
         shared.diag.flush();
         if let Some(path) = &shared.config.trace {
             let ms = shared.all_ms();
             let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
-            if let Err(e) = crate::trace::export::write(path, &rings, &shared.diag.clock) {
+            if let Err(e) = crate::diag::export::write(path, &rings, &shared.diag.clock) {
                 eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
             }
         }

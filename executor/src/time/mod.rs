@@ -4,7 +4,7 @@
 //! that P runs it each time it looks for work (find step 0, sched/mod.rs); a thief runs its
 //! victim's; an M that found no work at all sleeps until the nearest deadline of all Ps and
 //! runs them all when it wakes: blocked in the poller while every P is idle (or sysmon is
-//! off), else parked (sched/poll_steps.rs); sysmon runs the ones overdue by 1 ms that nobody
+//! off), else parked (sched/poller.rs); sysmon runs the ones overdue by 1 ms that nobody
 //! ran. A timer that becomes the earliest breaks the blocking poll if it would sleep past it
 //! (the handshake in `deadlines.rs`, which also holds the runtime's clocks and deadlines over
 //! all Ps). A timer never fires early: it fires when the clock has reached its deadline, read
@@ -19,15 +19,15 @@
 //! would hang, since nothing runs the timers any more. The timer heaps are emptied at shutdown
 //! (heap.rs), so no timer keeps the runtime alive.
 //!
-//! The clock is the runtime's timer clock (clock.rs), which tests can pause: [`pause`],
+//! The clock is the runtime's timer clock (time/clock.rs), which tests can pause: [`pause`],
 //! [`resume`], [`advance`], `Builder::start_paused`. [`Instant`] is gosched's own type, read
 //! from that clock; std instants convert in wherever an `impl Into<Instant>` is taken.
 //!
 //! # Examples
 //! ```
-//! use gosched_executor::time::{self, Duration, Instant};
+//! use gosched::time::{self, Duration, Instant};
 //!
-//! let rt = gosched_executor::runtime::Runtime::new().unwrap();
+//! let rt = gosched::runtime::Runtime::new().unwrap();
 //! rt.block_on(async {
 //!     let start = Instant::now();
 //!     time::sleep(Duration::from_millis(5)).await;
@@ -43,9 +43,11 @@
 //! });
 //! ```
 
+pub(crate) mod clock;
 pub(crate) mod deadlines;
 pub(crate) mod heap;
 mod instant;
+pub(crate) mod monotonic;
 mod pause;
 
 pub use instant::Instant;
@@ -73,9 +75,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
+/// use gosched::time::{self, Duration, Instant};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let deadline = Instant::now() + Duration::from_millis(3);
 ///     time::sleep_until(deadline).await;
@@ -120,7 +122,7 @@ impl Sleep {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{self, Duration, Instant};
+    /// use gosched::time::{self, Duration, Instant};
     /// let deadline = Instant::now() + Duration::from_secs(1);
     /// assert_eq!(time::sleep_until(deadline).deadline(), deadline);
     /// ```
@@ -133,7 +135,7 @@ impl Sleep {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{self, Duration, Instant};
+    /// use gosched::time::{self, Duration, Instant};
     /// let mut s = time::sleep(Duration::from_secs(60));
     /// let sooner = Instant::now() + Duration::from_millis(1);
     /// s.reset(sooner);
@@ -261,8 +263,8 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// use gosched::time::{self, Duration, Instant};
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let deadline = Instant::now() + Duration::from_millis(1);
 ///     assert!(time::timeout_at(deadline, std::future::pending::<()>()).await.is_err());

@@ -1,6 +1,6 @@
 //! Paused time for tests (Go's `testing/synctest`, tokio's `start_paused`): `pause`, `resume`,
-//! `advance`. The clock and the auto-advance rule are in clock.rs; the M that jumps the clock
-//! is in sched/poll_steps.rs.
+//! `advance`. The clock and the auto-advance rule are in time/clock.rs; the M that jumps the clock
+//! is in sched/poller.rs.
 
 use super::{Duration, sleep_until_ns};
 use crate::loom::Arc;
@@ -33,9 +33,9 @@ fn current(what: &str) -> Arc<Shared> {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
+/// use gosched::time::{self, Duration, Instant};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let real = std::time::Instant::now();
 /// rt.block_on(async {
 ///     time::pause();
@@ -65,9 +65,9 @@ pub fn pause() {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
+/// use gosched::time::{self, Duration, Instant};
 ///
-/// let rt = gosched_executor::runtime::Builder::new().start_paused(true).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().start_paused(true).build().unwrap();
 /// rt.block_on(async {
 ///     let t0 = Instant::now();
 ///     time::advance(Duration::from_secs(10)).await;
@@ -101,15 +101,15 @@ pub fn resume() {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration};
+/// use gosched::time::{self, Duration};
 /// use std::sync::{Arc, Mutex};
 ///
-/// let rt = gosched_executor::runtime::Builder::new().start_paused(true).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().start_paused(true).build().unwrap();
 /// rt.block_on(async {
 ///     let fired = Arc::new(Mutex::new(Vec::new()));
 ///     for secs in [3u64, 1, 2, 5, 4] {
 ///         let fired = fired.clone();
-///         gosched_executor::spawn(async move {
+///         gosched::spawn(async move {
 ///             time::sleep(Duration::from_secs(secs)).await;
 ///             fired.lock().unwrap().push(secs);
 ///         });
@@ -128,7 +128,7 @@ pub async fn advance(d: Duration) {
     let target = shared
         .timer_now()
         .saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .min(crate::clock::MAX_PAUSED_NS);
+        .min(crate::time::clock::MAX_PAUSED_NS);
     // The steps up to `target` are auto-advance's; this task's own timer is the last.
     sleep_until_ns(&shared, target).await;
     // Then wait until the tasks woken at `target` have run (the checker wakes idle waiters
