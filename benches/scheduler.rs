@@ -2,7 +2,12 @@
 //! workloads, in one process, with `maxprocs = worker_threads = 2`. The workloads follow tokio's
 //! own `benches/rt_multi_threaded.rs` where one exists.
 //!
-//! - `spawn_many_local`: 100k spawns from inside one task, then join all.
+//! - `spawn_many_local`: 100k spawns from inside one task, then join all. Its times are
+//!   bimodal: the spawning loop is one poll that spends no budget, and where it runs past
+//!   `preempt_slice` (a loaded machine, a slower spawn) sysmon retakes its P (sysmon.rs); the
+//!   rest of the spawns then go to the global queue one by one and the other Ms start and park
+//!   around them, several times slower. `Metrics::handoffs_total` counts those retakes, and
+//!   `BENCH_SYSMON=0` measures the scheduler without them.
 //! - `spawn_many_remote`: 100k spawns from the `block_on` thread (not a worker), then join all.
 //! - `yield_many`: 200 tasks × 1,000 `yield_now`.
 //! - `ping_pong`: 1,000 pairs × 100 round trips over `async_channel::bounded(1)`.
