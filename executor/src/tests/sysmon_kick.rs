@@ -17,7 +17,11 @@ fn kicks_during_one_long_sleep_wake_sysmon_once() {
             s.spawn(|| (0..KICKS).for_each(|_| note.kick(Why::Lone)));
         }
     });
-    assert_eq!(note.notified(), 1, "one kick wakes sysmon, the others see it woken");
+    assert_eq!(
+        note.notified(),
+        1,
+        "one kick wakes sysmon, the others see it woken"
+    );
     // An M that saw a stuck P still leaves its mark (sysmon then retakes sooner).
     note.kick(Why::Stuck);
     assert_eq!(note.notified(), 2);
