@@ -69,10 +69,11 @@ fn detail_lines(shared: &Shared, out: &mut String) {
         let m = p.m().map_or(-1, |m| m.id as i64);
         let _ = writeln!(
             out,
-            "  P{}: status={status} schedtick={} syscalltick=0 m={m} runqsize={} gfreecnt=0 timerslen={}",
+            "  P{}: status={status} schedtick={} syscalltick=0 m={m} runqsize={} gfreecnt={} timerslen={}",
             p.id,
             p.schedtick(),
             p.runq().len(),
+            p.gfreecnt.load(Ordering::Relaxed),
             p.timers.len()
         );
     }

@@ -5,12 +5,13 @@
 //! (a run-queue entry's reference) and, in `join.rs`, `JoinHandle`; each drops its reference on
 //! drop. See `state.rs` for who owns which reference.
 
-use super::harness;
 use super::id::Id;
 use super::state::State;
 use super::{JoinError, Schedule};
+use super::{gfree, harness};
 use crate::loom::UnsafeCell;
 use crate::loom::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::alloc::Layout;
 use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
@@ -58,8 +59,8 @@ pub(crate) struct Links {
     pub(crate) in_list: bool,
 }
 
-/// The whole allocation. `repr(C)` keeps `header` at offset 0, so a `NonNull<Header>` is also
-/// a pointer to the `Cell`.
+/// The whole allocation (from `gfree::alloc_cell`, freed by the vtable's `dealloc`). `repr(C)`
+/// keeps `header` at offset 0, so a `NonNull<Header>` is also a pointer to the `Cell`.
 #[repr(C)]
 pub(super) struct Cell<F: Future, S> {
     pub(super) header: Header,
@@ -116,7 +117,7 @@ impl RawTask {
         F: Future,
         S: Schedule,
     {
-        let cell = Box::new(Cell::<F, S> {
+        let cell = Cell::<F, S> {
             header: Header {
                 state,
                 vtable: harness::vtable::<F, S>(),
@@ -136,9 +137,11 @@ impl RawTask {
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
-        });
-        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
-        RawTask { ptr }
+        };
+        let ptr = gfree::alloc_cell(Layout::new::<Cell<F, S>>()).cast::<Cell<F, S>>();
+        // SAFETY: `alloc_cell` returned memory for a `Cell<F, S>` that nobody else uses.
+        unsafe { ptr.as_ptr().write(cell) };
+        RawTask { ptr: ptr.cast() }
     }
 
     /// # Safety
