@@ -60,8 +60,6 @@ pub(crate) struct WorkerCx {
     /// A `Handle::enter` guard lives on this thread: the runtime it entered (in `ENTERED`)
     /// is the current one, not this M's.
     pub(crate) entered: Cell<bool>,
-    /// Freed task cells kept for the next spawn while this M holds a P (task/gfree.rs).
-    pub(crate) gfree: crate::task::GFree,
 }
 
 thread_local! {

@@ -99,8 +99,6 @@ pub(crate) enum PStatus {
 ///   clears `gp.preempt` for the same reason), so a new slice needs no clearing and a
 ///   request sysmon made from a look that is out of date by now ends nothing.
 /// - `timers`: the P's timer heap, under its own lock (time/heap.rs).
-/// - `gfreecnt`: how many freed task cells the owning M keeps for reuse (Go's `gfreecnt`,
-///   task/gfree.rs); written (Relaxed) by the M holding the P, read by schedtrace.
 /// - `m`: the owning M (null while idle); written by the owner, read by thieves to find the
 ///   M's spawn buffer. Ms are never freed before the runtime, so the pointer stays valid.
 ///
@@ -117,7 +115,6 @@ pub(crate) struct P {
     preempt: AtomicU64,
     m: AtomicPtr<M>,
     pub(crate) timers: crate::time::heap::Timers,
-    pub(crate) gfreecnt: AtomicU32,
 }
 
 impl P {
@@ -136,7 +133,6 @@ impl P {
             preempt: AtomicU64::new(0),
             m: AtomicPtr::new(ptr::null_mut()),
             timers: crate::time::heap::Timers::new(),
-            gfreecnt: AtomicU32::new(0),
         }
     }
 

@@ -34,7 +34,6 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
         collected: std::cell::RefCell::new(Vec::new()),
         sample: Cell::new(crate::diag::poll::SAMPLE_EVERY),
         entered: Cell::new(false),
-        gfree: crate::task::GFree::new(),
     };
     let _worker = context::set_worker(&cx);
     cx.m.publish_cpu_clock();
@@ -75,8 +74,6 @@ pub(super) fn acquirep(cx: &WorkerCx, p: OwnedP) -> OwnedP {
     cx.p.set(Some(p.id()));
     cx.m.p.store(p.id(), Ordering::Relaxed);
     cx.mode.set(Mode::Owning);
-    // SAFETY: the P lives in `Shared`, which `cx.shared` keeps alive as long as `cx`.
-    unsafe { cx.gfree.attach(&cx.shared.ps[p.id()].gfreecnt) };
     p
 }
 
@@ -85,7 +82,6 @@ pub(super) fn releasep(cx: &WorkerCx) {
     cx.p.set(None);
     cx.m.p.store(NO_P, Ordering::Relaxed);
     cx.mode.set(Mode::NoP);
-    cx.gfree.detach(crate::task::gfree::global());
 }
 
 /// Go's `schedule` loop, holding P `p`. Returns when the M holds no P: false after it gave

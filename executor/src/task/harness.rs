@@ -8,15 +8,14 @@
 
 use super::raw::{Cell, Header, RawTask, Stage, Vtable};
 use super::state::{TransitionToIdle, TransitionToNotified, TransitionToRunning};
-use super::{JoinError, Notified, Schedule, WAIT_OTHER, current, gfree};
+use super::{JoinError, Notified, Schedule, WAIT_OTHER, current};
 use crate::loom::atomic::Ordering;
-use std::alloc::Layout;
 use std::any::Any;
 use std::future::Future;
 use std::mem::ManuallyDrop;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::ptr::{self, NonNull};
+use std::ptr::NonNull;
 use std::task::{Context, Poll, Waker};
 
 /// The vtable for tasks with future `F` and scheduler `S`.
@@ -273,14 +272,10 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 /// # Safety
 /// The reference count is zero; `ptr` is a `Cell<F, S>` made by `RawTask::new`.
 unsafe fn dealloc<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    let cell = ptr.cast::<Cell<F, S>>();
+    // SAFETY: the cell was made by `Box::new` in `RawTask::new`, and nobody else can reach it.
+    let cell = unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) };
     // The stage (a cancelled future or an unread output) and the scheduler drop here.
-    // SAFETY: the last reference is gone, so nobody else can reach the cell, and it was
-    // initialised by `RawTask::new`; it is dropped once, here.
-    let _ = panic::catch_unwind(AssertUnwindSafe(|| unsafe { ptr::drop_in_place(cell.as_ptr()) }));
-    // SAFETY: `RawTask::new` allocated the cell with `alloc_cell` for this layout, and its
-    // contents were just dropped (a panicking destructor still drops the other fields).
-    unsafe { gfree::free_cell(cell.cast(), Layout::new::<Cell<F, S>>()) };
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(cell)));
 }
 
 /// # Safety

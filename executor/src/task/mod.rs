@@ -3,8 +3,7 @@
 //! helpers built on them (`JoinSet`, `task_local!`).
 //!
 //! Files: `state.rs` (the atomic state word), `raw.rs` (the allocation and its vtable),
-//! `harness.rs` (poll, complete, cancel), `gfree.rs` (freed cells kept for the next spawn:
-//! Go's gFree), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
+//! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
 //! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled),
 //! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey), `pinned.rs` (pinned tasks
 //! on a thread of their own: Go's `LockOSThread`), `coop.rs` (the cooperative budget, public as
@@ -12,7 +11,6 @@
 
 pub mod coop;
 mod current;
-pub(crate) mod gfree;
 mod harness;
 mod id;
 mod join;
@@ -31,7 +29,6 @@ pub use pinned::{spawn_local, spawn_pinned};
 pub use task_local::{AccessError, LocalKey};
 
 pub(crate) use current::{current_header, set_current_wait};
-pub(crate) use gfree::GFree;
 pub(crate) use pinned::{LockedThreads, join_pinned_threads, on_pinned_thread_of};
 pub(crate) use raw::{
     Header, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_task, new_unregistered_task,

@@ -5,13 +5,12 @@
 //! (a run-queue entry's reference) and, in `join.rs`, `JoinHandle`; each drops its reference on
 //! drop. See `state.rs` for who owns which reference.
 
+use super::harness;
 use super::id::Id;
 use super::state::State;
 use super::{JoinError, Schedule};
-use super::{gfree, harness};
 use crate::loom::UnsafeCell;
 use crate::loom::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
-use std::alloc::Layout;
 use std::future::Future;
 use std::panic::Location;
 use std::ptr::NonNull;
@@ -59,8 +58,8 @@ pub(crate) struct Links {
     pub(crate) in_list: bool,
 }
 
-/// The whole allocation (from `gfree::alloc_cell`, freed by the vtable's `dealloc`). `repr(C)`
-/// keeps `header` at offset 0, so a `NonNull<Header>` is also a pointer to the `Cell`.
+/// The whole allocation. `repr(C)` keeps `header` at offset 0, so a `NonNull<Header>` is also
+/// a pointer to the `Cell`.
 #[repr(C)]
 pub(super) struct Cell<F: Future, S> {
     pub(super) header: Header,
@@ -117,7 +116,16 @@ impl RawTask {
         F: Future,
         S: Schedule,
     {
-        let cell = Cell::<F, S> {
+        // One allocation from the global allocator, freed by the vtable's `dealloc`. Go reuses
+        // exited Gs through per-P `gFree` lists; a cache like it (freed cells by 64-byte size
+        // class on the M holding a P, 64 each, half spilled to a global list) was built and
+        // measured against this (bench-report/notes.md, "gFree"), and taken out: no spawn row
+        // got 10 % faster against tokio. The allocator serves because glibc's malloc already
+        // keeps a per-thread cache of freed blocks by size (tcache): where every cell is reused
+        // (`chained_spawn`) ours cut only a tenth of a spawn's instructions, which wall time
+        // did not show, and where many tasks are alive at once (`spawn_many`) most cells miss
+        // a 64-cell cache, and its tests cost more than its hits save.
+        let cell = Box::new(Cell::<F, S> {
             header: Header {
                 state,
                 vtable: harness::vtable::<F, S>(),
@@ -137,11 +145,9 @@ impl RawTask {
             },
             scheduler,
             stage: UnsafeCell::new(Stage::Running(future)),
-        };
-        let ptr = gfree::alloc_cell(Layout::new::<Cell<F, S>>()).cast::<Cell<F, S>>();
-        // SAFETY: `alloc_cell` returned memory for a `Cell<F, S>` that nobody else uses.
-        unsafe { ptr.as_ptr().write(cell) };
-        RawTask { ptr: ptr.cast() }
+        });
+        let ptr = NonNull::from(Box::leak(cell)).cast::<Header>();
+        RawTask { ptr }
     }
 
     /// # Safety
