@@ -22,10 +22,12 @@ of the M that polled it, and each stretch of it is put down to one cause:
 
 and, before the runnable period, for tasks made runnable by a non-blocking netpoll:
 
-  d  waiting for the network poll   readiness reached the kernel at some point after the
-                                    previous netpoll (any M, any result recorded): the gap is
-                                    an upper bound, half of it the expected wait
-Tasks made runnable off the Ms (sysmon's netpoll, the blocking pool) are counted apart.
+  d  waiting for the network poll   counted apart: tasks made runnable off the Ms (sysmon's
+                                    netpoll, which runs when nobody polled for 1 ms; also the
+                                    blocking pool), by the blocking poller, and by a
+                                    non-blocking netpoll on an M, whose readiness reached the
+                                    kernel after the previous non-empty netpoll (empty ones are
+                                    not recorded): that gap is an upper bound
 
 The trace keeps each M's newest 65,535 events, so only the span that every busy M's ring
 covers is analysed.
@@ -157,23 +159,29 @@ def classify(tl, ready, start, median_poll, long_poll, gap):
 
 
 def network(tracks, lo, hi):
-    """Upper bounds (us) of the network wait of tasks woken by a non-blocking netpoll."""
+    """Tasks made runnable by a netpoll in [lo, hi]: (non-blocking on an M: upper bounds in us
+    of how long their readiness waited, blocking poller: count)."""
     polls = sorted(e["ts"] for t in tracks.values() for e in t if e["name"] == "netpoll")
-    bounds = []
+    bounds, blocking = [], 0
     for t in tracks.values():
         for i, e in enumerate(t):
             if e["name"] != "netpoll" or not lo <= e["ts"] <= hi:
                 continue
             # The wakes just before it on this track were its batch.
-            j, n = i - 1, 0
-            while j >= 0 and t[j]["name"] == "wake" and n < e["args"]["n"]:
-                n += 1
+            j, n, first = i - 1, 0, None
+            while j >= 0 and t[j]["name"] in ("wake", "park"):
+                if t[j]["name"] == "wake" and t[j]["args"]["n"] != OFF_M:
+                    n, first = n + 1, t[j]
                 j -= 1
+            if n == 0:
+                continue
+            if first["args"]["n"] >> 8 == 0:
+                blocking += n  # collected by an M without a P: the blocking poller
+                continue
             k = bisect.bisect_left(polls, e["ts"]) - 1
-            if k < 0 or n == 0 or t[j + 1]["args"]["n"] >> 8 == 0:
-                continue  # the blocking poller (no P), or the first poll
-            bounds.extend([e["ts"] - polls[k]] * n)
-    return bounds
+            if k >= 0:
+                bounds.extend([e["ts"] - polls[k]] * n)
+    return bounds, blocking
 
 
 def main():
@@ -216,7 +224,7 @@ def main():
             causes = classify(tls[m], ready, s, median_poll, args.long_poll_us, args.gap_us)
             periods.append((s - ready, causes, src))
 
-    net = network(tracks, lo, hi)
+    net, blocking = network(tracks, lo, hi)
     print(f"trace {args.trace}: window {(hi - lo) / 1000:.1f} ms, {len(tracks)} Ms, "
           f"median poll {median_poll:.1f} us, {len(periods)} runnable periods "
           f"({unmatched} polls without a wake in the window)")
@@ -241,8 +249,15 @@ def main():
         s_tail = sum(p[1].get(key, 0.0) for p in tail)
         print(f"| {name} | {100 * s_all / total:.1f} % | {s_all / max(len(periods), 1):.1f} "
               f"| {100 * s_tail / tail_total:.1f} % | {s_tail / max(len(tail), 1):.1f} |")
-    print(f"| (d) network, before the period: upper bound | {len(net)} netpoll wakes | "
-          f"mean {sum(net) / max(len(net), 1):.1f}, p99 {pct(net, 0.99):.1f} | | |")
+    off_m = sum(1 for p in periods if p[2] == OFF_M)
+    print()
+    print("(d) waiting for the network to be polled (before the runnable period):")
+    print(f"- made runnable off the Ms (sysmon's netpoll: nobody polled for 1 ms): {off_m} "
+          f"periods ({100 * off_m / max(len(periods), 1):.1f} %)")
+    print(f"- by the blocking poller: {blocking} (readiness wakes it at once, plus the kernel's "
+          f"wake-up latency, which the trace cannot see)")
+    print(f"- by a non-blocking netpoll on an M: {len(net)}; readiness waited at most (since "
+          f"the previous non-empty netpoll) p50 {pct(net, 0.5):.1f} us, p99 {pct(net, 0.99):.1f} us")
     by_src = defaultdict(list)
     for w, _, src in periods:
         by_src[src].append(w)
