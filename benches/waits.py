@@ -268,6 +268,17 @@ def main():
     print("|---|---|---|---|")
     for src, ws in sorted(by_src.items()):
         print(f"| {labels.get(src, src)} | {len(ws)} | {pct(ws, 0.5):.1f} | {pct(ws, 0.99):.1f} |")
+    # Stretches where no M recorded anything: the whole runtime idle or off the CPUs.
+    times = sorted(e["ts"] for t in tracks.values() for e in t if lo <= e["ts"] <= hi)
+    holes = [(a, b - a) for a, b in zip(times, times[1:]) if b - a > 1000]
+    idle = [d for a, d in holes if all(tl.parked_at(a + 0.001) for tl in tls.values())]
+    busy = [d for a, d in holes if not all(tl.parked_at(a + 0.001) for tl in tls.values())]
+    print(f"\nstretches of > 1 ms with no event on any M: {len(holes)}, "
+          f"{sum(d for _, d in holes) / 1000:.1f} ms in all, longest "
+          f"{max((d for _, d in holes), default=0) / 1000:.1f} ms; with every M parked "
+          f"(waiting for the network, or for the kernel to run the woken poller): {len(idle)}, "
+          f"{sum(idle) / 1000:.1f} ms; with an M running (off its CPU): {len(busy)}, "
+          f"{sum(busy) / 1000:.1f} ms")
     parks = sum(1 for tl in tls.values() for p in tl.parked if lo <= p[0] <= hi)
     print(f"\nparks in the window: {parks} ({parks / max(len(periods), 1):.2f} per runnable period)")
 
