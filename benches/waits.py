@@ -79,9 +79,10 @@ class Timeline:
                 elif since is not None:
                     self.parked.append((since, e["ts"]))
                     since = None
-            elif e["name"] == "wake" and since is not None:
+            elif since is not None and (e["name"] == "wake" or e["ph"] == "X"):
                 # The blocking poller's wakes are recorded after epoll returned and before
-                # its `park 0`: the M is awake from its first one.
+                # its `park 0`: the M is awake from its first one. (A poll after a `park 1`
+                # without its `park 0`: a retired M's ring, reused by a new thread.)
                 self.parked.append((since, e["ts"]))
                 since = None
         if since is not None:
