@@ -5,11 +5,8 @@
 //! The server runs on a gosched runtime; the client is plain blocking `std::net` on the test
 //! thread, so nothing of the client runs on the runtime under test.
 
-#[path = "../executor/tests/common/mod.rs"]
-mod common;
-
-use common::watchdog;
 use gosched::runtime::{Builder, Runtime};
+use gosched_testkit::watchdog;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};

@@ -5,14 +5,11 @@
 //! The server runs on a gosched runtime; the client is blocking `std::net` on the test thread.
 //! No test asserts a duration; each runs under a watchdog.
 
-#[path = "../executor/tests/common/mod.rs"]
-mod common;
-
-use common::watchdog;
 use gosched::runtime::{Builder, Runtime};
+use gosched_testkit::{wait_until, watchdog};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// No read waits longer (every answer here is immediate or a 1 s trace).
 const READ_LIMIT: Duration = Duration::from_secs(20);
@@ -29,11 +26,7 @@ fn server_on(builder: Builder) -> (Runtime, SocketAddr) {
     rt.spawn(async move {
         gosched::debug::serve(addr).await.unwrap();
     });
-    let deadline = Instant::now() + READ_LIMIT;
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "never listened on {addr}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("the endpoint to listen", || TcpStream::connect(addr).is_ok());
     (rt, addr)
 }
 
@@ -68,18 +61,6 @@ fn get(addr: SocketAddr, target: &str, host: &str) -> (u16, String, String) {
     )
 }
 
-/// Waits up to `limit` for `cond`.
-fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    cond()
-}
-
 #[test]
 fn connections_over_the_cap_get_a_fast_503() {
     let _w = watchdog("connections_over_the_cap_get_a_fast_503", Duration::from_secs(60));
@@ -94,21 +75,21 @@ fn connections_over_the_cap_get_a_fast_503() {
     // A whole exchange: the probe connection of `server_on` (accepted before it) is in too;
     // then both are gone.
     assert_eq!(get(addr, "/debug/gosched/metrics", "localhost").0, 200);
-    assert!(eventually(READ_LIMIT, || conn_tasks() == 0));
+    wait_until("no connection task left", || conn_tasks() == 0);
     // Clients that connect and send nothing hold every slot (until their 10 s head deadline).
     let held: Vec<TcpStream> = (0..MAX_CONNECTIONS)
         .map(|_| TcpStream::connect(addr).unwrap())
         .collect();
-    assert!(eventually(READ_LIMIT, || conn_tasks() == MAX_CONNECTIONS));
+    wait_until("every slot held", || conn_tasks() == MAX_CONNECTIONS);
     let (status, head, body) = get(addr, "/debug/gosched/metrics", "localhost");
     assert_eq!(status, 503, "{head}\n{body}");
     assert!(head.contains("\r\nx-content-type-options: nosniff"), "{head}");
     assert!(head.contains("\r\nretry-after: "), "{head}");
     // Once they leave, scrapes are served again.
     drop(held);
-    assert!(eventually(READ_LIMIT, || {
+    wait_until("a scrape served again", || {
         get(addr, "/debug/gosched/metrics", "localhost").0 == 200
-    }));
+    });
 }
 
 #[test]
@@ -201,7 +182,7 @@ fn held_traces_leave_room_for_scrapes() {
     let mut held = Vec::new();
     for i in 0..40 {
         if i == 1 {
-            assert!(eventually(READ_LIMIT, trace_sleeping));
+            wait_until("the first trace taken", trace_sleeping);
         }
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(READ_LIMIT)).unwrap();
@@ -223,7 +204,7 @@ fn held_traces_leave_room_for_scrapes() {
     assert!(busy.iter().any(|(_, _, body)| body.contains("another trace")));
     // Those clients close; a scrape is answered while the first trace is still being taken.
     held.truncate(1);
-    assert!(eventually(READ_LIMIT, || {
+    wait_until("a scrape served again", || {
         get(addr, "/debug/gosched/metrics", "localhost").0 == 200
-    }));
+    });
 }
