@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{LIMIT, fd_count, holds_within, serial, wait_until, watchdog};
+use common::{LIMIT, fd_count, holds_within, panic_message, serial, wait_until, watchdog};
 use gosched_executor::netpoll::{Direction, Interest, Registration};
 use gosched_executor::runtime::{Builder, Handle, Runtime, live_runtimes};
 use gosched_executor::time::{sleep, timeout};
@@ -91,14 +91,6 @@ fn a_runtime_whose_handle_outlives_it_is_freed_with_the_handle() {
     assert_eq!(fd_count(), fds);
     drop(handle);
     wait_until("no live runtimes", || live_runtimes() == 0);
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 /// A runtime that was dropped, and a handle to it.

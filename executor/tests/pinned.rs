@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{LIMIT, holds_within, serial, wait_until, watchdog};
+use common::{LIMIT, holds_within, panic_message, serial, wait_until, watchdog};
 use gosched_executor::runtime::{Builder, Runtime};
 use gosched_executor::task::{consume_budget, spawn_local, spawn_pinned, yield_now};
 use gosched_executor::time::{interval, sleep, timeout};
@@ -434,13 +434,6 @@ fn the_coop_budget_makes_a_busy_local_task_yield() {
         other_ran_first,
         "a spent budget must requeue the busy task behind the other one"
     );
-}
-
-fn panic_message(e: &(dyn std::any::Any + Send)) -> &str {
-    e.downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| e.downcast_ref::<&str>().copied())
-        .unwrap()
 }
 
 #[test]

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{fd_count, serial, wait_until, watchdog};
+use common::{fd_count, panic_message, serial, wait_until, watchdog};
 use futures::StreamExt;
 use gosched_executor::runtime::{Builder, Runtime};
 use gosched_executor::signal::unix::{SignalKind, signal};
@@ -175,11 +175,7 @@ fn recv_is_none_once_the_runtime_is_gone() {
 fn signal_outside_a_runtime_panics_with_a_hint() {
     let _s = serial();
     let err = std::panic::catch_unwind(|| signal(SignalKind::user_defined1())).unwrap_err();
-    let msg = err
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
+    let msg = panic_message(&*err);
     assert!(msg.contains("outside a gosched runtime"), "{msg}");
 }
 
