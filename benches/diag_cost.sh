@@ -10,7 +10,7 @@
 # Instruction counts, unlike times, do not move with the machine's load. Each count has the
 # `none` run's (build and drop the runtime) subtracted. Whole-program counts also move by a
 # percent or two with LLVM's inlining between builds, so the last column counts only the
-# instructions on the diagnostics' own lines (executor/src/trace/{poll,clock,histogram,ring}.rs,
+# instructions on the diagnostics' own lines (executor/src/diag/{poll,tsc,histogram,ring}.rs,
 # inlined code included) in the "off" run, per poll.
 #
 #   bash benches/diag_cost.sh
@@ -34,7 +34,7 @@ own() { # the last run's instructions on the diagnostics' lines, and its polls
   local polls lines
   polls=$(sed -n 's/.* polls=\([0-9]*\).*/\1/p' "$tmp/stdout")
   lines=$(callgrind_annotate --show-percs=no "$tmp/cg" 2>/dev/null |
-    grep -E 'src/trace/(poll|clock|histogram|ring)\.rs:|x86/rdtsc\.rs:' |
+    grep -E 'src/diag/(poll|tsc|histogram|ring)\.rs:|x86/rdtsc\.rs:' |
     awk '{gsub(",", "", $1); s += $1} END {print s + 0}')
   echo "$lines $polls"
 }

@@ -25,7 +25,7 @@
 )]
 
 mod blocking;
-mod clock;
+mod diag;
 mod loom;
 pub mod netpoll;
 pub mod runtime;
@@ -34,7 +34,6 @@ pub mod signal;
 mod sysmon;
 pub mod task;
 pub mod time;
-mod trace;
 
 #[cfg(test)]
 mod tests;

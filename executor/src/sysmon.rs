@@ -2,7 +2,7 @@
 //! remembers of each P between rounds (`PWatch`), its thresholds, and how long it sleeps. What
 //! it does to a P goes through `Shared::observe_p` and `PView` (sched/p.rs, next to the
 //! ownership protocol those acts take part in); the network and timer share is
-//! `sched::poll_steps::sysmon_poll`.
+//! `sched::poller::sysmon_poll`.
 //!
 //! Each round:
 //! - **preempt**: a P whose `schedtick` has not moved for `preempt_slice` is running one time
@@ -301,17 +301,17 @@ fn run(shared: &Arc<Shared>) {
         if shared.config.sysmon {
             acted |= retake(shared, &mut watch, now, kick, &mut next);
             acted |= shared.rescue_lost_buffers();
-            acted |= crate::sched::poll_steps::sysmon_poll(shared);
+            acted |= crate::sched::poller::sysmon_poll(shared);
             // The network, while some M is in a poll that began before this round (the others
             // poll it between their polls).
             if watch.iter().any(|w| w.seq.is_some() && w.seen_at < now) {
-                if let Some(d) = crate::sched::poll_steps::sysmon_poll_due_in(shared) {
+                if let Some(d) = crate::sched::poller::sysmon_poll_due_in(shared) {
                     next.at(now + d);
                 }
             }
         }
         if let Some(at) = next_trace.filter(|at| now >= *at) {
-            crate::trace::schedtrace(shared, now);
+            crate::diag::schedtrace(shared, now);
             next_trace = shared.config.schedtrace.map(|d| at.max(now - d) + d);
         }
         back_off(acted, &mut idle_rounds, &mut delay);
@@ -510,7 +510,7 @@ fn watch_poll(
                 && m.kernel_runnable() != Some(true);
             w.cpu = cpu;
             w.cpu_at = now;
-            crate::trace::poll::sysmon_sample(m, seq, w.blocked);
+            crate::diag::poll::sysmon_sample(m, seq, w.blocked);
         }
         let stuck = now.duration_since(w.poll_since);
         let retake_now = if w.blocked {
@@ -520,9 +520,9 @@ fn watch_poll(
             w.preempt_sent
         };
         if retake_now && p.holds_up_work() {
-            // Before the CAS, which publishes it to the stuck M (trace/poll.rs).
+            // Before the CAS, which publishes it to the stuck M (diag/poll.rs).
             let start = shared.instant_to_ns(w.poll_since);
-            crate::trace::poll::sysmon_retaking(m, seq, w.blocked, start);
+            crate::diag::poll::sysmon_retaking(m, seq, w.blocked, start);
             if p.retake() {
                 w.seq = None;
                 return true;
@@ -542,7 +542,7 @@ fn watch_poll(
             } else {
                 now + BLOCKED_RETAKE_AFTER
             });
-        } else if let Some(d) = crate::sched::poll_steps::sysmon_timer_due_in(shared, pid) {
+        } else if let Some(d) = crate::sched::poller::sysmon_timer_due_in(shared, pid) {
             next.at(now + d);
         }
     }

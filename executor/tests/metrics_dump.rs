@@ -129,7 +129,7 @@ fn dump_lists_live_tasks_with_their_spawn_site() {
         );
         assert_eq!(t.spawned_at.line(), line, "spawned_at is the spawn call's line");
         assert!(t.polls >= 1, "{t:?}");
-        // The age comes from a coarse clock (a few ms of resolution: clock.rs).
+        // The age comes from a coarse clock (a few ms of resolution: time/monotonic.rs).
         assert!(t.age >= Duration::from_millis(20), "{t:?}");
         assert!(t.age <= before.elapsed() + Duration::from_secs(5), "{t:?}");
         let shown = t.to_string();

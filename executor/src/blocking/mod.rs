@@ -99,7 +99,7 @@ where
     };
     let (notified, raw) = task::new_unregistered_task(BlockingTask(Some(f)), BlockingSchedule, meta);
     let handle = JoinHandle::new(raw);
-    // Auto-advance hold (clock.rs rule 3) until the job has run: `run_thread` lets go.
+    // Auto-advance hold (time/clock.rs rule 3) until the job has run: `run_thread` lets go.
     shared.hold();
     match shared.blocking.inner.submit(notified) {
         Submit::Queued => {}
@@ -133,7 +133,7 @@ fn start_thread(shared: &Arc<Shared>) -> std::io::Result<()> {
             }
             pool.run_thread(|task| {
                 task.run();
-                // After the run, which woke the `JoinHandle` (clock.rs rule 3).
+                // After the run, which woke the `JoinHandle` (time/clock.rs rule 3).
                 shared.let_go();
             });
             if let Some(f) = &shared.config.on_thread_stop {

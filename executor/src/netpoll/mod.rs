@@ -1,7 +1,7 @@
 //! The netpoller (Go's `netpoll`): one edge-triggered `mio::Poll` per runtime, a readiness
 //! record per source, and a `mio::Waker` to break a blocking poll.
 //!
-//! Who polls (the scheduler's side is `sched/poll_steps.rs`; "find step N" is the list "Where
+//! Who polls (the scheduler's side is `sched/poller.rs`; "find step N" is the list "Where
 //! an M looks for work" in `sched/mod.rs`):
 //! - any M in `findRunnable`, non-blocking, every 61st poll of that M (find step 2) and when
 //!   its own queues and the global queue are empty (find step 5), unless an M is blocked in the
@@ -77,7 +77,7 @@ struct Fds {
 ///   non-blocking poll must not eat the break meant for the blocking one).
 /// - `poll_until`: when that poll times out by itself, in ns of the timer clock (`u64::MAX`:
 ///   never); a timer added before it breaks the poll (time/deadlines.rs).
-/// - `last_poll`: when the poller last ran (`clock::precise_now_ns`), for sysmon.
+/// - `last_poll`: when the poller last ran (`monotonic::precise_now_ns`), for sysmon.
 ///
 /// # Shutdown
 /// `shutdown` closes the slab and wakes every waiting task with an error; `close`, once no M
@@ -230,7 +230,7 @@ impl Poller {
             }
         }
         self.last_poll
-            .store(crate::clock::precise_now_ns(), Ordering::Relaxed);
+            .store(crate::time::monotonic::precise_now_ns(), Ordering::Relaxed);
         let mut wake = Vec::new();
         {
             let slab = self.slab.lock().unwrap_or_else(|e| e.into_inner());

@@ -1,9 +1,9 @@
 //! `block_on`: polls a future on the calling thread, parking it between wakes.
 
-use crate::clock::Holds;
 use crate::loom::Arc;
 use crate::loom::atomic::{AtomicBool, Ordering};
 use crate::sched::{Shared, context};
+use crate::time::clock::Holds;
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Wake, Waker};
@@ -11,7 +11,7 @@ use std::thread::{self, Thread};
 
 /// Wakes the thread blocked in `block_on`.
 ///
-/// `busy` is the runtime's auto-advance hold count (clock.rs rule 2): a wake takes a hold
+/// `busy` is the runtime's auto-advance hold count (time/clock.rs rule 2): a wake takes a hold
 /// before it sets `notified`, and `block_on` inherits it when it consumes the flag, so the
 /// clock never jumps between a wake and the poll it causes. `done`: `block_on` has returned;
 /// a late wake (a clone of the waker left in a channel or a timer) gives its hold back
@@ -121,7 +121,7 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
     let waker = Waker::from(waker_state.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
-    // Holds while the future is polled (clock.rs rule 2).
+    // Holds while the future is polled (time/clock.rs rule 2).
     shared.hold();
     let _hold = Hold {
         shared,

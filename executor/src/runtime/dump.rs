@@ -135,7 +135,7 @@ impl TaskInfo {
                 _ => None,
             },
             spawned_at: header.spawned_at,
-            age: crate::clock::coarse_since(header.created),
+            age: crate::time::monotonic::coarse_since(header.created),
             polls: u64::from(header.polls.load(std::sync::atomic::Ordering::Relaxed)),
             slow_polls: 0,
             longest_poll: Duration::ZERO,

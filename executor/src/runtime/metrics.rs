@@ -1,11 +1,11 @@
 //! `Metrics`: a snapshot of a runtime's state and counters, summed from per-M counters on read.
 
+use crate::diag::histogram::Histogram;
 use crate::loom::atomic::Ordering;
 use crate::sched::Shared;
 use crate::sched::m::M;
-use crate::trace::histogram::Histogram;
 
-pub use crate::trace::histogram::LatencyHistogram;
+pub use crate::diag::histogram::LatencyHistogram;
 
 /// One histogram summed over every M.
 fn summed(ms: &[crate::loom::Arc<M>], f: fn(&M) -> &Histogram) -> LatencyHistogram {

@@ -65,7 +65,7 @@ impl Runtime {
 
     pub(crate) fn from_config(config: Config) -> io::Result<Runtime> {
         let shared = Shared::new(config)?;
-        crate::trace::recorder::register(&shared);
+        crate::diag::recorder::register(&shared);
         let sysmon = if shared.config.sysmon || shared.config.schedtrace.is_some() {
             Some(Sysmon::start(shared.clone())?)
         } else {
@@ -195,12 +195,12 @@ impl Runtime {
         join_threads(shared, deadline);
         cancel_all(shared);
         crate::task::join_pinned_threads(shared, deadline);
-        crate::trace::recorder::unregister(shared);
+        crate::diag::recorder::unregister(shared);
         shared.diag.flush();
         if let Some(path) = &shared.config.trace {
             let ms = shared.all_ms();
             let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
-            if let Err(e) = crate::trace::export::write(path, &rings, &shared.diag.clock) {
+            if let Err(e) = crate::diag::export::write(path, &rings, &shared.diag.clock) {
                 eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
             }
         }

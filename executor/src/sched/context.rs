@@ -55,7 +55,7 @@ pub(crate) struct WorkerCx {
     /// Tasks made runnable while in `Mode::Collecting`.
     pub(crate) collected: RefCell<Vec<Notified>>,
     /// Runnable periods this M starts before it samples one for `sched_latency`
-    /// (trace/poll.rs).
+    /// (diag/poll.rs).
     pub(crate) sample: Cell<u32>,
     /// A `Handle::enter` guard lives on this thread: the runtime it entered (in `ENTERED`)
     /// is the current one, not this M's.

@@ -4,12 +4,12 @@
 
 use super::context::WorkerCx;
 use super::p::{OwnedP, PStatus};
-use super::poll_steps;
+use super::poller;
 use super::runq::Local;
 use super::worker::{acquirep, releasep};
+use crate::diag::export::Kind;
 use crate::loom::atomic::{Ordering, fence};
 use crate::task::Notified;
-use crate::trace::export::Kind;
 use crossbeam_deque::Steal;
 
 /// Every this many ticks a P takes one task from the global queue first (Go's 61: a prime, so
@@ -23,7 +23,7 @@ const STEAL_TRIES: usize = 4;
 /// being the one it holds then (it may have given `p` up and taken another). Returns `None`
 /// after giving the P up (the M then parks); before that, find step 8 blocks it in the
 /// poller if every P is idle and no other M is there, or parks it until the nearest timer
-/// (poll_steps.rs). The steps are the list "Where an M looks for work" in sched/mod.rs.
+/// (poller.rs). The steps are the list "Where an M looks for work" in sched/mod.rs.
 ///
 /// Always inlined into its one caller, the scheduling loop: LLVM's own choice flipped with
 /// unrelated changes elsewhere in the loop. Where it did not inline it (the build with the
@@ -52,10 +52,10 @@ pub(super) fn find_runnable(cx: &WorkerCx, p: OwnedP) -> Option<(OwnedP, Notifie
         }
         let was_spinning = release_p(cx, p);
         // 8. Nothing there: block in the poller if every P is idle and no other M does, else
-        // sleep until the nearest timer (poll_steps.rs).
+        // sleep until the nearest timer (poller.rs).
         p = match recheck_and_acquire(cx, was_spinning) {
             Some(p) => p,
-            None => poll_steps::block_in_poller(cx)?,
+            None => poller::block_in_poller(cx)?,
         };
     }
 }
@@ -83,7 +83,7 @@ fn handoff_slot(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
 fn look_holding_p(cx: &WorkerCx, p: &OwnedP) -> Option<(Notified, bool)> {
     let fresh = |t| Some((t, false));
     // 0. Go's `checkTimers`: this P's due timers.
-    if let Some(t) = poll_steps::check_timers(cx, p, p.id(), false) {
+    if let Some(t) = poller::check_timers(cx, p, p.id(), false) {
         return fresh(t);
     }
     // 1. The slice expired (sysmon set `preempt`).
@@ -103,7 +103,7 @@ fn look_holding_p(cx: &WorkerCx, p: &OwnedP) -> Option<(Notified, bool)> {
         return fresh(t);
     }
     // 5. The network, without blocking.
-    if let Some(t) = poll_steps::poll_nonblocking(cx, p) {
+    if let Some(t) = poller::poll_nonblocking(cx, p) {
         return fresh(t);
     }
     // 6. Steal, if not too many Ms spin already (at most half the busy Ps).
@@ -136,7 +136,7 @@ fn every_61st(cx: &WorkerCx, owned: &OwnedP) -> Option<Notified> {
     }
     if cx.m.polls.load(Ordering::Relaxed) % GLOBAL_QUEUE_INTERVAL as u64 == 0 {
         crate::sysmon::watch_from_m(shared, owned.id());
-        return poll_steps::poll_nonblocking(cx, owned);
+        return poller::poll_nonblocking(cx, owned);
     }
     None
 }
@@ -219,7 +219,7 @@ fn steal_work(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
             let victim = &shared.ps[v];
             // Go's `stealWork`: in the last round, run the victim's due timers too.
             if last {
-                if let Some(t) = poll_steps::check_timers(cx, p, v, true) {
+                if let Some(t) = poller::check_timers(cx, p, v, true) {
                     return Some(t);
                 }
             }

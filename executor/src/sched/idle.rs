@@ -212,7 +212,7 @@ impl Shared {
         }
         let m2 = m.clone();
         m.start(p, spinning);
-        // Auto-advance hold (clock.rs rule 1): the new M is awake from its start.
+        // Auto-advance hold (time/clock.rs rule 1): the new M is awake from its start.
         self.hold();
         // The closure takes the buffer, and a failed spawn drops it: a retired M's shared half
         // then stays in `ms` only (its stealer has no buffer to steal from any more).
@@ -255,7 +255,7 @@ impl Shared {
                 break wakeup;
             }
             if self.retire_if_surplus(&cx.m) {
-                // No hold: the thread exits (clock.rs rule 1 counts awake Ms).
+                // No hold: the thread exits (time/clock.rs rule 1 counts awake Ms).
                 return Wakeup::Retire;
             }
         };
@@ -315,7 +315,7 @@ impl Shared {
     }
 
     /// Records an instant trace event on `m`'s track (one branch when tracing is off).
-    pub(crate) fn trace_instant(&self, m: &M, kind: crate::trace::export::Kind, n: u64) {
+    pub(crate) fn trace_instant(&self, m: &M, kind: crate::diag::export::Kind, n: u64) {
         if let Some(ring) = m.trace() {
             ring.instant(kind, self.diag.clock.ticks(), n);
         }

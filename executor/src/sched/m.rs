@@ -59,9 +59,9 @@ pub(crate) struct M {
     /// The thread's kernel id (`gettid`), 0 until the thread has started.
     tid: AtomicU64,
     /// This M's trace events, when the runtime records a trace (read through `trace()`).
-    trace: Option<crate::trace::export::Ring>,
-    /// Latency histograms and what sysmon saw of the current poll (trace/poll.rs).
-    pub(crate) diag: crate::trace::poll::MDiag,
+    trace: Option<crate::diag::export::Ring>,
+    /// Latency histograms and what sysmon saw of the current poll (diag/poll.rs).
+    pub(crate) diag: crate::diag::poll::MDiag,
 }
 
 /// Tag bit of `M::cpu_clock`: clock ids are negative numbers, so "set" needs its own bit.
@@ -87,8 +87,8 @@ impl M {
             steals: AtomicU64::new(0),
             cpu_clock: AtomicU64::new(0),
             tid: AtomicU64::new(0),
-            trace: trace.then(crate::trace::export::Ring::new),
-            diag: crate::trace::poll::MDiag::new(),
+            trace: trace.then(crate::diag::export::Ring::new),
+            diag: crate::diag::poll::MDiag::new(),
         }
     }
 
@@ -96,7 +96,7 @@ impl M {
     /// `RUSTFLAGS="--cfg gosched_no_trace"`, always `None`, so every recording site compiles
     /// away (to measure what tracing costs when it is off).
     #[inline]
-    pub(crate) fn trace(&self) -> Option<&crate::trace::export::Ring> {
+    pub(crate) fn trace(&self) -> Option<&crate::diag::export::Ring> {
         if cfg!(gosched_no_trace) {
             None
         } else {

@@ -12,7 +12,7 @@
 //! | `wakep`/`startm`/`stopm`/`handoffp` | same names on `Shared` | `idle.rs` |
 //! | sysmon | the monitor thread: its policy; what it may do to a P (`PView`) | `../sysmon.rs`; `p.rs` |
 //! | locked M (`LockOSThread`) | a pinned task's own thread: no P, its own run queue | `../task/pinned.rs` |
-//! | `checkTimers`, `netpoll(0)`, `injectglist` | the M's use of the poller and timer heaps | `poll_steps.rs` |
+//! | `checkTimers`, `netpoll(0)`, `injectglist` | the M's use of the poller and timer heaps | `poller.rs` |
 //!
 //! # Where each rule lives
 //! | rule | file |
@@ -27,7 +27,7 @@
 //! | sysmon asleep while every P is idle, woken when one starts (Go's `sysmonwait`/`sysmonwake`) | `../sysmon.rs` (`quiet_until`), `idle.rs` (`take_idle_p`) |
 //! | sysmon's cadence while Ps run: deadlines, and the Ms watching each other every 61st poll | `../sysmon.rs` (`Next`, `watch_from_m`), `find.rs` (`every_61st`) |
 //! | sysmon's retake and preemption: how | `p.rs` (`PView::retake`, `PView::request_preempt`) |
-//! | who polls the network, and which M blocks in the poller | `poll_steps.rs` (find steps 2, 5, 8; sysmon's share) |
+//! | who polls the network, and which M blocks in the poller | `poller.rs` (find steps 2, 5, 8; sysmon's share) |
 //! | timers: per-P heaps, deadlines, the handshake with the poller | `../time/heap.rs`, `../time/deadlines.rs` |
 //! | the blocking pool and `block_in_place` | `../blocking.rs` (the hand-off itself: `p.rs`) |
 //!
@@ -109,7 +109,7 @@
 //!
 //! # Where an M looks for work (Go's `findRunnable`; `find.rs`)
 //! "find step N" elsewhere refers to this list. Steps 0 (timers), 5 and 8 are in
-//! `poll_steps.rs`, the M's use of the poller and the timer heaps.
+//! `poller.rs`, the M's use of the poller and the timer heaps.
 //! 0. the hand-off slot, if nothing below comes first; this P's due timers;
 //! 1. an expired slice (above); 2. every 61st tick, one task from the global queue, and every
 //!    61st poll of this M, the network (and a look at the other Ps for a stuck one, for
@@ -171,7 +171,7 @@ pub(crate) mod global;
 pub(crate) mod idle;
 pub(crate) mod m;
 pub(crate) mod p;
-pub(crate) mod poll_steps;
+pub(crate) mod poller;
 pub(crate) mod runq;
 pub(crate) mod shared;
 #[cfg(all(test, not(loom)))]
@@ -189,7 +189,7 @@ pub(crate) fn note_preempted() {
                 .preemptions
                 .fetch_add(1, crate::loom::atomic::Ordering::Relaxed);
             cx.shared
-                .trace_instant(&cx.m, crate::trace::export::Kind::Preempt, 1);
+                .trace_instant(&cx.m, crate::diag::export::Kind::Preempt, 1);
             crate::task::set_current_wait(crate::task::WAIT_PREEMPTED);
         }
     });

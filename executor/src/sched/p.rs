@@ -272,7 +272,7 @@ impl Shared {
         let local = p.local(&owned);
         m.drain_buffer(|t| local.put(t, false, &self.global));
         self.handoffs.fetch_add(1, Ordering::Relaxed);
-        self.trace_instant(m, crate::trace::export::Kind::Handoff, pid as u64);
+        self.trace_instant(m, crate::diag::export::Kind::Handoff, pid as u64);
         self.handoffp(owned);
         true
     }

@@ -41,7 +41,7 @@ pub(crate) struct Synced {
 ///   `begin_shutdown` sets the flag before it reads `ms`, so `take_threads` afterwards holds
 ///   every M that was told to exit.
 /// - `registry`: every live task.
-/// - `poller`: the netpoller (netpoll/mod.rs); the M's use of it is `poll_steps.rs` here.
+/// - `poller`: the netpoller (netpoll/mod.rs); the M's use of it is `poller.rs` here.
 /// - counters for rare events are shared atomics; hot counters are per M (m.rs).
 pub(crate) struct Shared {
     pub(crate) ps: Box<[P]>,
@@ -63,10 +63,10 @@ pub(crate) struct Shared {
     pub(crate) poller: crate::netpoll::Poller,
     pub(crate) sysmon_note: crate::sysmon::SysmonNote,
     pub(crate) started: Instant,
-    /// Slow-poll accounting and reports (trace/slowpoll.rs).
-    pub(crate) diag: crate::trace::Diag,
-    /// The timer clock (pausable) and the auto-advance holds: clock.rs.
-    pub(crate) clock: crate::clock::Clock,
+    /// Slow-poll accounting and reports (diag/slowpoll.rs).
+    pub(crate) diag: crate::diag::Diag,
+    /// The timer clock (pausable) and the auto-advance holds: time/clock.rs.
+    pub(crate) clock: crate::time::clock::Clock,
     /// Threads of pinned tasks (Go's locked Ms), `task/pinned.rs`.
     pub(crate) locked: task::LockedThreads,
 }
@@ -95,8 +95,8 @@ impl Shared {
             threads: Mutex::new(Vec::new()),
             registry: Registry::new(n),
             blocking: BlockingPool::new(&config),
-            diag: crate::trace::Diag::new(&config, started),
-            clock: crate::clock::Clock::new(started, config.start_paused),
+            diag: crate::diag::Diag::new(&config, started),
+            clock: crate::time::clock::Clock::new(started, config.start_paused),
             config,
             shutdown: AtomicBool::new(false),
             remote_spawned: AtomicU64::new(0),
@@ -176,11 +176,11 @@ impl Shared {
     pub(crate) fn schedule_task(self: &Arc<Self>, task: Notified) {
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
-                crate::trace::poll::runnable(self, Some(&cx.sample), task.header());
+                crate::diag::poll::runnable(self, Some(&cx.sample), task.header());
                 self.schedule_local(cx, task)
             }
             _ => {
-                crate::trace::poll::runnable(self, None, task.header());
+                crate::diag::poll::runnable(self, None, task.header());
                 Err(task)
             }
         });
@@ -238,13 +238,13 @@ impl Shared {
     pub(crate) fn requeue_after_poll(self: &Arc<Self>, task: Notified) {
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) && cx.mode.get() == Mode::Polling => {
-                crate::trace::poll::runnable(self, Some(&cx.sample), task.header());
+                crate::diag::poll::runnable(self, Some(&cx.sample), task.header());
                 let old = cx.requeue.replace(Some(task));
                 debug_assert!(old.is_none(), "two requeues in one poll");
                 None
             }
             _ => {
-                crate::trace::poll::runnable(self, None, task.header());
+                crate::diag::poll::runnable(self, None, task.header());
                 Some(task)
             }
         });

@@ -188,7 +188,7 @@ impl Queue {
         let wake = std::mem::replace(&mut s.sleeping, false);
         if wake {
             // The sleeping thread let go of its auto-advance hold: take one for it before it
-            // can be seen as idle (clock.rs), under the queue lock; it owns it once awake.
+            // can be seen as idle (time/clock.rs), under the queue lock; it owns it once awake.
             self.shared.hold();
         }
         drop(s);
@@ -215,7 +215,7 @@ impl Queue {
             }
             if !s.sleeping {
                 // Asleep, this thread cannot make work runnable: paused time may jump
-                // (clock.rs). `push` takes the hold back for it when it wakes it.
+                // (time/clock.rs). `push` takes the hold back for it when it wakes it.
                 s.sleeping = true;
                 self.shared.let_go();
             }
@@ -451,7 +451,7 @@ fn run(queue: Arc<Queue>, main: TaskRef) {
         }
     }
     let _done = Done(&shared.locked);
-    // An awake pinned thread holds paused time back, as an awake M does (clock.rs): its task
+    // An awake pinned thread holds paused time back, as an awake M does (time/clock.rs): its task
     // may be about to arm a timer or wake another. The hold was taken by `spawn_pinned`; let
     // go when the thread ends.
     struct LetGo<'a>(&'a crate::sched::Shared);

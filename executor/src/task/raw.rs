@@ -25,7 +25,7 @@ use std::task::Waker;
 /// - `join_waker`: written by the `JoinHandle` while `JOIN_WAKER` is unset, read by the
 ///   runtime while it is set (protocol in `state.rs`).
 /// - `polls`, `wait`: written only by the thread holding `RUNNING` (relaxed), read by `dump()`.
-/// - `runnable_at`: the scheduling-latency sample (trace/poll.rs says who writes it when).
+/// - `runnable_at`: the scheduling-latency sample (diag/poll.rs says who writes it when).
 #[repr(C)]
 pub(crate) struct Header {
     pub(super) state: State,
@@ -34,14 +34,14 @@ pub(crate) struct Header {
     pub(super) links: UnsafeCell<Links>,
     pub(super) join_waker: UnsafeCell<Option<Waker>>,
     pub(crate) spawned_at: &'static Location<'static>,
-    /// `clock::coarse_now_ns()` at spawn (for the dump's age).
+    /// `monotonic::coarse_now_ns()` at spawn (for the dump's age).
     pub(crate) created: u64,
     pub(crate) polls: AtomicU32,
     /// The [`WaitReason`](crate::runtime::WaitReason) code set when the task last parked, or
     /// [`WAIT_SYSCALL`] while it is inside `block_in_place`.
     pub(crate) wait: AtomicU8,
     /// `Metrics::sched_latency` sampling: 0, or when the task became runnable (a tick of the
-    /// runtime's diagnostics clock, `trace/clock.rs`) if that runnable period is sampled.
+    /// runtime's diagnostics clock, `diag/tsc.rs`) if that runnable period is sampled.
     pub(crate) runnable_at: AtomicU64,
     /// A pinned task (`spawn_pinned`, `spawn_local`): its future never leaves its thread.
     pub(crate) locked: bool,
@@ -128,7 +128,7 @@ impl RawTask {
                 }),
                 join_waker: UnsafeCell::new(None),
                 spawned_at: meta.spawned_at,
-                created: crate::clock::coarse_now_ns(),
+                created: crate::time::monotonic::coarse_now_ns(),
                 polls: AtomicU32::new(0),
                 wait: AtomicU8::new(0),
                 runnable_at: AtomicU64::new(0),

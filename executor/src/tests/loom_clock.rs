@@ -1,11 +1,11 @@
-//! loom model of the auto-advance hold protocol (clock.rs, "Paused time and auto-advance"): a
+//! loom model of the auto-advance hold protocol (time/clock.rs, "Paused time and auto-advance"): a
 //! holder (a blocking-pool job, an M about to park) publishes the work it made and lets go,
 //! while the checker (the M about to block in the poller) lets go of its own hold and reads
 //! the count. Either the checker reads no holds and sees the work, or it reads a hold and the
 //! holder's let-go is the last one (so the holder breaks the poll): never a checker that jumps
 //! the clock past unseen work, nor one that waits with nobody to wake it.
 
-use crate::clock::Clock;
+use crate::time::clock::Clock;
 use loom::sync::Arc;
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
@@ -45,8 +45,8 @@ fn loom_clock_holder_vs_checker() {
 /// exactly once (a leaked hold would stop auto-advance for the runtime's life).
 #[test]
 fn loom_block_on_finish_vs_late_wake() {
-    use crate::clock::Holds;
     use crate::runtime::block_on::ThreadWaker;
+    use crate::time::clock::Holds;
     loom::model(|| {
         // `crate::loom::Arc`, as the clock's holds are (std's `Arc` around a loom atomic).
         let busy = crate::loom::Arc::new(Holds::new());

@@ -2,7 +2,7 @@
 //! auto-advance holds seen from the scheduler (`hold`, `let_go`), the earliest deadlines over
 //! every P's heap (`next_timer`, `timers_due`), and the timer/poller handshake
 //! (`timer_added`, `PollUntil`). The heaps themselves are heap.rs; who runs them is
-//! sched/poll_steps.rs (find step 0, the blocking poller of find step 8, sysmon).
+//! sched/poller.rs (find step 0, the blocking poller of find step 8, sysmon).
 //!
 //! # The timer/poller handshake (Go's `wakeNetPoller`)
 //! The one M blocked in the poller sleeps until the earliest deadline of every P's heap, so a
@@ -104,13 +104,13 @@ impl Shared {
     }
 
     /// The clock of timer deadlines: ns since the runtime started, standing still while the
-    /// clock is paused (clock.rs).
+    /// clock is paused (time/clock.rs).
     #[inline]
     pub(crate) fn timer_now(&self) -> u64 {
         self.clock.now_ns()
     }
 
-    /// Takes an auto-advance hold (clock.rs, "Paused time and auto-advance").
+    /// Takes an auto-advance hold (time/clock.rs, "Paused time and auto-advance").
     pub(crate) fn hold(&self) {
         self.clock.hold();
     }

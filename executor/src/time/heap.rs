@@ -189,7 +189,7 @@ impl Timers {
     }
 
     /// The earliest deadline of a timer still waiting, or `NO_TIMER`: cancelled entries at the
-    /// top are dropped first. A paused clock jumps to this (sched/poll_steps.rs), never to the
+    /// top are dropped first. A paused clock jumps to this (sched/poller.rs), never to the
     /// deadline of a timer nobody waits for.
     pub(crate) fn next_live_when(&self) -> u64 {
         if self.next_when() == NO_TIMER {

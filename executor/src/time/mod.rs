@@ -4,7 +4,7 @@
 //! that P runs it each time it looks for work (find step 0, sched/mod.rs); a thief runs its
 //! victim's; an M that found no work at all sleeps until the nearest deadline of all Ps and
 //! runs them all when it wakes: blocked in the poller while every P is idle (or sysmon is
-//! off), else parked (sched/poll_steps.rs); sysmon runs the ones overdue by 1 ms that nobody
+//! off), else parked (sched/poller.rs); sysmon runs the ones overdue by 1 ms that nobody
 //! ran. A timer that becomes the earliest breaks the blocking poll if it would sleep past it
 //! (the handshake in `deadlines.rs`, which also holds the runtime's clocks and deadlines over
 //! all Ps). A timer never fires early: it fires when the clock has reached its deadline, read
@@ -19,7 +19,7 @@
 //! would hang, since nothing runs the timers any more. The timer heaps are emptied at shutdown
 //! (heap.rs), so no timer keeps the runtime alive.
 //!
-//! The clock is the runtime's timer clock (clock.rs), which tests can pause: [`pause`],
+//! The clock is the runtime's timer clock (time/clock.rs), which tests can pause: [`pause`],
 //! [`resume`], [`advance`], `Builder::start_paused`. [`Instant`] is gosched's own type, read
 //! from that clock; std instants convert in wherever an `impl Into<Instant>` is taken.
 //!
@@ -43,9 +43,11 @@
 //! });
 //! ```
 
+pub(crate) mod clock;
 pub(crate) mod deadlines;
 pub(crate) mod heap;
 mod instant;
+pub(crate) mod monotonic;
 mod pause;
 
 pub use instant::Instant;

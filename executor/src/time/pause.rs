@@ -1,6 +1,6 @@
 //! Paused time for tests (Go's `testing/synctest`, tokio's `start_paused`): `pause`, `resume`,
-//! `advance`. The clock and the auto-advance rule are in clock.rs; the M that jumps the clock
-//! is in sched/poll_steps.rs.
+//! `advance`. The clock and the auto-advance rule are in time/clock.rs; the M that jumps the clock
+//! is in sched/poller.rs.
 
 use super::{Duration, sleep_until_ns};
 use crate::loom::Arc;
@@ -128,7 +128,7 @@ pub async fn advance(d: Duration) {
     let target = shared
         .timer_now()
         .saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
-        .min(crate::clock::MAX_PAUSED_NS);
+        .min(crate::time::clock::MAX_PAUSED_NS);
     // The steps up to `target` are auto-advance's; this task's own timer is the last.
     sleep_until_ns(&shared, target).await;
     // Then wait until the tasks woken at `target` have run (the checker wakes idle waiters

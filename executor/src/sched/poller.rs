@@ -20,7 +20,7 @@
 //! time/deadlines.rs (`PollUntil`): the poller announces itself before it reads the deadlines,
 //! so either it sees the new timer or the adder breaks its poll.
 //!
-//! Paused time (clock.rs): timers read `timer_now`, which stands still while paused. The M in
+//! Paused time (time/clock.rs): timers read `timer_now`, which stands still while paused. The M in
 //! the blocking poll is the one that lets a paused clock jump: when the runtime is quiescent
 //! (`Shared::quiescent`) it polls the network once without blocking and, if nothing came and
 //! no hold was taken since it looked, moves the clock to the nearest deadline and runs the
@@ -31,10 +31,10 @@ use super::context::{Mode, WorkerCx};
 use super::p::OwnedP;
 use super::shared::Shared;
 use super::worker::acquirep;
+use crate::diag::export::Kind;
 use crate::loom::atomic::Ordering;
 use crate::task::Notified;
 use crate::time::heap::NO_TIMER;
-use crate::trace::export::Kind;
 use std::task::Waker;
 use std::time::Duration;
 
@@ -50,7 +50,7 @@ const SYSMON_TIMER_SLACK: u64 = 1_000_000;
 const PAUSED_RECHECK: Duration = Duration::from_millis(10);
 
 impl Shared {
-    /// Whether nothing could make work runnable at the current time (clock.rs): no holds,
+    /// Whether nothing could make work runnable at the current time (time/clock.rs): no holds,
     /// every P idle, every queue and spawn buffer empty. The caller has let go of its own hold.
     /// Read in this order: a holder publishes its work before it lets go. `Some(seen)`: quiet,
     /// and `seen` names the moment, for the jump (`Clock::advance_if_quiet`) to check that no
@@ -178,7 +178,7 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
         poller.blocking.store(false, Ordering::SeqCst);
         return None;
     }
-    // Rule 1 of clock.rs: this M stops holding while it blocks (and before it checks).
+    // Rule 1 of time/clock.rs: this M stops holding while it blocks (and before it checks).
     shared.clock.let_go();
     let (mut list, io) = loop {
         let (timeout, step) = if shared.clock.is_paused() {
@@ -276,7 +276,7 @@ fn paused_poll(shared: &Shared) -> (Option<Duration>, Step) {
     }
     if shared.clock.has_idle_waiters() {
         (Some(Duration::ZERO), Step::WakeIdleWaiters { seen })
-    } else if next <= crate::clock::MAX_PAUSED_NS {
+    } else if next <= crate::time::clock::MAX_PAUSED_NS {
         (Some(Duration::ZERO), Step::Jump { to: next, seen })
     } else {
         // Nothing to jump to (no timer, or one past the latest time a paused clock shows):
@@ -368,7 +368,7 @@ pub(crate) fn sysmon_poll_due_in(shared: &Shared) -> Option<Duration> {
         return None;
     }
     let last = poller.last_poll.load(Ordering::Relaxed);
-    let since = crate::clock::precise_now_ns().saturating_sub(last);
+    let since = crate::time::monotonic::precise_now_ns().saturating_sub(last);
     Some(Duration::from_nanos(
         (SYSMON_POLL_AFTER + 1).saturating_sub(since),
     ))
@@ -394,14 +394,14 @@ pub(crate) fn sysmon_poll(shared: &Shared) -> bool {
         return false;
     }
     let last = poller.last_poll.load(Ordering::Relaxed);
-    let poll_net =
-        poller.has_sources() && crate::clock::precise_now_ns().saturating_sub(last) > SYSMON_POLL_AFTER;
+    let poll_net = poller.has_sources()
+        && crate::time::monotonic::precise_now_ns().saturating_sub(last) > SYSMON_POLL_AFTER;
     let now = shared.timer_now();
     let overdue = |p: &super::p::P| p.timers.next_when().saturating_add(SYSMON_TIMER_SLACK) <= now;
     if !poll_net && !shared.ps.iter().any(overdue) {
         return false;
     }
-    // Rule 4 of clock.rs: a hold from before it takes anything out of the poller or a heap
+    // Rule 4 of time/clock.rs: a hold from before it takes anything out of the poller or a heap
     // until its wakes are in the global queue.
     shared.hold();
     let mut acted = false;

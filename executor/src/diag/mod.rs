@@ -3,13 +3,13 @@
 //! measures (`poll.rs`: slow polls, latency histograms in `histogram.rs`) and the slow-poll
 //! reports (`slowpoll.rs`).
 
-mod clock;
 pub(crate) mod export;
 pub(crate) mod histogram;
 pub(crate) mod poll;
 pub(crate) mod recorder;
 mod ring;
 pub(crate) mod slowpoll;
+mod tsc;
 
 pub(crate) use slowpoll::Diag;
 

@@ -5,7 +5,7 @@
 //! without a lock by the M itself, so recording shares no cache line with other threads. With
 //! tracing off the M has no ring and every recording site is one branch.
 //! The file is written when the runtime is dropped, and whenever `write_trace` asks for a
-//! snapshot (trace/recorder.rs); writing copies the rings, so a snapshot loses nothing.
+//! snapshot (diag/recorder.rs); writing copies the rings, so a snapshot loses nothing.
 //!
 //! Events: a complete event ("X") per poll, named `task <id>` with the spawn location in its
 //! arguments, on the M's track; instant events ("i") for steal, handoff, preempt and netpoll.
@@ -15,8 +15,8 @@ use std::io;
 use std::panic::Location;
 use std::path::Path;
 
-use super::clock::Clock;
 pub(crate) use super::ring::Ring;
+use super::tsc::Clock;
 
 /// What happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

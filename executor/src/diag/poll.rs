@@ -9,7 +9,7 @@
 //! after it, one test of `Diag::clocked`; per wake, a decrement and a branch; no clock read
 //! but for the sampled periods. In callgrind (`benches/diag_cost.sh`, its last column) the
 //! diagnostics' lines come to about 7 instructions per poll on `yield` and 6 on `ping_pong`
-//! and `chained_spawn`. The clock (`clock.rs`: one `rdtsc` where the kernel
+//! and `chained_spawn`. The clock (`diag/tsc.rs`: one `rdtsc` where the kernel
 //! trusts the TSC) is read around every poll only when `Diag::clocked` (a slow-poll
 //! threshold, the flight recorder or `GOSCHED_TRACE`), and twice per sampled runnable period
 //! for `sched_latency` (then `CLOCK_MONOTONIC`, unless clocked).

@@ -28,15 +28,15 @@
 //!
 //! # Words
 //! A poll: `[start, end, task, spawn location]`, times in the runtime's diagnostics clock's
-//! raw ticks (trace/clock.rs), converted when a snapshot is taken. An instant event:
+//! raw ticks (diag/tsc.rs), converted when a snapshot is taken. An instant event:
 //! `[time, n, 0, kind << 1 | 1]`. A `Location` is 8-byte aligned, so the low bit of word 3
 //! tells the two apart.
 //!
 //! Which thread owns the ring: the one that claimed it (`claim`, the M's thread at its
 //! start); `instant` from any other thread goes to `foreign`.
 
-use super::clock::Clock;
 use super::export::{Event, Kind};
+use super::tsc::Clock;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::collections::VecDeque;
 use std::panic::Location;

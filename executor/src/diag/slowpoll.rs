@@ -1,6 +1,6 @@
 //! Slow-poll reports (`Builder::slow_poll_threshold`, `GOSCHED_DEBUG=slowpoll=MS`): the
 //! runtime-wide half, [`Diag`] (a field of `Shared`). The M measures the poll and decides it
-//! was slow (trace/poll.rs); this file counts it, remembers it per task for the dump, and
+//! was slow (diag/poll.rs); this file counts it, remembers it per task for the dump, and
 //! prints the line, rate-limited:
 //!
 //! `gosched: slow poll: task 42 spawned at src/main.rs:10:5 ran 52.1 ms in one poll (blocked in the kernel); P1 handed to another thread`
@@ -55,8 +55,8 @@ pub(crate) struct TaskSlow {
 ///   shutdown.
 pub(crate) struct Diag {
     /// The clock of the diagnostics: the TSC when `clocked`, else `CLOCK_MONOTONIC`
-    /// (clock.rs).
-    pub(crate) clock: super::clock::Clock,
+    /// (diag/tsc.rs).
+    pub(crate) clock: super::tsc::Clock,
     /// The M reads `clock` around every poll (a threshold, the flight recorder or a trace
     /// file).
     pub(crate) clocked: bool,
@@ -110,9 +110,9 @@ impl Diag {
     pub(crate) fn new(config: &Config, started: Instant) -> Diag {
         let clocked = config.slow_poll.is_some() || config.flight_recorder || config.trace.is_some();
         let clock = if clocked {
-            super::clock::Clock::new(started)
+            super::tsc::Clock::new(started)
         } else {
-            super::clock::Clock::monotonic(started)
+            super::tsc::Clock::monotonic(started)
         };
         Diag {
             clock,

@@ -323,7 +323,7 @@ pub(super) mod tests {
     use std::time::Duration;
 
     /// Makes `register` install the panic hook as a `panic = "abort"` build does.
-    pub(in crate::trace) static FORCE_PANIC_HOOK: AtomicBool = AtomicBool::new(false);
+    pub(in crate::diag) static FORCE_PANIC_HOOK: AtomicBool = AtomicBool::new(false);
 
     const CHILD: &str = "GOSCHED_TEST_ABORTING_PANIC_CHILD";
 
@@ -369,7 +369,7 @@ pub(super) mod tests {
         let out = std::process::Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
-                "trace::recorder::tests::aborting_panic_child",
+                "diag::recorder::tests::aborting_panic_child",
                 "--ignored",
                 "--nocapture",
                 "--test-threads=1",
