@@ -5,6 +5,9 @@
 //! The server runs on a gosched runtime; the client is blocking `std::net` on the test thread.
 //! No test asserts a duration; each runs under a watchdog.
 
+mod debug_support;
+
+use debug_support::{endpoint_tasks, server_on};
 use gosched::runtime::{Builder, Runtime};
 use gosched_testkit::{wait_until, watchdog};
 use std::io::{Read, Write};
@@ -15,20 +18,6 @@ use std::time::Duration;
 const READ_LIMIT: Duration = Duration::from_secs(20);
 /// The endpoint's connection cap (documented in `gosched::debug`).
 const MAX_CONNECTIONS: usize = 16;
-
-/// `builder`'s runtime serving the debug endpoint on a free loopback port, once it accepts.
-fn server_on(builder: Builder) -> (Runtime, SocketAddr) {
-    let rt = builder.build().unwrap();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    rt.spawn(async move {
-        gosched::debug::serve(addr).await.unwrap();
-    });
-    wait_until("the endpoint to listen", || TcpStream::connect(addr).is_ok());
-    (rt, addr)
-}
 
 fn server() -> (Runtime, SocketAddr) {
     server_on(Builder::new().maxprocs(2))
@@ -66,12 +55,7 @@ fn connections_over_the_cap_get_a_fast_503() {
     let _w = watchdog("connections_over_the_cap_get_a_fast_503", Duration::from_secs(60));
     let (rt, addr) = server();
     // The endpoint's connection tasks (the accept loop is the task spawned above).
-    let conn_tasks = || {
-        rt.dump()
-            .iter()
-            .filter(|t| t.spawned_at.file().starts_with("src/debug"))
-            .count()
-    };
+    let conn_tasks = || endpoint_tasks(&rt).len();
     // A whole exchange: the probe connection of `server_on` (accepted before it) is in too;
     // then both are gone.
     assert_eq!(get(addr, "/debug/gosched/metrics", "localhost").0, 200);
@@ -174,10 +158,9 @@ fn held_traces_leave_room_for_scrapes() {
     // 40 clients each ask for a 30 s trace and wait for it; the first has the trace slot
     // (its connection task sleeps) before the others ask.
     let trace_sleeping = || {
-        rt.dump().iter().any(|t| {
-            t.spawned_at.file().starts_with("src/debug")
-                && t.wait_reason == Some(gosched::runtime::WaitReason::Sleep)
-        })
+        endpoint_tasks(&rt)
+            .iter()
+            .any(|t| t.wait_reason == Some(gosched::runtime::WaitReason::Sleep))
     };
     let mut held = Vec::new();
     for i in 0..40 {
