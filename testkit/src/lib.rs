@@ -33,6 +33,7 @@ pub struct Watchdog {
 /// Aborts the whole test process, naming `name`, if the returned guard is still alive after
 /// `limit`, so a hang fails fast with a message instead of stalling CI. Keep the guard in a
 /// variable (`let _w = watchdog(..)`) for the length of the test.
+#[must_use = "the watchdog stops watching when its guard is dropped"]
 pub fn watchdog(name: &str, limit: Duration) -> Watchdog {
     let done = Arc::new(AtomicBool::new(false));
     let flag = done.clone();
