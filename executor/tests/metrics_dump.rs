@@ -3,24 +3,12 @@
 
 mod common;
 
-use common::watchdog;
+use common::{wait_for, watchdog};
 use gosched_executor::runtime::{Builder, TaskInfo, TaskState, WaitReason, verify_no_leaks};
 use gosched_executor::task::Id;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
-/// Polls `f` until it returns `Some` (or fails the test after 10 s).
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
 
 fn find(dump: &[TaskInfo], id: Id) -> Option<TaskInfo> {
     dump.iter().find(|t| t.id == id).cloned()
@@ -173,8 +161,11 @@ fn a_task_awaiting_a_join_handle_waits_for_join() {
     });
     assert_eq!(t.wait_reason, Some(WaitReason::Join), "{t:?}");
     assert!(t.to_string().contains("waiting, join"), "{t}");
-    let inner_info = find(&rt.dump(), inner_id).unwrap();
-    assert_eq!(inner_info.wait_reason, Some(WaitReason::Other));
+    // The inner task may not have had its first poll yet (runnable, no reason).
+    let inner_info = wait_for("the inner task to park", || {
+        find(&rt.dump(), inner_id).filter(|t| t.state == TaskState::Waiting)
+    });
+    assert_eq!(inner_info.wait_reason, Some(WaitReason::Other), "{inner_info:?}");
     outer.abort();
     assert!(rt.block_on(outer).unwrap_err().is_cancelled());
     // Dropping the joiner dropped the inner JoinHandle (detached), not the inner task.
