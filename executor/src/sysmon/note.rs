@@ -2,7 +2,10 @@
 //! early (Go's `sysmonwake`). Which kicks end which sleep is `SysmonNote::kick`'s table: a
 //! sleep chosen while every P was idle (`QUIET`) ends when a P starts running or work is
 //! queued globally; one chosen while Ms run and watch each other (`LAZY`) ends when an M saw a
-//! P stuck, a P went idle leaving one running, or work is queued globally while no P is idle.
+//! P stuck, a P went idle leaving one running that may need sysmon, or work is queued globally
+//! while no P is idle; a doze (`DOZE`: every P idle for a moment only, at most `DOZE_DELAY`)
+//! ends only for the last. The first kicker of a sleep marks it ended, so the others skip
+//! the lock.
 
 use super::KICKED_DELAY;
 use std::sync::atomic::AtomicU8;
@@ -13,8 +16,8 @@ use std::time::Duration;
 pub(crate) struct SysmonNote {
     state: Mutex<NoteState>,
     cv: Condvar,
-    /// sysmon's sleep: `AWAKE` (or short), `QUIET` (long, every P idle) or `LAZY` (long, Ms
-    /// running). Which kicks wake it depends on it (`Why`).
+    /// sysmon's sleep: `AWAKE` (or short), `QUIET` (long, every P idle), `DOZE` (every P idle
+    /// for a moment) or `LAZY` (long, Ms running). Which kicks wake it depends on it (`Why`).
     deep: AtomicU8,
 }
 
@@ -32,6 +35,19 @@ const AWAKE: u8 = 0;
 const QUIET: u8 = 1;
 /// In a long sleep chosen while Ms run and watch each other (`watch_from_m`).
 const LAZY: u8 = 2;
+/// In a doze: every P was idle, but one ran less than `QUIET_AFTER` ago.
+const DOZE: u8 = 3;
+
+/// Which kind of sleep sysmon chose (`SysmonNote::sleep`); it decides which kicks end it.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Mode {
+    /// Every P idle for a while: until kicked (`QUIET`).
+    Quiet,
+    /// Every P idle for a moment: a short sleep (`DOZE`).
+    Doze,
+    /// Some P running (`LAZY` if long).
+    Lazy,
+}
 
 /// What a kick reports (`SysmonNote::kick`).
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -42,7 +58,8 @@ pub(crate) enum Why {
     Work,
     /// An M saw a P in one poll for `BLOCKED_RETAKE_AFTER` (`watch_from_m`): ends a `LAZY` one.
     Stuck,
-    /// A P went idle, leaving one running, which no other M watches now: ends a `LAZY` one.
+    /// A P went idle, leaving one running that no other M watches now and that may need
+    /// sysmon (`retake::left_alone`): ends a `LAZY` one.
     Lone,
 }
 
@@ -72,12 +89,28 @@ impl SysmonNote {
     pub(crate) fn kick(&self, why: Why) {
         // SeqCst: pairs with `sleep`'s store of `deep` and its SeqCst re-read (`woken`): either
         // this load sees the long sleep, or `sleep` sees the change and sleeps short.
-        let wakes = match self.deep.load(std::sync::atomic::Ordering::SeqCst) {
+        let deep = self.deep.load(std::sync::atomic::Ordering::SeqCst);
+        let wakes = match deep {
             AWAKE => false,
             QUIET => matches!(why, Why::Started | Why::Work),
+            DOZE => why == Why::Work,
             _ => !matches!(why, Why::Started),
         };
-        if wakes {
+        // The first kicker of a sleep marks it ended, so that the Ms starting Ps meanwhile do
+        // not each take the lock and signal (under load a P starts many times per sleep). A
+        // `Stuck` kick that loses to another kind only loses its head start (`Kick::Stuck`):
+        // sysmon then watches the poll from its own first look.
+        if wakes
+            && self
+                .deep
+                .compare_exchange(
+                    deep,
+                    AWAKE,
+                    std::sync::atomic::Ordering::SeqCst,
+                    std::sync::atomic::Ordering::Relaxed,
+                )
+                .is_ok()
+        {
             let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
             s.kicked = true;
             s.stuck |= why == Why::Stuck;
@@ -87,18 +120,22 @@ impl SysmonNote {
     }
 
     /// Sleeps `delay` (`None`: until kicked) or until kicked: why it woke early, `None` once
-    /// stopped. A long sleep (`quiet`: chosen while every P was idle) is cut to `KICKED_DELAY`
-    /// if what a kick reports happened meanwhile (`woken` re-reads it after `deep` is
-    /// published, so a `kick` in between is never lost).
+    /// stopped. A long sleep of `mode` is cut to `KICKED_DELAY` if what a kick reports
+    /// happened meanwhile (`woken` re-reads it after `deep` is published, so a `kick` in
+    /// between is never lost).
     pub(super) fn sleep(
         &self,
         delay: Option<Duration>,
-        quiet: bool,
+        mode: Mode,
         woken: impl Fn() -> bool,
     ) -> Option<Kick> {
         let mut delay = delay;
         if delay.is_none_or(|d| d > KICKED_DELAY) {
-            let deep = if quiet { QUIET } else { LAZY };
+            let deep = match mode {
+                Mode::Quiet => QUIET,
+                Mode::Doze => DOZE,
+                Mode::Lazy => LAZY,
+            };
             self.deep.store(deep, std::sync::atomic::Ordering::SeqCst);
             if woken() {
                 delay = Some(KICKED_DELAY);

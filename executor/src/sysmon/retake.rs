@@ -24,13 +24,13 @@
 //! kicks a sysmon that sleeps long when one has been in the same poll for
 //! `BLOCKED_RETAKE_AFTER` with work behind it.
 
+use super::Next;
 use super::note::{Kick, Why};
-use super::{KICKED_DELAY, Next};
 use crate::loom::Arc;
 use crate::loom::atomic::Ordering;
 use crate::sched::Shared;
 use crate::sched::m::M;
-use crate::sched::p::PView;
+use crate::sched::p::{PStatus, PView};
 use std::time::{Duration, Instant};
 
 /// Policy 1: a poll blocked in the kernel this long, with work queued behind it, loses its P
@@ -96,6 +96,22 @@ impl PWatch {
         self.requested = false;
     }
 
+    /// The earliest moment the poll watched could be worth a retake under policy 1 (the next
+    /// look at it while work waits behind it). Not sampled since first seen: once a sample can
+    /// say blocked (`CPU_SAMPLE` after the first) and the poll counts as stuck
+    /// `BLOCKED_RETAKE_AFTER`. Sampled: when it has been stuck that long, or, past that (it
+    /// computes), again `BLOCKED_RETAKE_AFTER` from now, in case it blocks.
+    fn retake_worthy_at(&self, now: Instant) -> Instant {
+        let worth = self.poll_since + BLOCKED_RETAKE_AFTER;
+        if self.cpu_at == self.seen_at {
+            worth.max(self.cpu_at + CPU_SAMPLE)
+        } else if worth > now {
+            worth
+        } else {
+            now + BLOCKED_RETAKE_AFTER
+        }
+    }
+
     /// Brings the poll record up to date: a new poll starts a new record (counted as running
     /// since `first_seen`); a poll seen before has its M's CPU clock sampled (at most every
     /// `CPU_SAMPLE`). Returns the poll and its M if it is one seen before (the policies may
@@ -146,10 +162,6 @@ pub(super) fn retake(
     // so then the poll counts as seen that long (sysmon's own sample still decides).
     let busy = shared.ps.len() - shared.idle_p_count();
     let close = kick != Kick::None || busy <= 1;
-    if busy == 1 {
-        // A lone P: no other M watches it, so sysmon keeps its own 1 ms watch.
-        next.at(now + KICKED_DELAY);
-    }
     let first_seen = match kick {
         Kick::Stuck => now.checked_sub(BLOCKED_RETAKE_AFTER).unwrap_or(now),
         _ => now,
@@ -201,16 +213,7 @@ fn blocked_next_look(
     }
     let seen_before = w.seen_at < now;
     if p.holds_up_work() && (seen_before || close) {
-        // Not sampled yet: when a sample can say blocked and the poll counts as stuck long
-        // enough. Sampled and past that (computing): again in a while, in case it blocks.
-        let worth = w.poll_since + BLOCKED_RETAKE_AFTER;
-        next.at(if w.cpu_at == w.seen_at {
-            worth.max(w.cpu_at + CPU_SAMPLE)
-        } else if worth > now {
-            worth
-        } else {
-            now + BLOCKED_RETAKE_AFTER
-        });
+        next.at(w.retake_worthy_at(now));
     } else if let Some(d) = crate::sched::poller::sysmon_timer_due_in(shared, pid) {
         next.at(now + d);
     }
@@ -330,6 +333,39 @@ pub(crate) fn watch_from_m(shared: &Arc<Shared>, me: usize) {
     }
 }
 
+/// A P went idle leaving one running (`Shared::put_idle_p`), which no other M watches for a
+/// sysmon that sleeps long now: kicks it (`Why::Lone`) if that P may need it soon, that is if
+/// work waits (its queue, the global queue), it has a timer due within sysmon's longest sleep (its M may be stuck, and
+/// sysmon runs timers nobody ran), or is still in the poll this M saw at its last look
+/// (`watch_from_m`: a poll that has run a while). Otherwise the lone P is left to sysmon's
+/// cadence: under load a P goes idle hundreds of times a second, and a kick each time would
+/// wake sysmon as often.
+pub(crate) fn left_alone(shared: &Shared) {
+    if !shared.sysmon_note.is_lazy() {
+        return;
+    }
+    let needs = SEEN.with(|seen| {
+        let seen = seen.borrow();
+        shared.ps.iter().enumerate().any(|(pid, p)| {
+            let seq = match p.status() {
+                PStatus::Idle => return false,
+                PStatus::InPoll(seq) => Some(seq),
+                PStatus::Owned => None,
+            };
+            // A thread that never looked (not an M, or none yet) cannot tell: it kicks.
+            let old_poll = seq.is_some_and(|seq| seen.get(pid).is_none_or(|&(last, _)| last == seq + 1));
+            let due = crate::sched::poller::sysmon_timer_due_in(shared, pid);
+            old_poll
+                || !p.runq().is_empty()
+                || !shared.global.is_empty()
+                || due.is_some_and(|d| d < super::MAX_DELAY)
+        })
+    });
+    if needs {
+        shared.sysmon_note.kick(Why::Lone);
+    }
+}
+
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
@@ -400,5 +436,34 @@ mod tests {
         assert!(!p.preempt_requested() && !m.preempt_flag().load(Ordering::Relaxed));
         let owned = p.end_poll(seq).expect("not retaken");
         shared.put_idle_p(owned);
+    }
+
+    #[test]
+    fn a_poll_is_looked_at_again_when_it_could_first_be_worth_a_retake() {
+        let ms = Duration::from_millis(1);
+        let t0 = Instant::now();
+        // First seen at t0, not sampled since: once it counts as stuck 1 ms.
+        let w = PWatch::new(t0);
+        assert_eq!(w.retake_worthy_at(t0), t0 + BLOCKED_RETAKE_AFTER);
+        // Seen by an M that kicked sysmon (it counts as stuck since 1 ms before): as soon as
+        // a CPU sample can say blocked.
+        let w = PWatch {
+            poll_since: t0 - ms,
+            ..PWatch::new(t0)
+        };
+        assert_eq!(w.retake_worthy_at(t0), t0 + CPU_SAMPLE);
+        // Sampled since, not yet stuck 1 ms: at 1 ms.
+        let w = PWatch {
+            cpu_at: t0 + CPU_SAMPLE,
+            ..PWatch::new(t0)
+        };
+        assert_eq!(w.retake_worthy_at(t0 + CPU_SAMPLE), t0 + BLOCKED_RETAKE_AFTER);
+        // Sampled, stuck 1 ms and still running (it computes): again 1 ms from now.
+        let now = t0 + 3 * ms;
+        let w = PWatch {
+            cpu_at: now,
+            ..PWatch::new(t0)
+        };
+        assert_eq!(w.retake_worthy_at(now), now + BLOCKED_RETAKE_AFTER);
     }
 }
