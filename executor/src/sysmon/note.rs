@@ -4,7 +4,8 @@
 //! queued globally; one chosen while Ms run and watch each other (`LAZY`) ends when an M saw a
 //! P stuck, a P went idle leaving one running that may need sysmon, or work is queued globally
 //! while no P is idle; a doze (`DOZE`: every P idle for a moment only, at most `DOZE_DELAY`)
-//! ends only for the last. The first kicker of a sleep marks it ended, so the others skip
+//! ends when an M saw a P stuck (the Ms that start meanwhile watch each other) or for work
+//! queued globally while no P is idle. The first kicker of a sleep marks it ended, so the others skip
 //! the lock.
 
 use super::KICKED_DELAY;
@@ -56,7 +57,8 @@ pub(crate) enum Why {
     Started,
     /// Work was queued globally while no P is idle (every M may be stuck): ends any.
     Work,
-    /// An M saw a P in one poll for `BLOCKED_RETAKE_AFTER` (`watch_from_m`): ends a `LAZY` one.
+    /// An M saw a P in one poll for `BLOCKED_RETAKE_AFTER` (`watch_from_m`): ends a `LAZY`
+    /// sleep or a `DOZE`.
     Stuck,
     /// A P went idle, leaving one running that no other M watches now and that may need
     /// sysmon (`retake::left_alone`): ends a `LAZY` one.
@@ -93,7 +95,7 @@ impl SysmonNote {
         let wakes = match deep {
             AWAKE => false,
             QUIET => matches!(why, Why::Started | Why::Work),
-            DOZE => why == Why::Work,
+            DOZE => matches!(why, Why::Work | Why::Stuck),
             _ => !matches!(why, Why::Started),
         };
         // The first kicker of a sleep marks it ended, so that the Ms starting Ps meanwhile do
@@ -160,9 +162,10 @@ impl SysmonNote {
         (!s.stop).then_some(kick)
     }
 
-    /// Whether sysmon is in a long sleep while Ms run (the Ms watch each other then).
+    /// Whether sysmon is in a long sleep or a doze, which the Ms that run cover by watching
+    /// each other (`watch_from_m`).
     pub(super) fn is_lazy(&self) -> bool {
-        self.deep.load(std::sync::atomic::Ordering::Relaxed) == LAZY
+        matches!(self.deep.load(std::sync::atomic::Ordering::Relaxed), LAZY | DOZE)
     }
 
     pub(super) fn stop(&self) {

@@ -298,7 +298,7 @@ std::thread_local! {
 }
 
 /// A running M's look at the other Ps, every 61st poll (find step 2), while sysmon sleeps
-/// long: a P that has been in the same poll for `BLOCKED_RETAKE_AFTER`, with work behind it,
+/// long or dozes: a P that has been in the same poll for `BLOCKED_RETAKE_AFTER`, with work behind it,
 /// may be stuck, so sysmon is kicked to watch it closely (its CPU clock tells blocked from
 /// computing or waiting for a CPU). This is what lets sysmon sleep long while Ms run: they
 /// notice a stuck P, and only then does sysmon sample its thread.
