@@ -1,7 +1,7 @@
 //! The poll path's diagnostics: what an M measures around each poll (`begin`/`end`, called
 //! from `sched/worker.rs`), the scheduling-latency sample taken when a task becomes runnable
 //! (`runnable`, called from `sched/shared.rs`), and what sysmon tells the M about a long poll
-//! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon.rs`).
+//! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon/retake.rs`).
 //!
 //! Cost with every diagnostic off: before a poll, one relaxed load of the task header's
 //! `runnable_at` (in cache: the poll reads the header next) or-ed with `Diag::clocked_word`
@@ -45,7 +45,7 @@
 //!
 //! # What sysmon tells the M
 //! - `verdict_*`: for the poll `seq` it watches, how many of its CPU-clock samples said
-//!   *blocked* and how many *computing* (sysmon.rs, "the CPU-clock rule"). The M reads them
+//!   *blocked* and how many *computing* (sysmon/retake.rs, policy 1). The M reads them
 //!   after a slow poll: more blocked samples than computing ones is "blocked in the kernel".
 //! - `retake`: `seq << 1 | blocked`, stored before sysmon's retake CAS on the P, so an M whose
 //!   `end_poll` fails (Acquire, pairing with the CAS) sees it and knows sysmon, not

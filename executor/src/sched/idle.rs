@@ -61,13 +61,14 @@ impl Shared {
     }
 
     /// `pidleput` under the sched lock. If that leaves one P running, no other M watches it
-    /// for sysmon (`sysmon::watch_from_m`): a sysmon sleeping long looks again.
+    /// for sysmon (`sysmon::watch_from_m`): a sysmon sleeping long may look again
+    /// (`sysmon::left_alone`).
     pub(crate) fn put_idle_p(&self, p: OwnedP) {
         let mut synced = self.lock_sched();
         self.pidleput(&mut synced, p);
         drop(synced);
         if self.npidle.load(Ordering::SeqCst) + 1 == self.ps.len() {
-            self.sysmon_note.kick(crate::sysmon::Why::Lone);
+            crate::sysmon::left_alone(self);
         }
     }
 

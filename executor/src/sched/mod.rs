@@ -10,7 +10,7 @@
 //! | `sched.pidle`, `sched.midle` | `Synced::idle_ps`, `Synced::idle_ms` under the sched lock | `shared.rs`, `idle.rs` |
 //! | `schedule`/`findRunnable` | `worker::schedule`, `find::find_runnable` | `worker.rs`, `find.rs` |
 //! | `wakep`/`startm`/`stopm`/`handoffp` | same names on `Shared` | `idle.rs` |
-//! | sysmon | the monitor thread: its policy; what it may do to a P (`PView`) | `../sysmon.rs`; `p.rs` |
+//! | sysmon | the monitor thread: its policy; what it may do to a P (`PView`) | `../sysmon/`; `p.rs` |
 //! | locked M (`LockOSThread`) | a pinned task's own thread: no P, its own run queue | `../task/pinned.rs` |
 //! | `checkTimers`, `netpoll(0)`, `injectglist` | the M's use of the poller and timer heaps | `poller.rs` |
 //!
@@ -23,9 +23,9 @@
 //! | spinning (at most half the busy Ps; protocols A and B below) | `idle.rs` (every change of `nmspinning`) |
 //! | who owns a P during a poll (the status word, retake, hand-off) | `p.rs` |
 //! | who may use a P's queue as its owner, who only as a thief | `p.rs` (`OwnedP`), `runq.rs` (`Local`, `Steal`) |
-//! | sysmon's retake and preemption: when | `../sysmon.rs` (`retake`, its thresholds) |
-//! | sysmon asleep while every P is idle, woken when one starts (Go's `sysmonwait`/`sysmonwake`) | `../sysmon.rs` (`quiet_until`), `idle.rs` (`take_idle_p`) |
-//! | sysmon's cadence while Ps run: deadlines, and the Ms watching each other every 61st poll | `../sysmon.rs` (`Next`, `watch_from_m`), `find.rs` (`every_61st`) |
+//! | sysmon's retake and preemption: when | `../sysmon/retake.rs` (`retake`, its policies and thresholds) |
+//! | sysmon asleep while every P is idle, woken when one starts (Go's `sysmonwait`/`sysmonwake`) | `../sysmon/mod.rs` (`quiet_until`), `idle.rs` (`take_idle_p`) |
+//! | sysmon's cadence while Ps run: deadlines, and the Ms watching each other every 61st poll | `../sysmon/` (`Next`, `retake::watch_from_m`), `find.rs` (`every_61st`) |
 //! | sysmon's retake and preemption: how | `p.rs` (`PView::retake`, `PView::request_preempt`) |
 //! | who polls the network, and which M blocks in the poller | `poller.rs` (find steps 2, 5, 8; sysmon's share) |
 //! | timers: per-P heaps, deadlines, the handshake with the poller | `../time/heap.rs`, `../time/deadlines.rs` |

@@ -11,7 +11,7 @@
 //!   `P::take_preempt`), a thief for a stalled M's queue (`PView::wake_thief`), and the sweep of
 //!   spawn buffers lost to a retake (`Shared::rescue_lost_buffers`).
 //!
-//! sysmon (../sysmon.rs) decides *when* (its clocks and thresholds); it sees a P only through
+//! sysmon (../sysmon/) decides *when* (its clocks and thresholds); it sees a P only through
 //! `Shared::observe_p` and acts only through `PView`, so it never touches a status word, a
 //! `preempt` flag or a spawn buffer itself.
 //!

@@ -1,5 +1,5 @@
 //! loom model of the P hand-over between an M stuck in a poll and sysmon (sched/mod.rs,
-//! "Who owns a P while a task is being polled"; sysmon.rs, retake).
+//! "Who owns a P while a task is being polled"; sysmon/retake.rs).
 //!
 //! The M publishes `InPoll(seq)`, runs its poll, then CASes back to `Owned`; sysmon, seeing
 //! `InPoll(seq)`, CASes it to `Owned` for itself. Exactly one of them must win, the loser must
