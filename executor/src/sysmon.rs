@@ -311,7 +311,7 @@ fn run(shared: &Arc<Shared>) {
             }
         }
         if let Some(at) = next_trace.filter(|at| now >= *at) {
-            crate::diag::schedtrace(shared, now);
+            crate::runtime::dump::schedtrace(shared);
             next_trace = shared.config.schedtrace.map(|d| at.max(now - d) + d);
         }
         back_off(acted, &mut idle_rounds, &mut delay);

@@ -51,8 +51,6 @@ pub(crate) fn write_trace(shared: &Shared, path: &Path) -> io::Result<()> {
 
 /// A Chrome-JSON snapshot of `shared`'s trace rings.
 pub(crate) fn trace_json(shared: &Shared) -> io::Result<String> {
-    let ms = shared.all_ms();
-    let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
     if !recording(shared) {
         return Err(io::Error::new(
             io::ErrorKind::Unsupported,
@@ -60,7 +58,10 @@ pub(crate) fn trace_json(shared: &Shared) -> io::Result<String> {
              Builder::flight_recorder(true), or set GOSCHED_TRACE=path",
         ));
     }
-    Ok(super::export::render(&rings, &shared.diag.clock))
+    let clock = &shared.diag.clock;
+    Ok(crate::sched::snapshot::with_trace_rings(shared, |rings| {
+        super::export::render(rings, clock)
+    }))
 }
 
 /// Whether the Ms keep trace rings.
@@ -116,7 +117,7 @@ fn sigquit_dump() -> String {
     let runtimes = lock_runtimes().clone();
     let mut out = String::from("SIGQUIT: quit\n");
     for shared in runtimes.iter().filter(|s| s.config.sigquit) {
-        out.push_str(&super::sched_report(shared));
+        out.push_str(&crate::runtime::dump::sched_report(shared));
         out.push('\n');
         out.push_str(&crate::runtime::format_dump(&crate::runtime::dump::dump(shared)));
     }

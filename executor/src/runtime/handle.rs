@@ -210,7 +210,22 @@ impl Handle {
     /// assert!(text.contains("  P1: status="), "{text}");
     /// ```
     pub fn sched_report(&self) -> String {
-        crate::diag::sched_report(&self.shared)
+        super::dump::sched_report(&self.shared)
+    }
+
+    /// The scheduler's state now, as data: the counts of the `SCHED` line and one row per P
+    /// and per worker thread (what [`sched_report`](Handle::sched_report) prints, and the debug
+    /// page's P and M tables).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Builder::new().maxprocs(2).build().unwrap();
+    /// let snap = rt.handle().sched_snapshot();
+    /// assert_eq!((snap.gomaxprocs, snap.ps.len()), (2, 2));
+    /// assert_eq!(snap.ps[1].id, 1);
+    /// ```
+    pub fn sched_snapshot(&self) -> super::SchedSnapshot {
+        crate::sched::snapshot::take(&self.shared)
     }
 }
 

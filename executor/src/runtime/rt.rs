@@ -198,9 +198,11 @@ impl Runtime {
         crate::diag::recorder::unregister(shared);
         shared.diag.flush();
         if let Some(path) = &shared.config.trace {
-            let ms = shared.all_ms();
-            let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
-            if let Err(e) = crate::diag::export::write(path, &rings, &shared.diag.clock) {
+            let clock = &shared.diag.clock;
+            let written = crate::sched::snapshot::with_trace_rings(shared, |rings| {
+                crate::diag::export::write(path, rings, clock)
+            });
+            if let Err(e) = written {
                 eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
             }
         }
