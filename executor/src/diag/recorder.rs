@@ -3,27 +3,28 @@
 //! SIGTERM and an aborting panic (with `GOSCHED_TRACE`).
 //!
 //! # Signals
-//! A library must not take signals unasked, so:
+//! A library must not take signals unasked. Both signals go through signal-hook-registry,
+//! as `gosched::signal` listeners do: it owns the process's `sigaction` handler and runs every
+//! action registered for a signal (ours, a listener's, tokio's or signal-hook's), and chains
+//! to a handler that was installed before it. So:
 //! - **SIGQUIT** is taken only with `GOSCHED_DEBUG=sigquit=1`. The user asked for Go's
-//!   behaviour: the dump, then exit status 2. Our action is added to signal-hook-registry's
-//!   (as `gosched::signal` listeners' are), which runs every action registered for a signal:
-//!   a `signal(SignalKind::quit())` listener made earlier or later still gets its signal.
-//! - **SIGTERM** is taken with `GOSCHED_TRACE` (or `Builder::trace_path`) only if its action
-//!   is still the default (terminate) when the runtime is built; an ignored SIGTERM or one the
-//!   program handles is left alone. On SIGTERM the trace is written, then, if our handler is
-//!   still the installed one, the default action is restored and SIGTERM raised again, so the
-//!   process dies of SIGTERM exactly as it would have. If the program installed its own
-//!   handler after us (`gosched::signal`, tokio or signal-hook, which all chain to the handler
-//!   they replaced), the trace is written and the signal is left to the program's handler:
-//!   the process goes on, and the full trace is written again when the runtime drops.
+//!   behaviour: the dump, then exit status 2. A `signal(SignalKind::quit())` listener made
+//!   earlier or later still gets its signal.
+//! - **SIGTERM** is taken with `GOSCHED_TRACE` (or `Builder::trace_path`) unless it is
+//!   ignored when the runtime is built (an ignored SIGTERM is left alone). On SIGTERM the
+//!   trace is written; then, if nothing else in the program takes SIGTERM, the default action
+//!   is restored and SIGTERM raised again, so the process dies of it exactly as it would have.
+//!   SIGTERM is the program's when a handler was installed before ours, when a
+//!   `gosched::signal` listener for it has been created (before or after the runtime; see
+//!   `signal::ever_listened`), or when a handler was installed over the registry's since.
+//!   Then the trace is written, the program's handler runs and the process goes on; the full
+//!   trace is written again when the runtime drops. Not seen: an action added through
+//!   signal-hook-registry directly (crates.io tokio, signal-hook) after the runtime was
+//!   built, which looks like no handler at all: the process dies of SIGTERM after the trace.
 //!
-//!   SIGTERM keeps a `sigaction` of its own: it is installed only over the default action, so
-//!   it silences nobody, and whether the program handles SIGTERM after us is read from the
-//!   installed action, which a shared registry would hide.
-//!
-//! Both handlers only write the signal number to a socket (async-signal-safe); a thread of
-//! ours, `gosched-signal`, started with the first handler, reads it and does the work. The
-//! socket pair is made close-on-exec in one step (`UnixStream::pair`), so a child that a
+//! Our action only writes the signal number to a socket (async-signal-safe); a thread of
+//! ours, `gosched-signal`, started with the first registration, reads it and does the work.
+//! The socket pair is made close-on-exec in one step (`UnixStream::pair`), so a child that a
 //! thread forks and execs meanwhile never inherits it.
 //!
 //! # Panics
@@ -155,11 +156,6 @@ mod signals {
     /// The socket's write end, for the handlers; -1 until the thread runs.
     static PIPE: AtomicI32 = AtomicI32::new(-1);
 
-    /// The handler: one byte, the signal number, into the socket.
-    extern "C" fn on_signal(sig: libc::c_int) {
-        send_byte(sig);
-    }
-
     /// Writes `sig` as one byte into the socket; async-signal-safe.
     fn send_byte(sig: libc::c_int) {
         let fd = PIPE.load(Ordering::Relaxed);
@@ -231,7 +227,7 @@ mod signals {
                 }
                 libc::SIGTERM => {
                     write_all_traces();
-                    if still_ours(libc::SIGTERM) {
+                    if !sigterm_handled_elsewhere() {
                         die_of(libc::SIGTERM);
                     }
                 }
@@ -249,55 +245,68 @@ mod signals {
         (rc == 0).then_some(old)
     }
 
-    fn still_ours(sig: libc::c_int) -> bool {
-        current(sig).is_some_and(|a| a.sa_sigaction == on_signal as extern "C" fn(libc::c_int) as usize)
-    }
-
-    /// Installs `on_signal` for `sig`.
-    fn install(sig: libc::c_int) {
+    /// Adds our action for `sig` to signal-hook-registry's: every other action registered
+    /// there (a `gosched::signal` listener, tokio's, signal-hook's) still runs, before or
+    /// after ours, and a handler installed before the registry's is chained to by it.
+    fn register(sig: libc::c_int) -> bool {
         if !start() {
             eprintln!("gosched: cannot start the signal thread; signal {sig} not handled");
-            return;
+            return false;
         }
-        // SAFETY: an all-zero `sigaction` is valid; every field we rely on is set below.
-        let mut act: libc::sigaction = unsafe { std::mem::zeroed() };
-        act.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-        act.sa_flags = libc::SA_RESTART;
-        // SAFETY: `act.sa_mask` is a valid sigset; `act` is a valid action whose handler only
-        // calls async-signal-safe functions.
-        unsafe {
-            libc::sigemptyset(&mut act.sa_mask);
-            libc::sigaction(sig, &act, std::ptr::null_mut());
+        // SAFETY: `register` requires an async-signal-safe action: `send_byte` makes one
+        // `write` and saves and restores errno. SIGQUIT and SIGTERM are not among the signals
+        // the registry refuses (SIGKILL, SIGSTOP, SIGILL, SIGFPE, SIGSEGV).
+        let r = unsafe { signal_hook_registry::register(sig, move || send_byte(sig)) };
+        match r {
+            Ok(_) => true,
+            Err(e) => {
+                eprintln!("gosched: cannot handle signal {sig}: {e}");
+                false
+            }
         }
     }
 
-    /// Adds our action for SIGQUIT to signal-hook-registry's, once per process: every other
-    /// action registered there (a `gosched::signal` listener, tokio's, signal-hook's) still
-    /// runs, before or after ours.
+    /// Once per process (the module doc says what SIGQUIT does).
     pub(super) fn install_sigquit() {
         static DONE: OnceLock<()> = OnceLock::new();
         DONE.get_or_init(|| {
-            if !start() {
-                eprintln!("gosched: cannot start the signal thread; SIGQUIT not handled");
-                return;
-            }
-            // SAFETY: `register` requires an async-signal-safe action: `send_byte` makes one
-            // `write` and saves and restores errno. SIGQUIT is not one of the signals the
-            // registry refuses (SIGKILL, SIGSTOP, SIGILL, SIGFPE, SIGSEGV).
-            let r = unsafe { signal_hook_registry::register(libc::SIGQUIT, || send_byte(libc::SIGQUIT)) };
-            if let Err(e) = r {
-                eprintln!("gosched: cannot handle SIGQUIT: {e}");
-            }
+            register(libc::SIGQUIT);
         });
     }
 
-    /// Only over the default action (the module doc says why).
+    /// What was there when our SIGTERM action was added: whether the program already handled
+    /// SIGTERM, and the handler installed once ours was added (the registry's).
+    struct Term {
+        handled_before: bool,
+        handler: usize,
+    }
+
+    static TERM: OnceLock<Option<Term>> = OnceLock::new();
+
+    /// Once per process, unless SIGTERM is ignored (the module doc says why).
     pub(super) fn install_sigterm() {
-        static LOCK: Mutex<()> = Mutex::new(());
-        let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        if current(libc::SIGTERM).is_some_and(|a| a.sa_sigaction == libc::SIG_DFL) {
-            install(libc::SIGTERM);
-        }
+        TERM.get_or_init(|| {
+            let before = current(libc::SIGTERM)?.sa_sigaction;
+            if before == libc::SIG_IGN || !register(libc::SIGTERM) {
+                return None;
+            }
+            Some(Term {
+                handled_before: before != libc::SIG_DFL,
+                handler: current(libc::SIGTERM).map_or(0, |a| a.sa_sigaction),
+            })
+        });
+    }
+
+    /// Whether anything but the trace takes SIGTERM: a handler that was there before ours, a
+    /// `gosched::signal` listener made at any time, or a handler installed over the
+    /// registry's since (they chain to the handler they replace).
+    fn sigterm_handled_elsewhere() -> bool {
+        let Some(Some(term)) = TERM.get() else {
+            return true;
+        };
+        term.handled_before
+            || crate::signal::ever_listened(libc::SIGTERM)
+            || current(libc::SIGTERM).is_some_and(|a| a.sa_sigaction != term.handler)
     }
 
     /// Restores the default action for `sig` and raises it: the process ends as if we had
