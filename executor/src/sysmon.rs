@@ -311,7 +311,7 @@ fn run(shared: &Arc<Shared>) {
             }
         }
         if let Some(at) = next_trace.filter(|at| now >= *at) {
-            crate::runtime::dump::schedtrace(shared);
+            crate::runtime::report::schedtrace(shared);
             next_trace = shared.config.schedtrace.map(|d| at.max(now - d) + d);
         }
         back_off(acted, &mut idle_rounds, &mut delay);
@@ -510,7 +510,7 @@ fn watch_poll(
                 && m.kernel_runnable() != Some(true);
             w.cpu = cpu;
             w.cpu_at = now;
-            crate::diag::poll::sysmon_sample(m, seq, w.blocked);
+            crate::diag::poll::sysmon_sample(&m.diag, seq, w.blocked);
         }
         let stuck = now.duration_since(w.poll_since);
         let retake_now = if w.blocked {
@@ -522,7 +522,7 @@ fn watch_poll(
         if retake_now && p.holds_up_work() {
             // Before the CAS, which publishes it to the stuck M (diag/poll.rs).
             let start = shared.instant_to_ns(w.poll_since);
-            crate::diag::poll::sysmon_retaking(m, seq, w.blocked, start);
+            crate::diag::poll::sysmon_retaking(&m.diag, seq, w.blocked, start);
             if p.retake() {
                 w.seq = None;
                 return true;

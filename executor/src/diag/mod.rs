@@ -13,7 +13,8 @@ mod tsc;
 
 pub(crate) use slowpoll::Diag;
 
-use crate::runtime::{SchedSnapshot, TaskInfo};
+use crate::runtime::TaskInfo;
+use crate::sched::snapshot::SchedSnapshot;
 use std::fmt::Write as _;
 use std::io::Write as _;
 

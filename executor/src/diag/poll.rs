@@ -50,11 +50,11 @@
 //!   `end_poll` fails (Acquire, pairing with the CAS) sees it and knows sysmon, not
 //!   `block_in_place`, took the P. `retake_start` is sysmon's estimate of when that poll began.
 
+use super::Diag;
+use super::export::Ring;
 use super::histogram::Histogram;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
-use crate::sched::Shared;
-use crate::sched::m::M;
-use crate::task::Header;
+use crate::task::{Header, Registry};
 use std::cell::Cell;
 use std::panic::Location;
 
@@ -66,6 +66,19 @@ pub(crate) const SAMPLE_EVERY: u32 = 64;
 thread_local! {
     /// `runnable`'s countdown on threads that are not Ms (an M keeps its own in `WorkerCx`).
     static SAMPLE: Cell<u32> = const { Cell::new(SAMPLE_EVERY) };
+}
+
+/// What `end` needs of the M that polled, lent by the M (sched/worker.rs) so that nothing
+/// here reads the M itself.
+#[derive(Clone, Copy)]
+pub(crate) struct PollM<'a> {
+    /// The M's diagnostic state (`M::diag`).
+    pub(crate) diag: &'a MDiag,
+    /// The task being polled (`M::curg`), read back after the poll rather than kept live
+    /// across it.
+    pub(crate) curg: &'a AtomicU64,
+    /// The M's trace ring, when the runtime records a trace.
+    pub(crate) ring: Option<&'a Ring>,
 }
 
 /// One M's diagnostic state (the `M::diag` field).
@@ -110,141 +123,142 @@ impl MDiag {
 /// Before a poll of `h` on `m`: the end of a sampled runnable period (step 2), and the
 /// start time when clocked (kept in `m.diag`, so nothing lives in registers across the poll).
 #[inline]
-pub(crate) fn begin(shared: &Shared, m: &M, h: &Header) {
+pub(crate) fn begin(diag: &Diag, m: &MDiag, h: &Header) {
     if cfg!(gosched_no_diag) {
         return;
     }
     let stamp = h.runnable_at.load(Ordering::Relaxed);
     // One test for both rare cases: a sampled period ends, the poll is clocked.
-    if stamp | shared.diag.clocked_word != 0 {
-        begin_rare(shared, m, h, stamp);
+    if stamp | diag.clocked_word != 0 {
+        begin_rare(diag, m, h, stamp);
     }
 }
 
 /// `begin`'s rare cases.
 #[inline(always)]
-fn begin_rare(shared: &Shared, m: &M, h: &Header, stamp: u64) {
+fn begin_rare(diag: &Diag, m: &MDiag, h: &Header, stamp: u64) {
     if stamp != 0 {
-        sampled(shared, m, h, stamp);
+        sampled(diag, m, h, stamp);
     }
-    if shared.diag.clocked {
+    if diag.clocked {
         // Relaxed: only this M reads them, after the poll.
-        m.diag.start.store(shared.diag.clock.ticks(), Ordering::Relaxed);
-        m.diag
-            .start_at
+        m.start.store(diag.clock.ticks(), Ordering::Relaxed);
+        m.start_at
             .store(h.spawned_at as *const _ as usize, Ordering::Relaxed);
     }
 }
 
 /// Step 2.
 #[cold]
-fn sampled(shared: &Shared, m: &M, h: &Header, stamp: u64) {
-    let clock = &shared.diag.clock;
+fn sampled(diag: &Diag, m: &MDiag, h: &Header, stamp: u64) {
+    let clock = &diag.clock;
     let ran = clock.ticks().saturating_sub(stamp);
-    m.diag.sched_latency.record(clock.ticks_to_ns(ran));
+    m.sched_latency.record(clock.ticks_to_ns(ran));
     h.runnable_at.store(0, Ordering::Relaxed);
 }
 
 /// Step 1: `h` is being made runnable; `countdown` is the M's (`WorkerCx::sample`), `None`
 /// on any other thread.
 #[inline]
-pub(crate) fn runnable(shared: &Shared, countdown: Option<&Cell<u32>>, h: &Header) {
+pub(crate) fn runnable(diag: &Diag, countdown: Option<&Cell<u32>>, h: &Header) {
     if cfg!(gosched_no_diag) {
         return;
     }
     match countdown {
-        Some(c) => count_down(shared, c, h),
-        None => SAMPLE.with(|c| count_down(shared, c, h)),
+        Some(c) => count_down(diag, c, h),
+        None => SAMPLE.with(|c| count_down(diag, c, h)),
     }
 }
 
 /// Step 1's countdown: every `SAMPLE_EVERY`-th call stamps `h`.
 #[inline(always)]
-fn count_down(shared: &Shared, countdown: &Cell<u32>, h: &Header) {
+fn count_down(diag: &Diag, countdown: &Cell<u32>, h: &Header) {
     let n = countdown.get() - 1;
     countdown.set(n);
     if n == 0 {
-        stamp(shared, countdown, h);
+        stamp(diag, countdown, h);
     }
 }
 
 /// Stamps `h` runnable now (a clock reading is never 0) and restarts the countdown. Out of
 /// line, so the wake paths stay small enough to inline.
 #[cold]
-fn stamp(shared: &Shared, countdown: &Cell<u32>, h: &Header) {
+fn stamp(diag: &Diag, countdown: &Cell<u32>, h: &Header) {
     countdown.set(SAMPLE_EVERY);
-    let now = shared.diag.clock.ticks().max(1);
+    let now = diag.clock.ticks().max(1);
     h.runnable_at.store(now, Ordering::Relaxed);
 }
 
 /// After the poll `seq` on P `pid`, once `end_poll` said whether the M `kept` its P (and
 /// before it clears `m.curg`, the task polled): the trace event, `poll_duration`, and the
-/// slow-poll report.
+/// slow-poll report (`registry`: the runtime's tasks, for the slow-poll table's pruning).
 #[inline]
-pub(crate) fn end(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool) {
+pub(crate) fn end(diag: &Diag, registry: &Registry, m: PollM<'_>, pid: usize, seq: u64, kept: bool) {
     if cfg!(gosched_no_diag) {
         return;
     }
-    if !shared.diag.clocked && kept {
+    if !diag.clocked && kept {
         return;
     }
-    end_measured(shared, m, pid, seq, kept);
+    end_measured(diag, registry, m, Poll { pid, seq, kept });
+}
+
+/// Which poll `end` is about.
+#[derive(Clone, Copy)]
+struct Poll {
+    pid: usize,
+    seq: u64,
+    kept: bool,
 }
 
 /// The clocked path: the trace event and `poll_duration`; the rest only for a slow poll.
 #[inline(always)]
-fn end_measured(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool) {
+fn end_measured(diag: &Diag, registry: &Registry, m: PollM<'_>, poll: Poll) {
     // Read back rather than kept live across the poll.
     let task = m.curg.load(Ordering::Relaxed);
-    if !shared.diag.clocked {
-        return not_clocked(shared, m, pid, task, seq, kept);
+    if !diag.clocked {
+        return not_clocked(diag, registry, m.diag, task, poll);
     }
-    let clock = &shared.diag.clock;
+    let clock = &diag.clock;
     let now = clock.ticks();
     let start = m.diag.start.load(Ordering::Relaxed);
     // SAFETY: `begin_rare` stored a `&'static Location` there before this poll (the same
     // thread, a clocked runtime: `clocked` never changes).
     let at: &'static Location<'static> =
         unsafe { &*(m.diag.start_at.load(Ordering::Relaxed) as *const Location<'static>) };
-    if let Some(ring) = m.trace() {
+    if let Some(ring) = m.ring {
         ring.poll(start, now, task, at);
     }
     // Wrapping: both clocks are monotonic (Linux uses the TSC only when it is invariant and
     // synchronised across CPUs); a garbage value could only land in the last bucket.
     let ran = clock.ticks_to_ns(now.wrapping_sub(start));
     m.diag.poll_duration.record(ran);
-    let over = ran >= shared.diag.threshold_ns();
-    if over || !kept {
-        slow(
-            shared,
-            m,
-            pid,
-            seq,
-            kept,
-            SlowPollBase {
-                task,
-                at: Some(at),
-                ran,
-                over,
-            },
-        );
+    let over = ran >= diag.threshold_ns();
+    if over || !poll.kept {
+        let base = SlowPollBase {
+            task,
+            at: Some(at),
+            ran,
+            over,
+        };
+        slow(diag, registry, m.diag, poll, base);
     }
 }
 
 /// An unclocked poll that lost its P.
 #[cold]
-fn not_clocked(shared: &Shared, m: &M, pid: usize, task: u64, seq: u64, kept: bool) {
-    debug_assert!(!kept);
+fn not_clocked(diag: &Diag, registry: &Registry, m: &MDiag, task: u64, poll: Poll) {
+    debug_assert!(!poll.kept);
     // Not clocked: sysmon's estimate of the start is as good as it gets.
-    let start = m.diag.retake_start.load(Ordering::Relaxed);
-    let ran = shared.now_ns().saturating_sub(start);
+    let start = m.retake_start.load(Ordering::Relaxed);
+    let ran = diag.now_ns().saturating_sub(start);
     let base = SlowPollBase {
         task,
         at: None,
         ran,
         over: false,
     };
-    slow(shared, m, pid, seq, kept, base);
+    slow(diag, registry, m, poll, base);
 }
 
 /// What `end` knows of a poll that may be slow.
@@ -255,37 +269,37 @@ struct SlowPollBase {
     over: bool,
 }
 
-/// A poll over the threshold, or one that lost its P (P `pid`, by sysmon or by
-/// `block_in_place`): counts and reports it if it is slow.
+/// A poll over the threshold, or one that lost its P (by sysmon or by `block_in_place`):
+/// counts and reports it if it is slow.
 #[cold]
-fn slow(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool, p: SlowPollBase) {
+fn slow(diag: &Diag, registry: &Registry, m: &MDiag, poll: Poll, p: SlowPollBase) {
     // Acquire: the failed `end_poll` already paired with sysmon's CAS; kept for clarity.
-    let retake = m.diag.retake.load(Ordering::Acquire);
-    let retaken = !kept && retake >> 1 == seq;
+    let retake = m.retake.load(Ordering::Acquire);
+    let retaken = !poll.kept && retake >> 1 == poll.seq;
     // A poll whose P went away in `block_in_place` asked for that: not a slow poll.
-    let slow = retaken || (p.over && kept);
+    let slow = retaken || (p.over && poll.kept);
     if !slow {
         return;
     }
     let blocked = if retaken {
         retake & 1 == 1
     } else {
-        m.diag.verdict(seq).unwrap_or(false)
+        m.verdict(poll.seq).unwrap_or(false)
     };
     let slow = super::slowpoll::SlowPoll {
         task: p.task,
         at: p.at,
         ran: p.ran,
         blocked,
-        handed_off: retaken.then_some(pid),
+        handed_off: retaken.then_some(poll.pid),
         report: p.over,
     };
-    shared.diag.slow_poll(shared, slow);
+    diag.slow_poll(registry, slow);
 }
 
-/// sysmon took a CPU-clock sample of poll `seq` on `m`: `blocked` is its verdict.
-pub(crate) fn sysmon_sample(m: &M, seq: u64, blocked: bool) {
-    let d = &m.diag;
+/// sysmon took a CPU-clock sample of poll `seq` on the M whose state is `d`: `blocked` is
+/// its verdict.
+pub(crate) fn sysmon_sample(d: &MDiag, seq: u64, blocked: bool) {
     // Only sysmon writes these (relaxed: a diagnostic the M reads after the poll).
     let one = if blocked { 1 << 32 } else { 1 };
     if d.verdict_seq.load(Ordering::Relaxed) == seq {
@@ -297,12 +311,10 @@ pub(crate) fn sysmon_sample(m: &M, seq: u64, blocked: bool) {
     }
 }
 
-/// sysmon is about to retake P from `m` stuck in poll `seq` (which began at `start`, ns since
-/// the runtime started). Called before the CAS; see the module doc.
-pub(crate) fn sysmon_retaking(m: &M, seq: u64, blocked: bool, start: u64) {
-    m.diag.retake_start.store(start, Ordering::Relaxed);
+/// sysmon is about to retake P from the M (whose state is `m`) stuck in poll `seq` (which
+/// began at `start`, ns since the runtime started). Called before the CAS; see the module doc.
+pub(crate) fn sysmon_retaking(m: &MDiag, seq: u64, blocked: bool, start: u64) {
+    m.retake_start.store(start, Ordering::Relaxed);
     // Relaxed: published by the retake CAS (AcqRel) that follows.
-    m.diag
-        .retake
-        .store(seq << 1 | u64::from(blocked), Ordering::Relaxed);
+    m.retake.store(seq << 1 | u64::from(blocked), Ordering::Relaxed);
 }

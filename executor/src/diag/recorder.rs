@@ -1,6 +1,7 @@
-//! The flight recorder's snapshot (`write_trace`), and the process-wide moments a runtime's
-//! diagnostics are written without being asked from code: SIGQUIT (`GOSCHED_DEBUG=sigquit=1`),
-//! SIGTERM and an aborting panic (with `GOSCHED_TRACE`).
+//! The process-wide moments a runtime's diagnostics are written without being asked from
+//! code: SIGQUIT (`GOSCHED_DEBUG=sigquit=1`), SIGTERM and an aborting panic (with
+//! `GOSCHED_TRACE`). A runtime registers itself as a [`Recorded`] (runtime/report.rs, which
+//! also writes the flight recorder's snapshot for `write_trace`).
 //!
 //! # Signals
 //! A library must not take signals unasked. Both signals go through signal-hook-registry,
@@ -37,50 +38,37 @@
 //! task panics inside an `extern "C"` function, a panic that aborts in any build
 //! (`tests::an_aborting_task_panic_writes_the_trace`).
 
-use crate::loom::Arc;
-use crate::sched::Shared;
 use std::io;
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Once, OnceLock};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 
-/// Writes a Chrome-JSON snapshot of `shared`'s trace rings to `path`.
-pub(crate) fn write_trace(shared: &Shared, path: &Path) -> io::Result<()> {
-    std::fs::write(path, trace_json(shared)?)
+/// A runtime as the recorder sees it: what its settings ask for, and what it writes. The
+/// runtime implements it (runtime/report.rs), so nothing here reads the scheduler.
+pub(crate) trait Recorded: Send + Sync {
+    /// `GOSCHED_TRACE`'s path (or `Builder::trace_path`), if set.
+    fn trace_path(&self) -> Option<&Path>;
+    /// `GOSCHED_DEBUG=sigquit=1`.
+    fn sigquit(&self) -> bool;
+    /// Writes the trace rings to `path` (Chrome JSON).
+    fn write_trace(&self, path: &Path) -> io::Result<()>;
+    /// The SCHED and scheddetail lines, a blank line and the grouped task dump.
+    fn sigquit_report(&self) -> String;
 }
 
-/// A Chrome-JSON snapshot of `shared`'s trace rings.
-pub(crate) fn trace_json(shared: &Shared) -> io::Result<String> {
-    if !recording(shared) {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "gosched: write_trace: this runtime records no trace; build it with \
-             Builder::flight_recorder(true), or set GOSCHED_TRACE=path",
-        ));
-    }
-    let clock = &shared.diag.clock;
-    Ok(crate::sched::snapshot::with_trace_rings(shared, |rings| {
-        super::export::render(rings, clock)
-    }))
-}
+/// Runtimes that asked for SIGQUIT, SIGTERM or panic handling, by a key unique among live
+/// runtimes; removed at shutdown.
+static RUNTIMES: Mutex<Vec<(usize, Arc<dyn Recorded>)>> = Mutex::new(Vec::new());
 
-/// Whether the Ms keep trace rings.
-pub(crate) fn recording(shared: &Shared) -> bool {
-    !cfg!(gosched_no_trace) && (shared.config.flight_recorder || shared.config.trace.is_some())
-}
-
-/// Runtimes that asked for SIGQUIT, SIGTERM or panic handling; removed at shutdown.
-static RUNTIMES: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
-
-/// At build: installs what the runtime's settings ask for and registers it.
-pub(crate) fn register(shared: &Arc<Shared>) {
-    let trace = shared.config.trace.is_some();
-    if cfg!(loom) || !(shared.config.sigquit || trace) {
+/// At build: installs what the runtime's settings ask for and registers it under `key`.
+pub(crate) fn register(key: usize, rt: Arc<dyn Recorded>) {
+    let trace = rt.trace_path().is_some();
+    let sigquit = rt.sigquit();
+    if cfg!(loom) || !(sigquit || trace) {
         return;
     }
-    lock_runtimes().push(shared.clone());
-    if shared.config.sigquit {
+    lock_runtimes().push((key, rt));
+    if sigquit {
         signals::install_sigquit();
     }
     if trace {
@@ -91,23 +79,27 @@ pub(crate) fn register(shared: &Arc<Shared>) {
     }
 }
 
-/// At shutdown: forgets the runtime.
-pub(crate) fn unregister(shared: &Arc<Shared>) {
-    lock_runtimes().retain(|s| !Arc::ptr_eq(s, shared));
+/// At shutdown: forgets the runtime registered under `key`.
+pub(crate) fn unregister(key: usize) {
+    lock_runtimes().retain(|(k, _)| *k != key);
 }
 
-fn lock_runtimes() -> std::sync::MutexGuard<'static, Vec<Arc<Shared>>> {
+fn lock_runtimes() -> std::sync::MutexGuard<'static, Vec<(usize, Arc<dyn Recorded>)>> {
     RUNTIMES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The registered runtimes, copied out of the lock.
+fn runtimes() -> Vec<Arc<dyn Recorded>> {
+    lock_runtimes().iter().map(|(_, rt)| rt.clone()).collect()
 }
 
 /// Writes the trace of every registered runtime that has a trace path.
 fn write_all_traces() {
-    let runtimes = lock_runtimes().clone();
-    for shared in runtimes {
-        let Some(path) = &shared.config.trace else {
+    for rt in runtimes() {
+        let Some(path) = rt.trace_path() else {
             continue;
         };
-        if let Err(e) = write_trace(&shared, path) {
+        if let Err(e) = rt.write_trace(path) {
             eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
         }
     }
@@ -115,12 +107,9 @@ fn write_all_traces() {
 
 /// Go's SIGQUIT output for every registered runtime that asked for it.
 fn sigquit_dump() -> String {
-    let runtimes = lock_runtimes().clone();
     let mut out = String::from("SIGQUIT: quit\n");
-    for shared in runtimes.iter().filter(|s| s.config.sigquit) {
-        out.push_str(&crate::runtime::dump::sched_report(shared));
-        out.push('\n');
-        out.push_str(&crate::runtime::format_dump(&crate::runtime::dump::dump(shared)));
+    for rt in runtimes().iter().filter(|rt| rt.sigquit()) {
+        out.push_str(&rt.sigquit_report());
     }
     out
 }

@@ -1,6 +1,5 @@
-//! `dump()`: every live task with its state and wait reason (Go's goroutine dump), the leak
-//! check built on it (goleak's `VerifyNone`), and the schedtrace and `sched_report` texts,
-//! which join the scheduler's snapshot (sched/snapshot.rs) to the dump.
+//! `dump()`: every live task with its state and wait reason (Go's goroutine dump), and the leak
+//! check built on it (goleak's `VerifyNone`).
 
 use crate::sched::Shared;
 use crate::task::{self, Header, Id, WAIT_SYSCALL};
@@ -188,19 +187,6 @@ pub(crate) fn dump(shared: &Shared) -> Vec<TaskInfo> {
     }
     out.sort_by_key(|t| t.id);
     out
-}
-
-/// Go's `SCHED` line and `scheddetail` lines for `shared`, now (SIGQUIT's dump,
-/// `Handle::sched_report`): the scheduler's snapshot and the task dump, formatted by diag.
-pub(crate) fn sched_report(shared: &Shared) -> String {
-    crate::diag::sched_report(&crate::sched::snapshot::take(shared), &dump(shared))
-}
-
-/// schedtrace's print (sysmon, every `schedtrace` period): the `SCHED` line, and with
-/// `scheddetail` the lines of every P, M and task.
-pub(crate) fn schedtrace(shared: &Shared) {
-    let tasks = shared.config.scheddetail.then(|| dump(shared));
-    crate::diag::schedtrace(&crate::sched::snapshot::take(shared), tasks.as_deref());
 }
 
 /// Formats a dump like Go's goroutine dump: tasks grouped by spawn location, the biggest

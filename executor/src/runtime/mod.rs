@@ -6,6 +6,7 @@ mod builder;
 pub(crate) mod dump;
 mod handle;
 mod metrics;
+pub(crate) mod report;
 mod rt;
 
 pub use crate::sched::snapshot::{MInfo, PInfo, PStatus, SchedSnapshot};
