@@ -1,7 +1,12 @@
-//! Observability: the schedtrace line (Go's `schedtrace`), the trace export (`export.rs`) and
-//! its flight-recorder snapshot and signal-time writes (`recorder.rs`), what the poll path
-//! measures (`poll.rs`: slow polls, latency histograms in `histogram.rs`) and the slow-poll
-//! reports (`slowpoll.rs`).
+//! Observability: the text of Go's `SCHED` and `scheddetail` lines (here, formatted from the
+//! scheduler's snapshot, sched/snapshot.rs, and the task dump), the trace export
+//! (`export.rs`, its per-M rings in `ring.rs`, its clock in `tsc.rs`), the signal- and
+//! panic-time writes (`recorder.rs`), what the poll path measures (`poll.rs`: slow polls,
+//! latency histograms in `histogram.rs`) and the slow-poll reports (`slowpoll.rs`).
+//!
+//! The diagnostics read the scheduler only through its snapshot and what the poll path is
+//! lent (`poll::PollM`); the runtime joins them to its task dump and trace rings
+//! (runtime/report.rs).
 
 pub(crate) mod export;
 pub(crate) mod histogram;

@@ -3,28 +3,28 @@
 //! (`runnable`, called from `sched/shared.rs`), and what sysmon tells the M about a long poll
 //! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon.rs`).
 //!
-//! Cost with every diagnostic off: before a poll, one relaxed load of the task header's
-//! `runnable_at` (in cache: the poll reads the header next) or-ed with `Diag::clocked_word`
-//! and one branch, which covers both rare cases (a sampled period ends, the poll is timed);
-//! after it, one test of `Diag::clocked`; per wake, a decrement and a branch; no clock read
-//! but for the sampled periods. In callgrind (`benches/diag_cost.sh`, its last column) the
-//! diagnostics' lines come to about 7 instructions per poll on `yield` and 6 on `ping_pong`
-//! and `chained_spawn`. The clock (`diag/tsc.rs`: one `rdtsc` where the kernel
-//! trusts the TSC) is read around every poll only when `Diag::clocked` (a slow-poll
-//! threshold, the flight recorder or `GOSCHED_TRACE`), and twice per sampled runnable period
-//! for `sched_latency` (then `CLOCK_MONOTONIC`, unless clocked).
+//! What it does with every diagnostic off: before a poll, one relaxed load of the task
+//! header's `runnable_at` (in cache: the poll reads the header next) or-ed with
+//! `Diag::clocked_word` and one branch, which covers both rare cases (a sampled period ends,
+//! the poll is timed); after it, one test of `Diag::clocked`; per wake, a decrement and a
+//! branch; no clock read but for the sampled periods. The clock (`diag/tsc.rs`: one `rdtsc`
+//! where the kernel trusts the TSC) is read around every poll only when `Diag::clocked` (a
+//! slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and twice per sampled
+//! runnable period for `sched_latency` (then `CLOCK_MONOTONIC`, unless clocked). What this
+//! costs in instructions is measured by `benches/diag_cost.sh` (BENCHMARKS.md).
 //!
 //! The clocked parts (`begin_rare`, `end_measured`) are inlined into `execute`: out of line,
-//! the call (six saved registers, the probe spilled) cost about 20 of the ~100 instructions a
-//! clocked poll added on `yield` (now ~57). A clocked poll keeps raw ticks: the ring stores
-//! them, and one conversion gives `poll_duration` and the threshold test. Its start goes to
-//! `MDiag::start`, so nothing of the diagnostics lives in registers across the poll, and the
-//! task id is read back from `M::curg`. Only the slow-poll accounting (`slow`,
-//! `not_clocked`), the sampled latency (`sampled`) and the stamp (`stamp`) stay out of line.
+//! the call saved registers and spilled the probe. A clocked poll keeps raw ticks: the ring
+//! stores them, and one conversion gives `poll_duration` and the threshold test. Its start
+//! goes to `MDiag::start`, so nothing of the diagnostics lives in registers across the poll,
+//! and the task id is read back from `M::curg` (through `PollSite`). Only the slow-poll
+//! accounting (`slow`, `not_clocked`), the sampled latency (`sampled`) and the stamp (`stamp`)
+//! stay out of line. Nothing here names the M or the scheduler: the M lends what `end` needs
+//! (`PollSite`), and the runtime its `Diag` and task registry.
 //!
 //! Tried and dropped: two copies of the scheduling loop, one per setting, so neither tests
-//! `Diag::clocked` at all (each copy in `m_main` made the loop 13 % dearer in instructions on
-//! `yield` for both settings, and out of line the `WorkerCx` became a pointer: 18 %).
+//! `Diag::clocked` at all (more instructions per poll on `yield` for both settings, inlined
+//! or not; the numbers are in BENCHMARKS.md).
 //!
 //! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
 //! One runnable period in `SAMPLE_EVERY` (from the moment a task is made runnable, by its
@@ -68,17 +68,17 @@ thread_local! {
     static SAMPLE: Cell<u32> = const { Cell::new(SAMPLE_EVERY) };
 }
 
-/// What `end` needs of the M that polled, lent by the M (sched/worker.rs) so that nothing
-/// here reads the M itself.
-#[derive(Clone, Copy)]
-pub(crate) struct PollM<'a> {
+/// What `end` needs of the M that polled: its diagnostic state, the task it polls and its
+/// trace ring. The M implements it (sched/snapshot.rs); `end` is generic over it, so each
+/// access compiles to the field read it is, and nothing here names the M.
+pub(crate) trait PollSite {
     /// The M's diagnostic state (`M::diag`).
-    pub(crate) diag: &'a MDiag,
+    fn diag(&self) -> &MDiag;
     /// The task being polled (`M::curg`), read back after the poll rather than kept live
     /// across it.
-    pub(crate) curg: &'a AtomicU64,
+    fn task(&self) -> u64;
     /// The M's trace ring, when the runtime records a trace.
-    pub(crate) ring: Option<&'a Ring>,
+    fn ring(&self) -> Option<&Ring>;
 }
 
 /// One M's diagnostic state (the `M::diag` field).
@@ -193,7 +193,7 @@ fn stamp(diag: &Diag, countdown: &Cell<u32>, h: &Header) {
 /// before it clears `m.curg`, the task polled): the trace event, `poll_duration`, and the
 /// slow-poll report (`registry`: the runtime's tasks, for the slow-poll table's pruning).
 #[inline]
-pub(crate) fn end(diag: &Diag, registry: &Registry, m: PollM<'_>, pid: usize, seq: u64, kept: bool) {
+pub(crate) fn end(diag: &Diag, registry: &Registry, m: &impl PollSite, pid: usize, seq: u64, kept: bool) {
     if cfg!(gosched_no_diag) {
         return;
     }
@@ -213,26 +213,27 @@ struct Poll {
 
 /// The clocked path: the trace event and `poll_duration`; the rest only for a slow poll.
 #[inline(always)]
-fn end_measured(diag: &Diag, registry: &Registry, m: PollM<'_>, poll: Poll) {
+fn end_measured(diag: &Diag, registry: &Registry, m: &impl PollSite, poll: Poll) {
     // Read back rather than kept live across the poll.
-    let task = m.curg.load(Ordering::Relaxed);
+    let task = m.task();
+    let md = m.diag();
     if !diag.clocked {
-        return not_clocked(diag, registry, m.diag, task, poll);
+        return not_clocked(diag, registry, md, task, poll);
     }
     let clock = &diag.clock;
     let now = clock.ticks();
-    let start = m.diag.start.load(Ordering::Relaxed);
+    let start = md.start.load(Ordering::Relaxed);
     // SAFETY: `begin_rare` stored a `&'static Location` there before this poll (the same
     // thread, a clocked runtime: `clocked` never changes).
     let at: &'static Location<'static> =
-        unsafe { &*(m.diag.start_at.load(Ordering::Relaxed) as *const Location<'static>) };
-    if let Some(ring) = m.ring {
+        unsafe { &*(md.start_at.load(Ordering::Relaxed) as *const Location<'static>) };
+    if let Some(ring) = m.ring() {
         ring.poll(start, now, task, at);
     }
     // Wrapping: both clocks are monotonic (Linux uses the TSC only when it is invariant and
     // synchronised across CPUs); a garbage value could only land in the last bucket.
     let ran = clock.ticks_to_ns(now.wrapping_sub(start));
-    m.diag.poll_duration.record(ran);
+    md.poll_duration.record(ran);
     let over = ran >= diag.threshold_ns();
     if over || !poll.kept {
         let base = SlowPollBase {
@@ -241,7 +242,7 @@ fn end_measured(diag: &Diag, registry: &Registry, m: PollM<'_>, poll: Poll) {
             ran,
             over,
         };
-        slow(diag, registry, m.diag, poll, base);
+        slow(diag, registry, md, poll, base);
     }
 }
 

@@ -1,5 +1,5 @@
 //! Slow-poll reports (`Builder::slow_poll_threshold`, `GOSCHED_DEBUG=slowpoll=MS`): the
-//! runtime-wide half, [`Diag`] (a field of `Shared`). The M measures the poll and decides it
+//! runtime-wide half, [`Diag`] (a field of `Shared`, handed to the poll path by reference). The M measures the poll and decides it
 //! was slow (diag/poll.rs); this file counts it, remembers it per task for the dump, and
 //! prints the line, rate-limited:
 //!
@@ -63,7 +63,7 @@ pub(crate) struct Diag {
     /// `u64::MAX` when `clocked`, else 0: or-ed into the header's `runnable_at`, so one test
     /// in `poll::begin` covers both of its rare cases. The same fact as `clocked`, kept twice on
     /// purpose: with `poll::end` testing this word too, LLVM kept it live across the poll and
-    /// `begin` took two more instructions per poll (callgrind, `benches/diag_cost.sh`).
+    /// `begin` grew (`benches/diag_cost.sh` counts it).
     pub(crate) clocked_word: u64,
     /// The threshold in ns, `u64::MAX` without one (compared on every clocked poll).
     threshold_ns: u64,

@@ -9,11 +9,12 @@
 //! snapshot is not one instant: a P and its M may disagree for a moment (Go's schedtrace has
 //! the same property; it stops no thread).
 //!
-//! `with_trace_rings` lends the Ms' trace rings (diag/export.rs) to the trace writer, so the
-//! diagnostics need not walk the Ms themselves.
+//! `with_trace_rings` lends the Ms' trace rings (diag/export.rs) to the trace writer, and the
+//! M's `PollSite` lends the poll path (diag/poll.rs) its diagnostic state, task and ring, so
+//! the diagnostics never walk or read the Ms themselves.
 
 use super::Shared;
-use super::m::NO_P;
+use super::m::{M, NO_P};
 use super::p::PStatus as Raw;
 use crate::diag::export::Ring;
 use crate::loom::atomic::Ordering;
@@ -171,4 +172,21 @@ pub(crate) fn with_trace_rings<R>(shared: &Shared, f: impl FnOnce(&[(usize, &Rin
     let ms = shared.all_ms();
     let rings: Vec<(usize, &Ring)> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
     f(&rings)
+}
+
+impl crate::diag::poll::PollSite for M {
+    #[inline(always)]
+    fn diag(&self) -> &crate::diag::poll::MDiag {
+        &self.diag
+    }
+
+    #[inline(always)]
+    fn task(&self) -> u64 {
+        self.curg.load(Ordering::Relaxed)
+    }
+
+    #[inline(always)]
+    fn ring(&self) -> Option<&Ring> {
+        self.trace()
+    }
 }

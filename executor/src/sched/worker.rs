@@ -118,20 +118,15 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     cx.mode.set(Mode::Owning);
     // Ownership step 3: the token comes back, unless the P was retaken. `end` is called in
     // each arm with `kept` a constant, so the common case folds to one test of the clock.
-    let m = crate::diag::poll::PollM {
-        diag: &cx.m.diag,
-        curg: &cx.m.curg,
-        ring: cx.m.trace(),
-    };
     match p.end_poll(seq) {
         Some(owned) => {
-            crate::diag::poll::end(&shared.diag, &shared.registry, m, pid, seq, true);
+            crate::diag::poll::end(&shared.diag, &shared.registry, &*cx.m, pid, seq, true);
             cx.m.curg.store(0, Ordering::Relaxed);
             flush_into_p(cx, &owned);
             Some(owned)
         }
         None => {
-            crate::diag::poll::end(&shared.diag, &shared.registry, m, pid, seq, false);
+            crate::diag::poll::end(&shared.diag, &shared.registry, &*cx.m, pid, seq, false);
             cx.m.curg.store(0, Ordering::Relaxed);
             // Ownership step 4: the P is someone else's now.
             releasep(cx);
