@@ -74,8 +74,9 @@ pub(crate) fn sched_line(snap: &SchedSnapshot) -> String {
     s
 }
 
-/// Go's `scheddetail` lines: one per P, per M and per task. `syscalltick` and `gfreecnt`
-/// have no counterpart in gosched and print as 0.
+/// Go's `scheddetail` lines: one per P, per M and per task. `syscalltick` has no counterpart
+/// in gosched and prints as 0; `gfreecnt` is 0 too: no freed task cells are kept (task/raw.rs,
+/// `RawTask::new`, says why).
 fn detail_lines(snap: &SchedSnapshot, tasks: &[TaskInfo], out: &mut String) {
     let id = |v: Option<usize>| v.map_or(-1, |v| v as i64);
     for p in &snap.ps {

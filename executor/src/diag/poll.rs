@@ -6,8 +6,9 @@
 //! What it does with every diagnostic off: before a poll, one relaxed load of the task
 //! header's `runnable_at` (in cache: the poll reads the header next) or-ed with
 //! `Diag::clocked_word` and one branch, which covers both rare cases (a sampled period ends,
-//! the poll is timed); after it, one test of `Diag::clocked`; per wake, a decrement and a
-//! branch; no clock read but for the sampled periods. The clock (`diag/tsc.rs`: one `rdtsc`
+//! the poll is timed); after it, one test of `Diag::clocked`; per wake, a decrement and two
+//! branches (the sample, and `Diag::clocked` for the trace's wake event, recorded by the
+//! scheduler through `WakeSite`); no clock read but for the sampled periods. The clock (`diag/tsc.rs`: one `rdtsc`
 //! where the kernel trusts the TSC) is read around every poll only when `Diag::clocked` (a
 //! slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and twice per sampled
 //! runnable period for `sched_latency` (then `CLOCK_MONOTONIC`, unless clocked). What this
@@ -160,14 +161,40 @@ fn sampled(diag: &Diag, m: &MDiag, h: &Header, stamp: u64) {
 /// Step 1: `h` is being made runnable; `countdown` is the M's (`WorkerCx::sample`), `None`
 /// on any other thread.
 #[inline]
-pub(crate) fn runnable(diag: &Diag, countdown: Option<&Cell<u32>>, h: &Header) {
+pub(crate) fn runnable(rt: &impl WakeSite, countdown: Option<&Cell<u32>>, h: &Header) {
     if cfg!(gosched_no_diag) {
         return;
     }
+    let diag = rt.diag();
     match countdown {
         Some(c) => count_down(diag, c, h),
         None => SAMPLE.with(|c| count_down(diag, c, h)),
     }
+    if diag.clocked {
+        trace_wake(rt, h);
+    }
+}
+
+/// Where a traced wake came from (`Kind::Wake`'s `n`, low byte): the mode of the M that made
+/// the task runnable, or `WAKE_OFF_M` for any other thread (sysmon, the blocking pool,
+/// `block_on`). The P the M held, plus one (0: none), is in the next byte.
+pub(crate) const WAKE_OFF_M: u64 = 0;
+
+/// The runtime as `runnable` sees it: its diagnostic state, and where a wake is recorded. The
+/// runtime implements it (sched/snapshot.rs: only the scheduler knows which M made a wake).
+pub(crate) trait WakeSite {
+    /// The runtime's diagnostic state.
+    fn diag(&self) -> &Diag;
+    /// Records that `task` was made runnable at `ticks` (`Diag::clock`), on the track of the
+    /// M that made it (another thread's wakes go to the first M's track; none is recorded
+    /// before the first M starts). Called only when clocked.
+    fn record_wake(&self, ticks: u64, task: u64);
+}
+
+/// A wake for the flight recorder. Only when clocked: without a trace the Ms have no ring.
+#[cold]
+fn trace_wake(rt: &impl WakeSite, h: &Header) {
+    rt.record_wake(rt.diag().clock.ticks(), h.id.as_u64());
 }
 
 /// Step 1's countdown: every `SAMPLE_EVERY`-th call stamps `h`.
@@ -318,4 +345,40 @@ pub(crate) fn sysmon_retaking(m: &MDiag, seq: u64, blocked: bool, start: u64) {
     m.retake_start.store(start, Ordering::Relaxed);
     // Relaxed: published by the retake CAS (AcqRel) that follows.
     m.retake.store(seq << 1 | u64::from(blocked), Ordering::Relaxed);
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::runtime::Builder;
+    use std::time::Duration;
+
+    /// The trace names every task made runnable (`wake`, with its id) and every M that parks
+    /// (`park`): what `benches/waits.py` needs to split a task's wait by cause.
+    #[test]
+    fn the_trace_records_wakes_and_parks() {
+        let rt = Builder::new().maxprocs(1).flight_recorder(true).build().unwrap();
+        let id = rt.block_on(async {
+            // Spawned from a task on the M, then requeued by its own yield.
+            let id = crate::spawn(async {
+                let waiter = crate::spawn(crate::task::yield_now());
+                let id = waiter.id().as_u64();
+                waiter.await.unwrap();
+                id
+            });
+            let id = id.await.unwrap();
+            // Let the M find nothing and park.
+            std::thread::sleep(Duration::from_millis(50));
+            id
+        });
+        let json = rt.handle().trace_json().unwrap();
+        let wake = r#""name":"wake""#;
+        let of_task = format!(r#""args":{{"task":{id},"#);
+        let wakes = json
+            .lines()
+            .filter(|l| l.contains(wake) && l.contains(&of_task))
+            .count();
+        // The spawn and the yield's requeue, both during a poll.
+        assert!(wakes >= 2, "{wakes} wakes of task {id} in\n{json}");
+        assert!(json.contains(r#""name":"park""#), "no park in\n{json}");
+    }
 }

@@ -250,8 +250,10 @@ impl Shared {
             return Wakeup::Exit;
         }
         self.let_go();
+        self.trace_instant(&cx.m, crate::diag::export::Kind::Park, 1);
         let wakeup = loop {
             if let Some(wakeup) = cx.m.park_timeout(self.config.m_keep_alive) {
+                self.trace_instant(&cx.m, crate::diag::export::Kind::Park, 0);
                 break wakeup;
             }
             if self.retire_if_surplus(&cx.m) {
@@ -295,7 +297,9 @@ impl Shared {
             return Some(Wakeup::Exit);
         }
         self.let_go();
+        self.trace_instant(&cx.m, crate::diag::export::Kind::Park, 1);
         let woken = cx.m.park_timeout(timeout);
+        self.trace_instant(&cx.m, crate::diag::export::Kind::Park, 0);
         self.hold();
         if let Some(w) = woken {
             return Some(w);

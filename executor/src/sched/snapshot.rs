@@ -9,14 +9,16 @@
 //! snapshot is not one instant: a P and its M may disagree for a moment (Go's schedtrace has
 //! the same property; it stops no thread).
 //!
-//! `with_trace_rings` lends the Ms' trace rings (diag/export.rs) to the trace writer, and the
-//! M's `PollSite` lends the poll path (diag/poll.rs) its diagnostic state, task and ring, so
-//! the diagnostics never walk or read the Ms themselves.
+//! `with_trace_rings` lends the Ms' trace rings (diag/export.rs) to the trace writer; the
+//! M's `PollSite` lends the poll path (diag/poll.rs) its diagnostic state, task and ring, and
+//! the runtime's `WakeSite` records a wake on the track of the M that made it; so the
+//! diagnostics never walk or read the Ms themselves.
 
 use super::Shared;
+use super::context::{self, Mode};
 use super::m::{M, NO_P};
 use super::p::PStatus as Raw;
-use crate::diag::export::Ring;
+use crate::diag::export::{Kind, Ring};
 use crate::loom::atomic::Ordering;
 use crate::task::Id;
 use std::time::{Duration, Instant};
@@ -188,5 +190,40 @@ impl crate::diag::poll::PollSite for M {
     #[inline(always)]
     fn ring(&self) -> Option<&Ring> {
         self.trace()
+    }
+}
+
+impl crate::diag::poll::WakeSite for Shared {
+    #[inline(always)]
+    fn diag(&self) -> &crate::diag::Diag {
+        &self.diag
+    }
+
+    /// The wake's source (`Kind::Wake`'s `n`): the mode of the M that made it, 1 to 4, and
+    /// the P it held plus one in the next byte; `WAKE_OFF_M` from any other thread.
+    fn record_wake(&self, ticks: u64, task: u64) {
+        let on_m = context::with_worker(|cx| match cx {
+            Some(cx) if std::ptr::eq(&*cx.shared, self) => {
+                let src = match cx.mode.get() {
+                    Mode::NoP => 1,
+                    Mode::Owning => 2,
+                    Mode::Polling => 3,
+                    Mode::Collecting => 4,
+                };
+                let p = cx.p.get().map_or(0, |p| p as u64 + 1);
+                if let Some(ring) = cx.m.trace() {
+                    ring.instant_of(Kind::Wake, ticks, src | p << 8, task);
+                }
+                true
+            }
+            _ => false,
+        });
+        if !on_m {
+            if let Some(m) = self.all_ms().first() {
+                if let Some(ring) = m.trace() {
+                    ring.instant_of(Kind::Wake, ticks, crate::diag::poll::WAKE_OFF_M, task);
+                }
+            }
+        }
     }
 }
