@@ -17,7 +17,7 @@
 //!   is restored and SIGTERM raised again, so the process dies of it exactly as it would have.
 //!   SIGTERM is the program's when a handler was installed before ours, when a
 //!   `gosched::signal` listener for it has been created (before or after the runtime; see
-//!   `signal::ever_listened`), or when a handler was installed over the registry's since.
+//!   `note_listener`), or when a handler was installed over the registry's since.
 //!   Then the trace is written, the program's handler runs and the process goes on; the full
 //!   trace is written again when the runtime drops. Not seen: an action added through
 //!   signal-hook-registry directly (crates.io tokio, signal-hook) after the runtime was
@@ -40,8 +40,28 @@
 
 use std::io;
 use std::path::Path;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock};
+
+/// Bit `n - 1` is set once a `gosched::signal` listener for signal `n` has been created
+/// (signals 1 to 64).
+static LISTENED: AtomicU64 = AtomicU64::new(0);
+
+/// Called by `gosched::signal` (signal/unix.rs) when a listener for `sig` exists: from then
+/// on the process never takes `sig`'s default action (signal/mod.rs, "Default dispositions"),
+/// so a SIGTERM is the program's to act on.
+pub(crate) fn note_listener(sig: libc::c_int) {
+    if (1..=64).contains(&sig) {
+        // Relaxed: a flag read by the signal thread after the signal arrived, long after the
+        // listener was made.
+        LISTENED.fetch_or(1 << (sig - 1), Ordering::Relaxed);
+    }
+}
+
+/// Whether a `gosched::signal` listener for `sig` has ever been created in this process.
+fn ever_listened(sig: libc::c_int) -> bool {
+    (1..=64).contains(&sig) && LISTENED.load(Ordering::Relaxed) & (1 << (sig - 1)) != 0
+}
 
 /// A runtime as the recorder sees it: what its settings ask for, and what it writes. The
 /// runtime implements it (runtime/report.rs), so nothing here reads the scheduler.
@@ -294,7 +314,7 @@ mod signals {
             return true;
         };
         term.handled_before
-            || crate::signal::ever_listened(libc::SIGTERM)
+            || super::ever_listened(libc::SIGTERM)
             || current(libc::SIGTERM).is_some_and(|a| a.sa_sigaction != term.handler)
     }
 

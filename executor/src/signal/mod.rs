@@ -48,26 +48,6 @@
 pub mod unix;
 
 use std::io;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-/// Bit `n - 1` is set once a listener for signal `n` has been created (signals 1 to 64).
-static LISTENED: AtomicU64 = AtomicU64::new(0);
-
-/// Notes that a listener for `sig` exists (from then on the process never takes `sig`'s
-/// default action: see the module docs).
-fn note_listener(sig: libc::c_int) {
-    if (1..=64).contains(&sig) {
-        // Relaxed: a flag read by the recorder's signal thread after the signal arrived,
-        // long after the listener was made.
-        LISTENED.fetch_or(1 << (sig - 1), Ordering::Relaxed);
-    }
-}
-
-/// Whether a listener for `sig` has ever been created in this process (diag/recorder.rs:
-/// then SIGTERM is the program's to act on, and the process does not die of it).
-pub(crate) fn ever_listened(sig: libc::c_int) -> bool {
-    (1..=64).contains(&sig) && LISTENED.load(Ordering::Relaxed) & (1 << (sig - 1)) != 0
-}
 
 /// Waits for the next `SIGINT` (Ctrl-C) that arrives after this future is first polled.
 ///
