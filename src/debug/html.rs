@@ -1,7 +1,8 @@
-//! `/debug/gosched/`: one HTML page with the metrics, the P and M tables (from the
-//! `scheddetail` lines) and the tasks grouped by spawn site, linking the other pages.
+//! `/debug/gosched/`: one HTML page with the metrics, the `SCHED` line and the P and M tables
+//! (both from one [`SchedSnapshot`]) and the tasks grouped by spawn site, linking the other
+//! pages.
 
-use crate::runtime::{Handle, TaskInfo};
+use crate::runtime::{Handle, MInfo, PInfo, PStatus, SchedSnapshot, TaskInfo};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use std::time::Duration;
 /// The index page of `handle`'s runtime.
 pub(super) fn index(handle: &Handle) -> String {
     let m = handle.metrics();
-    let report = handle.sched_report();
+    let snap = handle.sched_snapshot();
     let tasks = handle.dump();
     let mut out = String::with_capacity(16 * 1024);
     out.push_str(
@@ -23,9 +24,7 @@ pub(super) fn index(handle: &Handle) -> String {
          <a href=\"/debug/gosched/metrics\">metrics (Prometheus)</a> · <a href=\"/debug/gosched/schedtrace\">schedtrace</a> · \
          <a href=\"/debug/gosched/trace?seconds=1\">trace (1 s, Chrome JSON)</a></p>\n",
     );
-    if let Some(line) = report.lines().next() {
-        let _ = writeln!(out, "<pre>{}</pre>", escape(line));
-    }
+    let _ = writeln!(out, "<pre>{}</pre>", escape(&snap.to_string()));
 
     out.push_str("<section><h2>Metrics</h2>\n<table>\n");
     let rows: [(&str, String); 19] = [
@@ -54,11 +53,7 @@ pub(super) fn index(handle: &Handle) -> String {
     }
     out.push_str("</table></section>\n");
 
-    for (kind, title) in [('P', "Ps"), ('M', "Ms")] {
-        let _ = writeln!(out, "<section><h2>{title}</h2>");
-        table(&mut out, &report, kind);
-        out.push_str("</section>\n");
-    }
+    sched_tables(&mut out, &snap);
 
     let _ = writeln!(
         out,
@@ -97,34 +92,65 @@ fn quantiles(h: &crate::runtime::LatencyHistogram) -> String {
     )
 }
 
-/// A table of the `scheddetail` lines starting with `  {kind}N:`, one column per `key=value`.
-fn table(out: &mut String, report: &str, kind: char) {
-    let rows: Vec<(&str, Vec<(&str, &str)>)> = report
-        .lines()
-        .filter_map(|l| l.strip_prefix("  "))
-        .filter(|l| l.starts_with(kind))
-        .filter_map(|l| {
-            let (id, rest) = l.split_once(": ")?;
-            Some((id, rest.split(' ').filter_map(|kv| kv.split_once('=')).collect()))
-        })
-        .collect();
-    let Some((_, first)) = rows.first() else {
-        out.push_str("<p>none</p>\n");
+/// The P and M tables of `snap`, one row per P and per M.
+fn sched_tables(out: &mut String, snap: &SchedSnapshot) {
+    let id = |v: Option<usize>| v.map_or_else(|| "-".to_owned(), |v| v.to_string());
+    let ps = snap.ps.iter().map(|p: &PInfo| {
+        let status = match p.status {
+            PStatus::Idle => "idle",
+            _ => "running",
+        };
+        [
+            format!("P{}", p.id),
+            status.to_owned(),
+            p.schedtick.to_string(),
+            id(p.m),
+            p.run_queue.to_string(),
+            if p.runnext { "yes" } else { "no" }.to_owned(),
+            p.timers.to_string(),
+        ]
+    });
+    let header = ["", "status", "schedtick", "m", "run queue", "runnext", "timers"];
+    table(out, "Ps", &header, ps);
+    let ms = snap.ms.iter().map(|m: &MInfo| {
+        [
+            format!("M{}", m.id),
+            m.p.map_or_else(|| "-".to_owned(), |p| format!("P{p}")),
+            m.task.map_or_else(|| "-".to_owned(), |t| t.to_string()),
+            m.spinning.to_string(),
+            m.blocked.to_string(),
+        ]
+    });
+    table(out, "Ms", &["", "p", "task", "spinning", "blocked"], ms);
+}
+
+/// A `<section>` titled `title` with a table: `header`, then one row per item of `rows`
+/// (the first cell a row heading); "none" without rows.
+fn table<const N: usize>(
+    out: &mut String,
+    title: &str,
+    header: &[&str; N],
+    rows: impl Iterator<Item = [String; N]>,
+) {
+    let _ = writeln!(out, "<section><h2>{title}</h2>");
+    let mut rows = rows.peekable();
+    if rows.peek().is_none() {
+        out.push_str("<p>none</p>\n</section>\n");
         return;
-    };
-    out.push_str("<table>\n<tr><th></th>");
-    for (k, _) in first {
-        let _ = write!(out, "<th>{}</th>", escape(k));
+    }
+    out.push_str("<table>\n<tr>");
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", escape(h));
     }
     out.push_str("</tr>\n");
-    for (id, kvs) in &rows {
-        let _ = write!(out, "<tr><th>{}</th>", escape(id));
-        for (_, v) in kvs {
+    for row in rows {
+        let _ = write!(out, "<tr><th>{}</th>", escape(&row[0]));
+        for v in &row[1..] {
             let _ = write!(out, "<td class=\"n\">{}</td>", escape(v));
         }
         out.push_str("</tr>\n");
     }
-    out.push_str("</table>\n");
+    out.push_str("</table>\n</section>\n");
 }
 
 /// The tasks of one spawn site.
@@ -173,4 +199,62 @@ fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The tables are drawn from the snapshot's fields: each P's status, owner, queue and
+    /// `runnext`, each M's P and task.
+    #[test]
+    fn tables_show_the_snapshot() {
+        let p = |id, status, m, run_queue, runnext| {
+            let mut p = PInfo::default();
+            (p.id, p.status, p.m, p.run_queue, p.runnext) = (id, status, m, run_queue, runnext);
+            p
+        };
+        let mut snap = SchedSnapshot::default();
+        snap.ps = vec![
+            p(0, PStatus::Running, Some(2), 5, true),
+            p(1, PStatus::Idle, None, 0, false),
+            p(2, PStatus::Running, Some(0), 1, false),
+        ];
+        let mut m = MInfo::default();
+        (m.id, m.p, m.spinning) = (2, Some(0), true);
+        snap.ms = vec![m];
+        let mut out = String::new();
+        sched_tables(&mut out, &snap);
+        let n = |v: &str| format!("<td class=\"n\">{v}</td>");
+        let row = |cells: &[&str]| cells.iter().map(|c| n(c)).collect::<String>();
+        assert!(
+            out.contains(&format!(
+                "<tr><th>P0</th>{}</tr>",
+                row(&["running", "0", "2", "5", "yes", "0"])
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "<tr><th>P1</th>{}</tr>",
+                row(&["idle", "0", "-", "0", "no", "0"])
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "<tr><th>P2</th>{}</tr>",
+                row(&["running", "0", "0", "1", "no", "0"])
+            )),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!(
+                "<tr><th>M2</th>{}</tr>",
+                row(&["P0", "-", "true", "false"])
+            )),
+            "{out}"
+        );
+        assert_eq!(out.matches("<tr><th>P").count(), 3, "{out}");
+    }
 }

@@ -35,7 +35,7 @@ pub(crate) enum Kind {
     /// The poller made `n` tasks runnable.
     Netpoll,
     /// Task `task` was made runnable (spawn, wake or requeue) on this M's thread; `n` says
-    /// where it went: `wake_source(mode) | (P + 1) << 8` (diag/poll.rs, `trace_wake`).
+    /// where it went: `wake_source(mode) | (P + 1) << 8` (sched/snapshot.rs, `record_wake`).
     Wake,
     /// This M parks (`n` = 1: `stopm`, or blocks in the poller) or has woken (`n` = 0).
     Park,

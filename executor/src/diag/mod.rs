@@ -1,7 +1,12 @@
-//! Observability: the schedtrace line (Go's `schedtrace`), the trace export (`export.rs`) and
-//! its flight-recorder snapshot and signal-time writes (`recorder.rs`), what the poll path
-//! measures (`poll.rs`: slow polls, latency histograms in `histogram.rs`) and the slow-poll
-//! reports (`slowpoll.rs`).
+//! Observability: the text of Go's `SCHED` and `scheddetail` lines (here, formatted from the
+//! scheduler's snapshot, sched/snapshot.rs, and the task dump), the trace export
+//! (`export.rs`, its per-M rings in `ring.rs`, its clock in `tsc.rs`), the signal- and
+//! panic-time writes (`recorder.rs`), what the poll path measures (`poll.rs`: slow polls,
+//! latency histograms in `histogram.rs`) and the slow-poll reports (`slowpoll.rs`).
+//!
+//! The diagnostics read the scheduler only through its snapshot and what the poll path is
+//! lent (`poll::PollM`); the runtime joins them to its task dump and trace rings
+//! (runtime/report.rs).
 
 pub(crate) mod export;
 pub(crate) mod histogram;
@@ -13,101 +18,105 @@ mod tsc;
 
 pub(crate) use slowpoll::Diag;
 
-use crate::runtime::Metrics;
-use crate::sched::Shared;
+use crate::runtime::TaskInfo;
+use crate::sched::snapshot::SchedSnapshot;
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::time::Instant;
 
-/// Prints Go's `SCHED` line for `shared` to stderr.
-pub(crate) fn schedtrace(shared: &Shared, now: Instant) {
-    let m = Metrics::read(shared);
-    let mut line = sched_line(&m, now.duration_since(shared.started).as_millis());
+/// Prints Go's `SCHED` line for `snap` to stderr, followed by the `scheddetail` lines when
+/// `tasks` is given.
+pub(crate) fn schedtrace(snap: &SchedSnapshot, tasks: Option<&[TaskInfo]>) {
+    let mut line = sched_line(snap);
     line.push('\n');
-    if shared.config.scheddetail {
-        detail_lines(shared, &mut line);
+    if let Some(tasks) = tasks {
+        detail_lines(snap, tasks, &mut line);
     }
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-/// The SCHED line and every scheddetail line, now (SIGQUIT's dump).
-pub(crate) fn sched_report(shared: &Shared) -> String {
-    let m = Metrics::read(shared);
-    let mut out = sched_line(&m, Instant::now().duration_since(shared.started).as_millis());
+/// The SCHED line and every scheddetail line of `snap` and `tasks` (SIGQUIT's dump,
+/// `Handle::sched_report`).
+pub(crate) fn sched_report(snap: &SchedSnapshot, tasks: &[TaskInfo]) -> String {
+    let mut out = sched_line(snap);
     out.push('\n');
-    detail_lines(shared, &mut out);
+    detail_lines(snap, tasks, &mut out);
     out
+}
+
+impl std::fmt::Display for SchedSnapshot {
+    /// Go's `SCHED` line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&sched_line(self))
+    }
 }
 
 /// `SCHED 1004ms: gomaxprocs=4 idleprocs=0 threads=11 spinningthreads=0 needspinning=0
 /// idlethreads=5 runqueue=12 [3 0 1 7]`, exactly Go's format.
-pub(crate) fn sched_line(m: &Metrics, ms: u128) -> String {
+pub(crate) fn sched_line(snap: &SchedSnapshot) -> String {
     let mut s = format!(
-        "SCHED {ms}ms: gomaxprocs={} idleprocs={} threads={} spinningthreads={} needspinning={} idlethreads={} runqueue={} [",
-        m.maxprocs, m.idle_procs, m.threads, m.spinning_threads, 0, m.idle_threads, m.global_queue_depth
+        "SCHED {}ms: gomaxprocs={} idleprocs={} threads={} spinningthreads={} needspinning={} idlethreads={} runqueue={} [",
+        snap.uptime.as_millis(),
+        snap.gomaxprocs,
+        snap.idle_procs,
+        snap.threads,
+        snap.spinning_threads,
+        snap.need_spinning,
+        snap.idle_threads,
+        snap.global_queue
     );
-    for (i, d) in m.local_queue_depths.iter().enumerate() {
+    for (i, p) in snap.ps.iter().enumerate() {
         if i > 0 {
             s.push(' ');
         }
-        let _ = write!(s, "{d}");
+        let _ = write!(s, "{}", p.run_queue);
     }
     s.push(']');
     s
 }
 
-/// Go's `scheddetail` lines: one per P, per M and per task.
-fn detail_lines(shared: &Shared, out: &mut String) {
-    use crate::loom::atomic::Ordering;
-    use crate::sched::p::PStatus;
-    for p in shared.ps.iter() {
-        // Go's status numbers: _Pidle 0, _Prunning 1, _Psyscall 2.
-        let status = match p.status() {
-            PStatus::Idle => 0,
-            PStatus::Owned | PStatus::InPoll(_) => 1,
-        };
-        let m = p.m().map_or(-1, |m| m.id as i64);
-        // `gfreecnt` is 0: no freed task cells are kept (task/raw.rs, `RawTask::new`, says why).
+/// Go's `scheddetail` lines: one per P, per M and per task. `syscalltick` has no counterpart
+/// in gosched and prints as 0; `gfreecnt` is 0 too: no freed task cells are kept (task/raw.rs,
+/// `RawTask::new`, says why).
+fn detail_lines(snap: &SchedSnapshot, tasks: &[TaskInfo], out: &mut String) {
+    let id = |v: Option<usize>| v.map_or(-1, |v| v as i64);
+    for p in &snap.ps {
         let _ = writeln!(
             out,
-            "  P{}: status={status} schedtick={} syscalltick=0 m={m} runqsize={} gfreecnt=0 timerslen={}",
+            "  P{}: status={} schedtick={} syscalltick=0 m={} runqsize={} gfreecnt=0 timerslen={}",
             p.id,
-            p.schedtick(),
-            p.runq().len(),
-            p.timers.len()
+            p.status.go_code(),
+            p.schedtick,
+            id(p.m),
+            p.run_queue,
+            p.timers
         );
     }
-    let ms = shared.all_ms();
-    for m in ms.iter() {
-        let p = m.p.load(Ordering::Relaxed);
-        let p = if p == crate::sched::m::NO_P { -1 } else { p as i64 };
-        let curg = m.curg.load(Ordering::Relaxed);
-        let curg = if curg == 0 { -1 } else { curg as i64 };
+    for m in &snap.ms {
         let _ = writeln!(
             out,
-            "  M{}: p={p} curg={curg} spinning={} blocked={}",
+            "  M{}: p={} curg={} spinning={} blocked={}",
             m.id,
-            m.spinning.load(Ordering::Relaxed),
-            m.blocked.load(Ordering::Relaxed)
+            id(m.p),
+            m.task.map_or(-1, |t| t.as_u64() as i64),
+            m.spinning,
+            m.blocked
         );
     }
-    for t in crate::runtime::dump::dump(shared) {
-        let (code, words) = go_status(&t);
+    for t in tasks {
+        let (code, words) = go_status(t);
         let reason = t.wait_reason.map(|r| r.to_string()).unwrap_or_default();
-        let m = ms
-            .iter()
-            .find(|m| m.curg.load(Ordering::Relaxed) == t.id.as_u64())
-            .map_or(-1, |m| m.id as i64);
+        let m = snap.ms.iter().find(|m| m.task == Some(t.id)).map(|m| m.id);
         let _ = writeln!(
             out,
-            "  G{}: status={code}({words}) m={m} waitreason={reason}",
-            t.id
+            "  G{}: status={code}({words}) m={} waitreason={reason}",
+            t.id,
+            id(m)
         );
     }
 }
 
 /// Go's goroutine status number and word for a task.
-fn go_status(t: &crate::runtime::TaskInfo) -> (u32, String) {
+fn go_status(t: &TaskInfo) -> (u32, String) {
     use crate::runtime::TaskState;
     match t.state {
         TaskState::Runnable | TaskState::Preempted => (1, "runnable".into()),
@@ -123,18 +132,29 @@ mod tests {
 
     #[test]
     fn sched_line_matches_go() {
-        let m = Metrics {
-            maxprocs: 4,
+        let p = |run_queue| crate::runtime::PInfo {
+            id: 0,
+            status: crate::runtime::PStatus::Running,
+            schedtick: 0,
+            m: None,
+            run_queue,
+            runnext: false,
+            timers: 0,
+        };
+        let snap = SchedSnapshot {
+            uptime: std::time::Duration::from_micros(1_004_900),
+            gomaxprocs: 4,
             idle_procs: 0,
             threads: 11,
             spinning_threads: 0,
+            need_spinning: 0,
             idle_threads: 5,
-            global_queue_depth: 12,
-            local_queue_depths: vec![3, 0, 1, 7],
-            ..Metrics::default()
+            global_queue: 12,
+            ps: vec![p(3), p(0), p(1), p(7)],
+            ms: Vec::new(),
         };
         assert_eq!(
-            sched_line(&m, 1004),
+            sched_line(&snap),
             "SCHED 1004ms: gomaxprocs=4 idleprocs=0 threads=11 spinningthreads=0 needspinning=0 idlethreads=5 runqueue=12 [3 0 1 7]"
         );
     }

@@ -3,29 +3,29 @@
 //! (`runnable`, called from `sched/shared.rs`), and what sysmon tells the M about a long poll
 //! (`sysmon_sample`, `sysmon_retaking`, called from `sysmon/retake.rs`).
 //!
-//! Cost with every diagnostic off: before a poll, one relaxed load of the task header's
-//! `runnable_at` (in cache: the poll reads the header next) or-ed with `Diag::clocked_word`
-//! and one branch, which covers both rare cases (a sampled period ends, the poll is timed);
-//! after it, one test of `Diag::clocked`; per wake, a decrement and two branches (the sample,
-//! and `Diag::clocked` for the trace's wake event, `trace_wake`); no clock read
-//! but for the sampled periods. In callgrind (`benches/diag_cost.sh`, its last column) the
-//! diagnostics' lines come to about 7 instructions per poll on `yield` and 6 on `ping_pong`
-//! and `chained_spawn`. The clock (`diag/tsc.rs`: one `rdtsc` where the kernel
-//! trusts the TSC) is read around every poll only when `Diag::clocked` (a slow-poll
-//! threshold, the flight recorder or `GOSCHED_TRACE`), and twice per sampled runnable period
-//! for `sched_latency` (then `CLOCK_MONOTONIC`, unless clocked).
+//! What it does with every diagnostic off: before a poll, one relaxed load of the task
+//! header's `runnable_at` (in cache: the poll reads the header next) or-ed with
+//! `Diag::clocked_word` and one branch, which covers both rare cases (a sampled period ends,
+//! the poll is timed); after it, one test of `Diag::clocked`; per wake, a decrement and two
+//! branches (the sample, and `Diag::clocked` for the trace's wake event, recorded by the
+//! scheduler through `WakeSite`); no clock read but for the sampled periods. The clock (`diag/tsc.rs`: one `rdtsc`
+//! where the kernel trusts the TSC) is read around every poll only when `Diag::clocked` (a
+//! slow-poll threshold, the flight recorder or `GOSCHED_TRACE`), and twice per sampled
+//! runnable period for `sched_latency` (then `CLOCK_MONOTONIC`, unless clocked). What this
+//! costs in instructions is measured by `benches/diag_cost.sh` (BENCHMARKS.md).
 //!
 //! The clocked parts (`begin_rare`, `end_measured`) are inlined into `execute`: out of line,
-//! the call (six saved registers, the probe spilled) cost about 20 of the ~100 instructions a
-//! clocked poll added on `yield` (now ~57). A clocked poll keeps raw ticks: the ring stores
-//! them, and one conversion gives `poll_duration` and the threshold test. Its start goes to
-//! `MDiag::start`, so nothing of the diagnostics lives in registers across the poll, and the
-//! task id is read back from `M::curg`. Only the slow-poll accounting (`slow`,
-//! `not_clocked`), the sampled latency (`sampled`) and the stamp (`stamp`) stay out of line.
+//! the call saved registers and spilled the probe. A clocked poll keeps raw ticks: the ring
+//! stores them, and one conversion gives `poll_duration` and the threshold test. Its start
+//! goes to `MDiag::start`, so nothing of the diagnostics lives in registers across the poll,
+//! and the task id is read back from `M::curg` (through `PollSite`). Only the slow-poll
+//! accounting (`slow`, `not_clocked`), the sampled latency (`sampled`) and the stamp (`stamp`)
+//! stay out of line. Nothing here names the M or the scheduler: the M lends what `end` needs
+//! (`PollSite`), and the runtime its `Diag` and task registry.
 //!
 //! Tried and dropped: two copies of the scheduling loop, one per setting, so neither tests
-//! `Diag::clocked` at all (each copy in `m_main` made the loop 13 % dearer in instructions on
-//! `yield` for both settings, and out of line the `WorkerCx` became a pointer: 18 %).
+//! `Diag::clocked` at all (more instructions per poll on `yield` for both settings, inlined
+//! or not; the numbers are in BENCHMARKS.md).
 //!
 //! # Scheduling-latency sampling (Go's `gTrackingPeriod`)
 //! One runnable period in `SAMPLE_EVERY` (from the moment a task is made runnable, by its
@@ -51,12 +51,11 @@
 //!   `end_poll` fails (Acquire, pairing with the CAS) sees it and knows sysmon, not
 //!   `block_in_place`, took the P. `retake_start` is sysmon's estimate of when that poll began.
 
-use super::export::Kind;
+use super::Diag;
+use super::export::Ring;
 use super::histogram::Histogram;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
-use crate::sched::Shared;
-use crate::sched::m::M;
-use crate::task::Header;
+use crate::task::{Header, Registry};
 use std::cell::Cell;
 use std::panic::Location;
 
@@ -68,6 +67,19 @@ pub(crate) const SAMPLE_EVERY: u32 = 64;
 thread_local! {
     /// `runnable`'s countdown on threads that are not Ms (an M keeps its own in `WorkerCx`).
     static SAMPLE: Cell<u32> = const { Cell::new(SAMPLE_EVERY) };
+}
+
+/// What `end` needs of the M that polled: its diagnostic state, the task it polls and its
+/// trace ring. The M implements it (sched/snapshot.rs); `end` is generic over it, so each
+/// access compiles to the field read it is, and nothing here names the M.
+pub(crate) trait PollSite {
+    /// The M's diagnostic state (`M::diag`).
+    fn diag(&self) -> &MDiag;
+    /// The task being polled (`M::curg`), read back after the poll rather than kept live
+    /// across it.
+    fn task(&self) -> u64;
+    /// The M's trace ring, when the runtime records a trace.
+    fn ring(&self) -> Option<&Ring>;
 }
 
 /// One M's diagnostic state (the `M::diag` field).
@@ -112,54 +124,54 @@ impl MDiag {
 /// Before a poll of `h` on `m`: the end of a sampled runnable period (step 2), and the
 /// start time when clocked (kept in `m.diag`, so nothing lives in registers across the poll).
 #[inline]
-pub(crate) fn begin(shared: &Shared, m: &M, h: &Header) {
+pub(crate) fn begin(diag: &Diag, m: &MDiag, h: &Header) {
     if cfg!(gosched_no_diag) {
         return;
     }
     let stamp = h.runnable_at.load(Ordering::Relaxed);
     // One test for both rare cases: a sampled period ends, the poll is clocked.
-    if stamp | shared.diag.clocked_word != 0 {
-        begin_rare(shared, m, h, stamp);
+    if stamp | diag.clocked_word != 0 {
+        begin_rare(diag, m, h, stamp);
     }
 }
 
 /// `begin`'s rare cases.
 #[inline(always)]
-fn begin_rare(shared: &Shared, m: &M, h: &Header, stamp: u64) {
+fn begin_rare(diag: &Diag, m: &MDiag, h: &Header, stamp: u64) {
     if stamp != 0 {
-        sampled(shared, m, h, stamp);
+        sampled(diag, m, h, stamp);
     }
-    if shared.diag.clocked {
+    if diag.clocked {
         // Relaxed: only this M reads them, after the poll.
-        m.diag.start.store(shared.diag.clock.ticks(), Ordering::Relaxed);
-        m.diag
-            .start_at
+        m.start.store(diag.clock.ticks(), Ordering::Relaxed);
+        m.start_at
             .store(h.spawned_at as *const _ as usize, Ordering::Relaxed);
     }
 }
 
 /// Step 2.
 #[cold]
-fn sampled(shared: &Shared, m: &M, h: &Header, stamp: u64) {
-    let clock = &shared.diag.clock;
+fn sampled(diag: &Diag, m: &MDiag, h: &Header, stamp: u64) {
+    let clock = &diag.clock;
     let ran = clock.ticks().saturating_sub(stamp);
-    m.diag.sched_latency.record(clock.ticks_to_ns(ran));
+    m.sched_latency.record(clock.ticks_to_ns(ran));
     h.runnable_at.store(0, Ordering::Relaxed);
 }
 
 /// Step 1: `h` is being made runnable; `countdown` is the M's (`WorkerCx::sample`), `None`
 /// on any other thread.
 #[inline]
-pub(crate) fn runnable(shared: &Shared, countdown: Option<&Cell<u32>>, h: &Header) {
+pub(crate) fn runnable(rt: &impl WakeSite, countdown: Option<&Cell<u32>>, h: &Header) {
     if cfg!(gosched_no_diag) {
         return;
     }
+    let diag = rt.diag();
     match countdown {
-        Some(c) => count_down(shared, c, h),
-        None => SAMPLE.with(|c| count_down(shared, c, h)),
+        Some(c) => count_down(diag, c, h),
+        None => SAMPLE.with(|c| count_down(diag, c, h)),
     }
-    if shared.diag.clocked {
-        trace_wake(shared, h);
+    if diag.clocked {
+        trace_wake(rt, h);
     }
 }
 
@@ -168,126 +180,113 @@ pub(crate) fn runnable(shared: &Shared, countdown: Option<&Cell<u32>>, h: &Heade
 /// `block_on`). The P the M held, plus one (0: none), is in the next byte.
 pub(crate) const WAKE_OFF_M: u64 = 0;
 
-/// A wake for the flight recorder, on the track of the M that made it (another thread's go
-/// to the first M's track; none is recorded before the first M starts). Only when clocked:
-/// without a trace, `trace()` is `None`.
+/// The runtime as `runnable` sees it: its diagnostic state, and where a wake is recorded. The
+/// runtime implements it (sched/snapshot.rs: only the scheduler knows which M made a wake).
+pub(crate) trait WakeSite {
+    /// The runtime's diagnostic state.
+    fn diag(&self) -> &Diag;
+    /// Records that `task` was made runnable at `ticks` (`Diag::clock`), on the track of the
+    /// M that made it (another thread's wakes go to the first M's track; none is recorded
+    /// before the first M starts). Called only when clocked.
+    fn record_wake(&self, ticks: u64, task: u64);
+}
+
+/// A wake for the flight recorder. Only when clocked: without a trace the Ms have no ring.
 #[cold]
-fn trace_wake(shared: &Shared, h: &Header) {
-    use crate::sched::context::{self, Mode};
-    let ticks = shared.diag.clock.ticks();
-    let task = h.id.as_u64();
-    let on_m = context::with_worker(|cx| match cx {
-        Some(cx) if std::ptr::eq(&*cx.shared, shared) => {
-            let src = match cx.mode.get() {
-                Mode::NoP => 1,
-                Mode::Owning => 2,
-                Mode::Polling => 3,
-                Mode::Collecting => 4,
-            };
-            let p = cx.p.get().map_or(0, |p| p as u64 + 1);
-            if let Some(ring) = cx.m.trace() {
-                ring.instant_of(Kind::Wake, ticks, src | p << 8, task);
-            }
-            true
-        }
-        _ => false,
-    });
-    if !on_m {
-        if let Some(m) = shared.all_ms().first() {
-            if let Some(ring) = m.trace() {
-                ring.instant_of(Kind::Wake, ticks, WAKE_OFF_M, task);
-            }
-        }
-    }
+fn trace_wake(rt: &impl WakeSite, h: &Header) {
+    rt.record_wake(rt.diag().clock.ticks(), h.id.as_u64());
 }
 
 /// Step 1's countdown: every `SAMPLE_EVERY`-th call stamps `h`.
 #[inline(always)]
-fn count_down(shared: &Shared, countdown: &Cell<u32>, h: &Header) {
+fn count_down(diag: &Diag, countdown: &Cell<u32>, h: &Header) {
     let n = countdown.get() - 1;
     countdown.set(n);
     if n == 0 {
-        stamp(shared, countdown, h);
+        stamp(diag, countdown, h);
     }
 }
 
 /// Stamps `h` runnable now (a clock reading is never 0) and restarts the countdown. Out of
 /// line, so the wake paths stay small enough to inline.
 #[cold]
-fn stamp(shared: &Shared, countdown: &Cell<u32>, h: &Header) {
+fn stamp(diag: &Diag, countdown: &Cell<u32>, h: &Header) {
     countdown.set(SAMPLE_EVERY);
-    let now = shared.diag.clock.ticks().max(1);
+    let now = diag.clock.ticks().max(1);
     h.runnable_at.store(now, Ordering::Relaxed);
 }
 
 /// After the poll `seq` on P `pid`, once `end_poll` said whether the M `kept` its P (and
 /// before it clears `m.curg`, the task polled): the trace event, `poll_duration`, and the
-/// slow-poll report.
+/// slow-poll report (`registry`: the runtime's tasks, for the slow-poll table's pruning).
 #[inline]
-pub(crate) fn end(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool) {
+pub(crate) fn end(diag: &Diag, registry: &Registry, m: &impl PollSite, pid: usize, seq: u64, kept: bool) {
     if cfg!(gosched_no_diag) {
         return;
     }
-    if !shared.diag.clocked && kept {
+    if !diag.clocked && kept {
         return;
     }
-    end_measured(shared, m, pid, seq, kept);
+    end_measured(diag, registry, m, Poll { pid, seq, kept });
+}
+
+/// Which poll `end` is about.
+#[derive(Clone, Copy)]
+struct Poll {
+    pid: usize,
+    seq: u64,
+    kept: bool,
 }
 
 /// The clocked path: the trace event and `poll_duration`; the rest only for a slow poll.
 #[inline(always)]
-fn end_measured(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool) {
+fn end_measured(diag: &Diag, registry: &Registry, m: &impl PollSite, poll: Poll) {
     // Read back rather than kept live across the poll.
-    let task = m.curg.load(Ordering::Relaxed);
-    if !shared.diag.clocked {
-        return not_clocked(shared, m, pid, task, seq, kept);
+    let task = m.task();
+    let md = m.diag();
+    if !diag.clocked {
+        return not_clocked(diag, registry, md, task, poll);
     }
-    let clock = &shared.diag.clock;
+    let clock = &diag.clock;
     let now = clock.ticks();
-    let start = m.diag.start.load(Ordering::Relaxed);
+    let start = md.start.load(Ordering::Relaxed);
     // SAFETY: `begin_rare` stored a `&'static Location` there before this poll (the same
     // thread, a clocked runtime: `clocked` never changes).
     let at: &'static Location<'static> =
-        unsafe { &*(m.diag.start_at.load(Ordering::Relaxed) as *const Location<'static>) };
-    if let Some(ring) = m.trace() {
+        unsafe { &*(md.start_at.load(Ordering::Relaxed) as *const Location<'static>) };
+    if let Some(ring) = m.ring() {
         ring.poll(start, now, task, at);
     }
     // Wrapping: both clocks are monotonic (Linux uses the TSC only when it is invariant and
     // synchronised across CPUs); a garbage value could only land in the last bucket.
     let ran = clock.ticks_to_ns(now.wrapping_sub(start));
-    m.diag.poll_duration.record(ran);
-    let over = ran >= shared.diag.threshold_ns();
-    if over || !kept {
-        slow(
-            shared,
-            m,
-            pid,
-            seq,
-            kept,
-            SlowPollBase {
-                task,
-                at: Some(at),
-                ran,
-                over,
-            },
-        );
+    md.poll_duration.record(ran);
+    let over = ran >= diag.threshold_ns();
+    if over || !poll.kept {
+        let base = SlowPollBase {
+            task,
+            at: Some(at),
+            ran,
+            over,
+        };
+        slow(diag, registry, md, poll, base);
     }
 }
 
 /// An unclocked poll that lost its P.
 #[cold]
-fn not_clocked(shared: &Shared, m: &M, pid: usize, task: u64, seq: u64, kept: bool) {
-    debug_assert!(!kept);
+fn not_clocked(diag: &Diag, registry: &Registry, m: &MDiag, task: u64, poll: Poll) {
+    debug_assert!(!poll.kept);
     // Not clocked: sysmon's estimate of the start is as good as it gets.
-    let start = m.diag.retake_start.load(Ordering::Relaxed);
-    let ran = shared.now_ns().saturating_sub(start);
+    let start = m.retake_start.load(Ordering::Relaxed);
+    let ran = diag.now_ns().saturating_sub(start);
     let base = SlowPollBase {
         task,
         at: None,
         ran,
         over: false,
     };
-    slow(shared, m, pid, seq, kept, base);
+    slow(diag, registry, m, poll, base);
 }
 
 /// What `end` knows of a poll that may be slow.
@@ -298,37 +297,37 @@ struct SlowPollBase {
     over: bool,
 }
 
-/// A poll over the threshold, or one that lost its P (P `pid`, by sysmon or by
-/// `block_in_place`): counts and reports it if it is slow.
+/// A poll over the threshold, or one that lost its P (by sysmon or by `block_in_place`):
+/// counts and reports it if it is slow.
 #[cold]
-fn slow(shared: &Shared, m: &M, pid: usize, seq: u64, kept: bool, p: SlowPollBase) {
+fn slow(diag: &Diag, registry: &Registry, m: &MDiag, poll: Poll, p: SlowPollBase) {
     // Acquire: the failed `end_poll` already paired with sysmon's CAS; kept for clarity.
-    let retake = m.diag.retake.load(Ordering::Acquire);
-    let retaken = !kept && retake >> 1 == seq;
+    let retake = m.retake.load(Ordering::Acquire);
+    let retaken = !poll.kept && retake >> 1 == poll.seq;
     // A poll whose P went away in `block_in_place` asked for that: not a slow poll.
-    let slow = retaken || (p.over && kept);
+    let slow = retaken || (p.over && poll.kept);
     if !slow {
         return;
     }
     let blocked = if retaken {
         retake & 1 == 1
     } else {
-        m.diag.verdict(seq).unwrap_or(false)
+        m.verdict(poll.seq).unwrap_or(false)
     };
     let slow = super::slowpoll::SlowPoll {
         task: p.task,
         at: p.at,
         ran: p.ran,
         blocked,
-        handed_off: retaken.then_some(pid),
+        handed_off: retaken.then_some(poll.pid),
         report: p.over,
     };
-    shared.diag.slow_poll(shared, slow);
+    diag.slow_poll(registry, slow);
 }
 
-/// sysmon took a CPU-clock sample of poll `seq` on `m`: `blocked` is its verdict.
-pub(crate) fn sysmon_sample(m: &M, seq: u64, blocked: bool) {
-    let d = &m.diag;
+/// sysmon took a CPU-clock sample of poll `seq` on the M whose state is `d`: `blocked` is
+/// its verdict.
+pub(crate) fn sysmon_sample(d: &MDiag, seq: u64, blocked: bool) {
     // Only sysmon writes these (relaxed: a diagnostic the M reads after the poll).
     let one = if blocked { 1 << 32 } else { 1 };
     if d.verdict_seq.load(Ordering::Relaxed) == seq {
@@ -340,14 +339,12 @@ pub(crate) fn sysmon_sample(m: &M, seq: u64, blocked: bool) {
     }
 }
 
-/// sysmon is about to retake P from `m` stuck in poll `seq` (which began at `start`, ns since
-/// the runtime started). Called before the CAS; see the module doc.
-pub(crate) fn sysmon_retaking(m: &M, seq: u64, blocked: bool, start: u64) {
-    m.diag.retake_start.store(start, Ordering::Relaxed);
+/// sysmon is about to retake P from the M (whose state is `m`) stuck in poll `seq` (which
+/// began at `start`, ns since the runtime started). Called before the CAS; see the module doc.
+pub(crate) fn sysmon_retaking(m: &MDiag, seq: u64, blocked: bool, start: u64) {
+    m.retake_start.store(start, Ordering::Relaxed);
     // Relaxed: published by the retake CAS (AcqRel) that follows.
-    m.diag
-        .retake
-        .store(seq << 1 | u64::from(blocked), Ordering::Relaxed);
+    m.retake.store(seq << 1 | u64::from(blocked), Ordering::Relaxed);
 }
 
 #[cfg(all(test, not(loom)))]

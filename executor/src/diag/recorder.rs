@@ -1,29 +1,31 @@
-//! The flight recorder's snapshot (`write_trace`), and the process-wide moments a runtime's
-//! diagnostics are written without being asked from code: SIGQUIT (`GOSCHED_DEBUG=sigquit=1`),
-//! SIGTERM and an aborting panic (with `GOSCHED_TRACE`).
+//! The process-wide moments a runtime's diagnostics are written without being asked from
+//! code: SIGQUIT (`GOSCHED_DEBUG=sigquit=1`), SIGTERM and an aborting panic (with
+//! `GOSCHED_TRACE`). A runtime registers itself as a [`Recorded`] (runtime/report.rs, which
+//! also writes the flight recorder's snapshot for `write_trace`).
 //!
 //! # Signals
-//! A library must not take signals unasked, so:
+//! A library must not take signals unasked. Both signals go through signal-hook-registry,
+//! as `gosched::signal` listeners do: it owns the process's `sigaction` handler and runs every
+//! action registered for a signal (ours, a listener's, tokio's or signal-hook's), and chains
+//! to a handler that was installed before it. So:
 //! - **SIGQUIT** is taken only with `GOSCHED_DEBUG=sigquit=1`. The user asked for Go's
-//!   behaviour: the dump, then exit status 2. Our action is added to signal-hook-registry's
-//!   (as `gosched::signal` listeners' are), which runs every action registered for a signal:
-//!   a `signal(SignalKind::quit())` listener made earlier or later still gets its signal.
-//! - **SIGTERM** is taken with `GOSCHED_TRACE` (or `Builder::trace_path`) only if its action
-//!   is still the default (terminate) when the runtime is built; an ignored SIGTERM or one the
-//!   program handles is left alone. On SIGTERM the trace is written, then, if our handler is
-//!   still the installed one, the default action is restored and SIGTERM raised again, so the
-//!   process dies of SIGTERM exactly as it would have. If the program installed its own
-//!   handler after us (`gosched::signal`, tokio or signal-hook, which all chain to the handler
-//!   they replaced), the trace is written and the signal is left to the program's handler:
-//!   the process goes on, and the full trace is written again when the runtime drops.
+//!   behaviour: the dump, then exit status 2. A `signal(SignalKind::quit())` listener made
+//!   earlier or later still gets its signal.
+//! - **SIGTERM** is taken with `GOSCHED_TRACE` (or `Builder::trace_path`) unless it is
+//!   ignored when the runtime is built (an ignored SIGTERM is left alone). On SIGTERM the
+//!   trace is written; then, if nothing else in the program takes SIGTERM, the default action
+//!   is restored and SIGTERM raised again, so the process dies of it exactly as it would have.
+//!   SIGTERM is the program's when a handler was installed before ours, when a
+//!   `gosched::signal` listener for it has been created (before or after the runtime; see
+//!   `note_listener`), or when a handler was installed over the registry's since.
+//!   Then the trace is written, the program's handler runs and the process goes on; the full
+//!   trace is written again when the runtime drops. Not seen: an action added through
+//!   signal-hook-registry directly (crates.io tokio, signal-hook) after the runtime was
+//!   built, which looks like no handler at all: the process dies of SIGTERM after the trace.
 //!
-//!   SIGTERM keeps a `sigaction` of its own: it is installed only over the default action, so
-//!   it silences nobody, and whether the program handles SIGTERM after us is read from the
-//!   installed action, which a shared registry would hide.
-//!
-//! Both handlers only write the signal number to a socket (async-signal-safe); a thread of
-//! ours, `gosched-signal`, started with the first handler, reads it and does the work. The
-//! socket pair is made close-on-exec in one step (`UnixStream::pair`), so a child that a
+//! Our action only writes the signal number to a socket (async-signal-safe); a thread of
+//! ours, `gosched-signal`, started with the first registration, reads it and does the work.
+//! The socket pair is made close-on-exec in one step (`UnixStream::pair`), so a child that a
 //! thread forks and execs meanwhile never inherits it.
 //!
 //! # Panics
@@ -36,49 +38,57 @@
 //! task panics inside an `extern "C"` function, a panic that aborts in any build
 //! (`tests::an_aborting_task_panic_writes_the_trace`).
 
-use crate::loom::Arc;
-use crate::sched::Shared;
 use std::io;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Once, OnceLock};
+use std::sync::atomic::{AtomicI32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Once, OnceLock};
 
-/// Writes a Chrome-JSON snapshot of `shared`'s trace rings to `path`.
-pub(crate) fn write_trace(shared: &Shared, path: &Path) -> io::Result<()> {
-    std::fs::write(path, trace_json(shared)?)
-}
+/// Bit `n - 1` is set once a `gosched::signal` listener for signal `n` has been created
+/// (signals 1 to 64).
+static LISTENED: AtomicU64 = AtomicU64::new(0);
 
-/// A Chrome-JSON snapshot of `shared`'s trace rings.
-pub(crate) fn trace_json(shared: &Shared) -> io::Result<String> {
-    let ms = shared.all_ms();
-    let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
-    if !recording(shared) {
-        return Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "gosched: write_trace: this runtime records no trace; build it with \
-             Builder::flight_recorder(true), or set GOSCHED_TRACE=path",
-        ));
+/// Called by `gosched::signal` (signal/unix.rs) when a listener for `sig` exists: from then
+/// on the process never takes `sig`'s default action (signal/mod.rs, "Default dispositions"),
+/// so a SIGTERM is the program's to act on.
+pub(crate) fn note_listener(sig: libc::c_int) {
+    if (1..=64).contains(&sig) {
+        // Relaxed: a flag read by the signal thread after the signal arrived, long after the
+        // listener was made.
+        LISTENED.fetch_or(1 << (sig - 1), Ordering::Relaxed);
     }
-    Ok(super::export::render(&rings, &shared.diag.clock))
 }
 
-/// Whether the Ms keep trace rings.
-pub(crate) fn recording(shared: &Shared) -> bool {
-    !cfg!(gosched_no_trace) && (shared.config.flight_recorder || shared.config.trace.is_some())
+/// Whether a `gosched::signal` listener for `sig` has ever been created in this process.
+fn ever_listened(sig: libc::c_int) -> bool {
+    (1..=64).contains(&sig) && LISTENED.load(Ordering::Relaxed) & (1 << (sig - 1)) != 0
 }
 
-/// Runtimes that asked for SIGQUIT, SIGTERM or panic handling; removed at shutdown.
-static RUNTIMES: Mutex<Vec<Arc<Shared>>> = Mutex::new(Vec::new());
+/// A runtime as the recorder sees it: what its settings ask for, and what it writes. The
+/// runtime implements it (runtime/report.rs), so nothing here reads the scheduler.
+pub(crate) trait Recorded: Send + Sync {
+    /// `GOSCHED_TRACE`'s path (or `Builder::trace_path`), if set.
+    fn trace_path(&self) -> Option<&Path>;
+    /// `GOSCHED_DEBUG=sigquit=1`.
+    fn sigquit(&self) -> bool;
+    /// Writes the trace rings to `path` (Chrome JSON).
+    fn write_trace(&self, path: &Path) -> io::Result<()>;
+    /// The SCHED and scheddetail lines, a blank line and the grouped task dump.
+    fn sigquit_report(&self) -> String;
+}
 
-/// At build: installs what the runtime's settings ask for and registers it.
-pub(crate) fn register(shared: &Arc<Shared>) {
-    let trace = shared.config.trace.is_some();
-    if cfg!(loom) || !(shared.config.sigquit || trace) {
+/// Runtimes that asked for SIGQUIT, SIGTERM or panic handling, by a key unique among live
+/// runtimes; removed at shutdown.
+static RUNTIMES: Mutex<Vec<(usize, Arc<dyn Recorded>)>> = Mutex::new(Vec::new());
+
+/// At build: installs what the runtime's settings ask for and registers it under `key`.
+pub(crate) fn register(key: usize, rt: Arc<dyn Recorded>) {
+    let trace = rt.trace_path().is_some();
+    let sigquit = rt.sigquit();
+    if cfg!(loom) || !(sigquit || trace) {
         return;
     }
-    lock_runtimes().push(shared.clone());
-    if shared.config.sigquit {
+    lock_runtimes().push((key, rt));
+    if sigquit {
         signals::install_sigquit();
     }
     if trace {
@@ -89,23 +99,27 @@ pub(crate) fn register(shared: &Arc<Shared>) {
     }
 }
 
-/// At shutdown: forgets the runtime.
-pub(crate) fn unregister(shared: &Arc<Shared>) {
-    lock_runtimes().retain(|s| !Arc::ptr_eq(s, shared));
+/// At shutdown: forgets the runtime registered under `key`.
+pub(crate) fn unregister(key: usize) {
+    lock_runtimes().retain(|(k, _)| *k != key);
 }
 
-fn lock_runtimes() -> std::sync::MutexGuard<'static, Vec<Arc<Shared>>> {
+fn lock_runtimes() -> std::sync::MutexGuard<'static, Vec<(usize, Arc<dyn Recorded>)>> {
     RUNTIMES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The registered runtimes, copied out of the lock.
+fn runtimes() -> Vec<Arc<dyn Recorded>> {
+    lock_runtimes().iter().map(|(_, rt)| rt.clone()).collect()
 }
 
 /// Writes the trace of every registered runtime that has a trace path.
 fn write_all_traces() {
-    let runtimes = lock_runtimes().clone();
-    for shared in runtimes {
-        let Some(path) = &shared.config.trace else {
+    for rt in runtimes() {
+        let Some(path) = rt.trace_path() else {
             continue;
         };
-        if let Err(e) = write_trace(&shared, path) {
+        if let Err(e) = rt.write_trace(path) {
             eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
         }
     }
@@ -113,12 +127,9 @@ fn write_all_traces() {
 
 /// Go's SIGQUIT output for every registered runtime that asked for it.
 fn sigquit_dump() -> String {
-    let runtimes = lock_runtimes().clone();
     let mut out = String::from("SIGQUIT: quit\n");
-    for shared in runtimes.iter().filter(|s| s.config.sigquit) {
-        out.push_str(&super::sched_report(shared));
-        out.push('\n');
-        out.push_str(&crate::runtime::format_dump(&crate::runtime::dump::dump(shared)));
+    for rt in runtimes().iter().filter(|rt| rt.sigquit()) {
+        out.push_str(&rt.sigquit_report());
     }
     out
 }
@@ -153,11 +164,6 @@ mod signals {
 
     /// The socket's write end, for the handlers; -1 until the thread runs.
     static PIPE: AtomicI32 = AtomicI32::new(-1);
-
-    /// The handler: one byte, the signal number, into the socket.
-    extern "C" fn on_signal(sig: libc::c_int) {
-        send_byte(sig);
-    }
 
     /// Writes `sig` as one byte into the socket; async-signal-safe.
     fn send_byte(sig: libc::c_int) {
@@ -230,7 +236,7 @@ mod signals {
                 }
                 libc::SIGTERM => {
                     write_all_traces();
-                    if still_ours(libc::SIGTERM) {
+                    if !sigterm_handled_elsewhere() {
                         die_of(libc::SIGTERM);
                     }
                 }
@@ -248,55 +254,68 @@ mod signals {
         (rc == 0).then_some(old)
     }
 
-    fn still_ours(sig: libc::c_int) -> bool {
-        current(sig).is_some_and(|a| a.sa_sigaction == on_signal as extern "C" fn(libc::c_int) as usize)
-    }
-
-    /// Installs `on_signal` for `sig`.
-    fn install(sig: libc::c_int) {
+    /// Adds our action for `sig` to signal-hook-registry's: every other action registered
+    /// there (a `gosched::signal` listener, tokio's, signal-hook's) still runs, before or
+    /// after ours, and a handler installed before the registry's is chained to by it.
+    fn register(sig: libc::c_int) -> bool {
         if !start() {
             eprintln!("gosched: cannot start the signal thread; signal {sig} not handled");
-            return;
+            return false;
         }
-        // SAFETY: an all-zero `sigaction` is valid; every field we rely on is set below.
-        let mut act: libc::sigaction = unsafe { std::mem::zeroed() };
-        act.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as usize;
-        act.sa_flags = libc::SA_RESTART;
-        // SAFETY: `act.sa_mask` is a valid sigset; `act` is a valid action whose handler only
-        // calls async-signal-safe functions.
-        unsafe {
-            libc::sigemptyset(&mut act.sa_mask);
-            libc::sigaction(sig, &act, std::ptr::null_mut());
+        // SAFETY: `register` requires an async-signal-safe action: `send_byte` makes one
+        // `write` and saves and restores errno. SIGQUIT and SIGTERM are not among the signals
+        // the registry refuses (SIGKILL, SIGSTOP, SIGILL, SIGFPE, SIGSEGV).
+        let r = unsafe { signal_hook_registry::register(sig, move || send_byte(sig)) };
+        match r {
+            Ok(_) => true,
+            Err(e) => {
+                eprintln!("gosched: cannot handle signal {sig}: {e}");
+                false
+            }
         }
     }
 
-    /// Adds our action for SIGQUIT to signal-hook-registry's, once per process: every other
-    /// action registered there (a `gosched::signal` listener, tokio's, signal-hook's) still
-    /// runs, before or after ours.
+    /// Once per process (the module doc says what SIGQUIT does).
     pub(super) fn install_sigquit() {
         static DONE: OnceLock<()> = OnceLock::new();
         DONE.get_or_init(|| {
-            if !start() {
-                eprintln!("gosched: cannot start the signal thread; SIGQUIT not handled");
-                return;
-            }
-            // SAFETY: `register` requires an async-signal-safe action: `send_byte` makes one
-            // `write` and saves and restores errno. SIGQUIT is not one of the signals the
-            // registry refuses (SIGKILL, SIGSTOP, SIGILL, SIGFPE, SIGSEGV).
-            let r = unsafe { signal_hook_registry::register(libc::SIGQUIT, || send_byte(libc::SIGQUIT)) };
-            if let Err(e) = r {
-                eprintln!("gosched: cannot handle SIGQUIT: {e}");
-            }
+            register(libc::SIGQUIT);
         });
     }
 
-    /// Only over the default action (the module doc says why).
+    /// What was there when our SIGTERM action was added: whether the program already handled
+    /// SIGTERM, and the handler installed once ours was added (the registry's).
+    struct Term {
+        handled_before: bool,
+        handler: usize,
+    }
+
+    static TERM: OnceLock<Option<Term>> = OnceLock::new();
+
+    /// Once per process, unless SIGTERM is ignored (the module doc says why).
     pub(super) fn install_sigterm() {
-        static LOCK: Mutex<()> = Mutex::new(());
-        let _g = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-        if current(libc::SIGTERM).is_some_and(|a| a.sa_sigaction == libc::SIG_DFL) {
-            install(libc::SIGTERM);
-        }
+        TERM.get_or_init(|| {
+            let before = current(libc::SIGTERM)?.sa_sigaction;
+            if before == libc::SIG_IGN || !register(libc::SIGTERM) {
+                return None;
+            }
+            Some(Term {
+                handled_before: before != libc::SIG_DFL,
+                handler: current(libc::SIGTERM).map_or(0, |a| a.sa_sigaction),
+            })
+        });
+    }
+
+    /// Whether anything but the trace takes SIGTERM: a handler that was there before ours, a
+    /// `gosched::signal` listener made at any time, or a handler installed over the
+    /// registry's since (they chain to the handler they replace).
+    fn sigterm_handled_elsewhere() -> bool {
+        let Some(Some(term)) = TERM.get() else {
+            return true;
+        };
+        term.handled_before
+            || super::ever_listened(libc::SIGTERM)
+            || current(libc::SIGTERM).is_some_and(|a| a.sa_sigaction != term.handler)
     }
 
     /// Restores the default action for `sig` and raises it: the process ends as if we had

@@ -1,5 +1,5 @@
 //! Slow-poll reports (`Builder::slow_poll_threshold`, `GOSCHED_DEBUG=slowpoll=MS`): the
-//! runtime-wide half, [`Diag`] (a field of `Shared`). The M measures the poll and decides it
+//! runtime-wide half, [`Diag`] (a field of `Shared`, handed to the poll path by reference). The M measures the poll and decides it
 //! was slow (diag/poll.rs); this file counts it, remembers it per task for the dump, and
 //! prints the line, rate-limited:
 //!
@@ -9,7 +9,7 @@
 
 use crate::loom::atomic::{AtomicU64, Ordering};
 use crate::runtime::Config;
-use crate::sched::Shared;
+use crate::task::Registry;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write as _;
 use std::panic::Location;
@@ -63,10 +63,12 @@ pub(crate) struct Diag {
     /// `u64::MAX` when `clocked`, else 0: or-ed into the header's `runnable_at`, so one test
     /// in `poll::begin` covers both of its rare cases. The same fact as `clocked`, kept twice on
     /// purpose: with `poll::end` testing this word too, LLVM kept it live across the poll and
-    /// `begin` took two more instructions per poll (callgrind, `benches/diag_cost.sh`).
+    /// `begin` grew (`benches/diag_cost.sh` counts it).
     pub(crate) clocked_word: u64,
     /// The threshold in ns, `u64::MAX` without one (compared on every clocked poll).
     threshold_ns: u64,
+    /// The runtime's time base (`Shared::started`), for `now_ns`.
+    started: Instant,
     total: AtomicU64,
     limiter: Mutex<Limiter>,
     tasks: Mutex<Tasks>,
@@ -121,6 +123,7 @@ impl Diag {
             threshold_ns: config
                 .slow_poll
                 .map_or(u64::MAX, |t| u64::try_from(t.as_nanos()).unwrap_or(u64::MAX)),
+            started,
             total: AtomicU64::new(0),
             limiter: Mutex::new(Limiter::default()),
             tasks: Mutex::new(Tasks {
@@ -136,15 +139,22 @@ impl Diag {
         self.threshold_ns
     }
 
+    /// ns since the runtime started, by the process clock (what sysmon's poll starts are in).
+    pub(crate) fn now_ns(&self) -> u64 {
+        let since = Instant::now().saturating_duration_since(self.started);
+        u64::try_from(since.as_nanos()).unwrap_or(u64::MAX - 1)
+    }
+
     /// `Metrics::slow_polls_total`.
     pub(crate) fn total(&self) -> u64 {
         self.total.load(Ordering::Relaxed)
     }
 
     /// Counts, remembers and (over the threshold, within the rate limit) reports a slow poll.
-    pub(crate) fn slow_poll(&self, shared: &Shared, s: SlowPoll) {
+    /// `registry` holds the runtime's live tasks (to prune the table of finished ones).
+    pub(crate) fn slow_poll(&self, registry: &Registry, s: SlowPoll) {
         self.total.fetch_add(1, Ordering::Relaxed);
-        self.remember(shared, &s);
+        self.remember(registry, &s);
         if !s.report {
             return;
         }
@@ -160,11 +170,11 @@ impl Diag {
         let _ = std::io::stderr().lock().write_all(out.as_bytes());
     }
 
-    fn remember(&self, shared: &Shared, s: &SlowPoll) {
+    fn remember(&self, registry: &Registry, s: &SlowPoll) {
         let mut tasks = self.tasks.lock().unwrap_or_else(|e| e.into_inner());
         if tasks.map.len() >= tasks.prune_at && !tasks.map.contains_key(&s.task) {
             let mut live = std::collections::HashSet::new();
-            shared.registry.for_each(|h| {
+            registry.for_each(|h| {
                 live.insert(h.id.as_u64());
             });
             tasks.map.retain(|id, _| live.contains(id));

@@ -19,9 +19,9 @@
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// How long the TSC is compared with the monotonic clock to learn its rate: 2 ms gives the
-/// rate to about 1 part in 10^5 (each end is read to within ~20 ns), paid once per process and
-/// only by a runtime that reads this clock.
+/// How long the TSC is compared with the monotonic clock to learn its rate: with each end read
+/// to within a few tens of ns, 2 ms gives the rate to about 1 part in 10^4 or better; paid
+/// once per process and only by a runtime that reads this clock.
 const CALIBRATION: Duration = Duration::from_millis(2);
 /// Fixed-point shift of `Clock::mult` (ns per tick × 2^SHIFT).
 const SHIFT: u32 = 32;

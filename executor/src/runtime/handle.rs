@@ -163,7 +163,7 @@ impl Handle {
     /// });
     /// ```
     pub fn write_trace(&self, path: impl AsRef<std::path::Path>) -> std::io::Result<()> {
-        crate::diag::recorder::write_trace(&self.shared, path.as_ref())
+        super::report::write_trace(&self.shared, path.as_ref())
     }
 
     /// What [`write_trace`](Handle::write_trace) writes, as a string (the debug endpoint's
@@ -181,7 +181,7 @@ impl Handle {
     /// assert_eq!(off.handle().trace_json().unwrap_err().kind(), std::io::ErrorKind::Unsupported);
     /// ```
     pub fn trace_json(&self) -> std::io::Result<String> {
-        crate::diag::recorder::trace_json(&self.shared)
+        super::report::trace_json(&self.shared)
     }
 
     /// Whether this runtime keeps trace rings ([`Builder::flight_recorder`](super::Builder::flight_recorder)
@@ -196,7 +196,7 @@ impl Handle {
     /// assert!(rt.handle().trace_recording());
     /// ```
     pub fn trace_recording(&self) -> bool {
-        crate::diag::recorder::recording(&self.shared)
+        super::report::recording(&self.shared)
     }
 
     /// Go's `SCHED` line followed by every `scheddetail` line (one per P, per M and per task),
@@ -210,7 +210,22 @@ impl Handle {
     /// assert!(text.contains("  P1: status="), "{text}");
     /// ```
     pub fn sched_report(&self) -> String {
-        crate::diag::sched_report(&self.shared)
+        super::report::sched_report(&self.shared)
+    }
+
+    /// The scheduler's state now, as data: the counts of the `SCHED` line and one row per P
+    /// and per worker thread (what [`sched_report`](Handle::sched_report) prints, and the debug
+    /// page's P and M tables).
+    ///
+    /// # Examples
+    /// ```
+    /// let rt = gosched_executor::runtime::Builder::new().maxprocs(2).build().unwrap();
+    /// let snap = rt.handle().sched_snapshot();
+    /// assert_eq!((snap.gomaxprocs, snap.ps.len()), (2, 2));
+    /// assert_eq!(snap.ps[1].id, 1);
+    /// ```
+    pub fn sched_snapshot(&self) -> super::SchedSnapshot {
+        crate::sched::snapshot::take(&self.shared)
     }
 }
 

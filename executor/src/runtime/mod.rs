@@ -1,13 +1,15 @@
 //! The runtime: [`Runtime`], its [`Builder`] and [`Handle`], and what it reports
-//! ([`Metrics`], [`TaskInfo`], [`verify_no_leaks`]).
+//! ([`Metrics`], [`SchedSnapshot`], [`TaskInfo`], [`verify_no_leaks`]).
 
 pub(crate) mod block_on;
 mod builder;
 pub(crate) mod dump;
 mod handle;
 mod metrics;
+pub(crate) mod report;
 mod rt;
 
+pub use crate::sched::snapshot::{MInfo, PInfo, PStatus, SchedSnapshot};
 pub use builder::Builder;
 pub use dump::{LeakError, TaskInfo, TaskState, WaitReason, format_dump, verify_no_leaks};
 pub use handle::{EnterGuard, Handle};

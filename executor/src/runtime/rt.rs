@@ -65,7 +65,7 @@ impl Runtime {
 
     pub(crate) fn from_config(config: Config) -> io::Result<Runtime> {
         let shared = Shared::new(config)?;
-        crate::diag::recorder::register(&shared);
+        super::report::register(&shared);
         let sysmon = if shared.config.sysmon_thread() {
             Some(Sysmon::start(shared.clone())?)
         } else {
@@ -195,15 +195,9 @@ impl Runtime {
         join_threads(shared, deadline);
         cancel_all(shared);
         crate::task::join_pinned_threads(shared, deadline);
-        crate::diag::recorder::unregister(shared);
+        super::report::unregister(shared);
         shared.diag.flush();
-        if let Some(path) = &shared.config.trace {
-            let ms = shared.all_ms();
-            let rings: Vec<_> = ms.iter().filter_map(|m| m.trace().map(|r| (m.id, r))).collect();
-            if let Err(e) = crate::diag::export::write(path, &rings, &shared.diag.clock) {
-                eprintln!("gosched: cannot write the trace to {}: {e}", path.display());
-            }
-        }
+        super::report::write_final_trace(shared);
         shared.blocking.shutdown();
         // Idle blocking threads exit at once; waiting for them means `live_runtimes` no longer
         // counts this runtime through them.

@@ -174,6 +174,7 @@ pub(crate) mod p;
 pub(crate) mod poller;
 pub(crate) mod runq;
 pub(crate) mod shared;
+pub(crate) mod snapshot;
 #[cfg(all(test, not(loom)))]
 mod tests;
 mod worker;

@@ -430,4 +430,9 @@ impl<T: Link> Steal<'_, T> {
     pub(crate) fn is_empty(&self) -> bool {
         self.q.is_empty()
     }
+
+    /// Whether `runnext` holds a task (a snapshot).
+    pub(crate) fn has_runnext(&self) -> bool {
+        self.q.has_runnext()
+    }
 }

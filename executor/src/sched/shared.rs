@@ -176,11 +176,11 @@ impl Shared {
     pub(crate) fn schedule_task(self: &Arc<Self>, task: Notified) {
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => {
-                crate::diag::poll::runnable(self, Some(&cx.sample), task.header());
+                crate::diag::poll::runnable(&**self, Some(&cx.sample), task.header());
                 self.schedule_local(cx, task)
             }
             _ => {
-                crate::diag::poll::runnable(self, None, task.header());
+                crate::diag::poll::runnable(&**self, None, task.header());
                 Err(task)
             }
         });
@@ -238,13 +238,13 @@ impl Shared {
     pub(crate) fn requeue_after_poll(self: &Arc<Self>, task: Notified) {
         let rest = context::with_worker(|cx| match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) && cx.mode.get() == Mode::Polling => {
-                crate::diag::poll::runnable(self, Some(&cx.sample), task.header());
+                crate::diag::poll::runnable(&**self, Some(&cx.sample), task.header());
                 let old = cx.requeue.replace(Some(task));
                 debug_assert!(old.is_none(), "two requeues in one poll");
                 None
             }
             _ => {
-                crate::diag::poll::runnable(self, None, task.header());
+                crate::diag::poll::runnable(&**self, None, task.header());
                 Some(task)
             }
         });

@@ -109,7 +109,7 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     let p = &shared.ps[pid];
     M::bump(&cx.m.polls, 1);
     cx.m.curg.store(task.header().id.as_u64(), Ordering::Relaxed);
-    crate::diag::poll::begin(shared, &cx.m, task.header());
+    crate::diag::poll::begin(&shared.diag, &cx.m.diag, task.header());
     // Ownership step 1: the token goes into the poll.
     let seq = p.begin_poll(owned, inherit);
     cx.mode.set(Mode::Polling);
@@ -120,13 +120,13 @@ fn execute(cx: &WorkerCx, owned: OwnedP, task: Notified, inherit: bool) -> Optio
     // each arm with `kept` a constant, so the common case folds to one test of the clock.
     match p.end_poll(seq) {
         Some(owned) => {
-            crate::diag::poll::end(shared, &cx.m, pid, seq, true);
+            crate::diag::poll::end(&shared.diag, &shared.registry, &*cx.m, pid, seq, true);
             cx.m.curg.store(0, Ordering::Relaxed);
             flush_into_p(cx, &owned);
             Some(owned)
         }
         None => {
-            crate::diag::poll::end(shared, &cx.m, pid, seq, false);
+            crate::diag::poll::end(&shared.diag, &shared.registry, &*cx.m, pid, seq, false);
             cx.m.curg.store(0, Ordering::Relaxed);
             // Ownership step 4: the P is someone else's now.
             releasep(cx);

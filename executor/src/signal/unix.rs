@@ -204,6 +204,7 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     // against signal-hook-registry's FORBIDDEN list (a superset of it) in `validate`, so the
     // call cannot panic on that.
     let action = unsafe { signal_hook_registry::register(kind.0, action) }?;
+    crate::diag::recorder::note_listener(kind.0);
     Ok(Signal {
         kind,
         action,

@@ -145,7 +145,7 @@ fn run(shared: &Arc<Shared>) {
             }
         }
         if let Some(at) = next_trace.filter(|at| now >= *at) {
-            crate::diag::schedtrace(shared, now);
+            crate::runtime::report::schedtrace(shared);
             next_trace = shared.config.schedtrace.map(|d| at.max(now - d) + d);
         }
         let until = quiet_until(shared).filter(|_| !acted);

@@ -140,7 +140,7 @@ impl PWatch {
                 && m.kernel_runnable() != Some(true);
             self.cpu = cpu;
             self.cpu_at = now;
-            crate::diag::poll::sysmon_sample(m, seq, self.blocked);
+            crate::diag::poll::sysmon_sample(&m.diag, seq, self.blocked);
         }
         Some((seq, m))
     }
@@ -262,7 +262,7 @@ fn hand_off(shared: &Arc<Shared>, p: &PView<'_>, w: &mut PWatch, (seq, m): (u64,
     }
     // Before the CAS, which publishes it to the stuck M (diag/poll.rs).
     let start = shared.instant_to_ns(w.poll_since);
-    crate::diag::poll::sysmon_retaking(m, seq, w.blocked, start);
+    crate::diag::poll::sysmon_retaking(&m.diag, seq, w.blocked, start);
     if p.retake() {
         w.seq = None;
         return true;

@@ -43,6 +43,11 @@ impl Id {
         Id(NonZeroU64::new(next).expect("task ids start at 1"))
     }
 
+    /// The id numbered `n` (an `M::curg` read back), `None` for 0 (no task).
+    pub(crate) fn from_u64(n: u64) -> Option<Id> {
+        NonZeroU64::new(n).map(Id)
+    }
+
     /// The number.
     pub fn as_u64(self) -> u64 {
         self.0.get()

@@ -98,11 +98,6 @@ fn after_add(when: u64, until: u64) -> AfterAdd {
 }
 
 impl Shared {
-    /// Nanoseconds since the runtime started, on the real clock (traces).
-    pub(crate) fn now_ns(&self) -> u64 {
-        self.instant_to_ns(Instant::now())
-    }
-
     /// The clock of timer deadlines: ns since the runtime started, standing still while the
     /// clock is paused (time/clock.rs).
     #[inline]
