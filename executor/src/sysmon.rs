@@ -286,7 +286,7 @@ fn run(shared: &Arc<Shared>) {
     let mut quiet_looks = 0u32;
     // What the kicks of `Why` report, re-read after a long sleep is published.
     let woken = |quiet: bool| {
-        let idle = shared.npidle_seqcst();
+        let idle = shared.idle.npidle_seqcst();
         if quiet {
             idle < shared.ps.len()
         } else {
@@ -382,7 +382,7 @@ fn quiet_until(shared: &Shared) -> Option<Option<Duration>> {
     if !shared.config.sysmon {
         return Some(None);
     }
-    if !shared.all_ps_idle() || !shared.poller.blocking.load(Ordering::SeqCst) {
+    if !shared.idle.all_ps_idle() || !shared.poller.blocking.load(Ordering::SeqCst) {
         return None;
     }
     let detached = shared.all_ms().iter().any(|m| {
@@ -393,10 +393,10 @@ fn quiet_until(shared: &Shared) -> Option<Option<Duration>> {
         return None;
     }
     let next = shared.next_timer();
-    if next == crate::time::heap::NO_TIMER || shared.clock.is_paused() {
+    if next == crate::time::heap::NO_TIMER || shared.time.clock.is_paused() {
         return Some(None);
     }
-    let left = next.saturating_sub(shared.timer_now());
+    let left = next.saturating_sub(shared.time.timer_now());
     Some(Some(Duration::from_nanos(left) + KICKED_DELAY))
 }
 
@@ -451,7 +451,7 @@ fn retake(shared: &Arc<Shared>, watch: &mut [PWatch], now: Instant, kick: Kick, 
     // retake) only if no other M runs to notice it stuck (`watch_from_m`), or sysmon was
     // kicked. An M that kicked it has watched that poll for `BLOCKED_RETAKE_AFTER` already,
     // so then the poll counts as seen that long (sysmon's own sample still decides).
-    let busy = shared.ps.len() - shared.idle_p_count();
+    let busy = shared.ps.len() - shared.idle.idle_p_count();
     let close = kick != Kick::None || busy <= 1;
     if busy == 1 {
         // A lone P: no other M watches it, so sysmon keeps its own 1 ms watch.
@@ -521,7 +521,7 @@ fn watch_poll(
         };
         if retake_now && p.holds_up_work() {
             // Before the CAS, which publishes it to the stuck M (diag/poll.rs).
-            let start = shared.instant_to_ns(w.poll_since);
+            let start = shared.time.instant_to_ns(w.poll_since);
             crate::diag::poll::sysmon_retaking(m, seq, w.blocked, start);
             if p.retake() {
                 w.seq = None;
@@ -563,7 +563,7 @@ fn watch_stall(shared: &Shared, p: &PView<'_>, w: &mut PWatch, now: Instant, nex
         w.polls_at = now;
         acted = true;
     }
-    if shared.idle_p_count() > 0 && p.holds_up_work() {
+    if shared.idle.idle_p_count() > 0 && p.holds_up_work() {
         next.at(w.polls_at + STALL_WAKE_AFTER);
     }
     acted

@@ -237,7 +237,7 @@ fn not_clocked(shared: &Shared, m: &M, pid: usize, task: u64, seq: u64, kept: bo
     debug_assert!(!kept);
     // Not clocked: sysmon's estimate of the start is as good as it gets.
     let start = m.diag.retake_start.load(Ordering::Relaxed);
-    let ran = shared.now_ns().saturating_sub(start);
+    let ran = shared.time.now_ns().saturating_sub(start);
     let base = SlowPollBase {
         task,
         at: None,

@@ -32,7 +32,7 @@
 //! The token is a P index: holding it costs what the `Cell<Option<usize>>` it replaces did.
 
 use super::context::WorkerCx;
-use super::m::{M, NO_P};
+use super::m::M;
 use super::runq::{Local, RunQueue, Steal};
 use super::shared::Shared;
 use crate::loom::Arc;
@@ -260,72 +260,7 @@ impl P {
     }
 }
 
-impl Shared {
-    /// Takes P `pid` from the M `m` stuck in poll `seq` (sysmon's retake, or `block_in_place`
-    /// on its own M) and hands it to another M (Go's `handoffp`). Tasks the poll spawned so far
-    /// move from the M's buffer into the P. False if the poll had ended meanwhile.
-    fn retake_and_handoff(self: &Arc<Self>, pid: usize, seq: u64, m: &M) -> bool {
-        let p = &self.ps[pid];
-        let Some(owned) = p.try_retake(seq) else {
-            return false;
-        };
-        let local = p.local(&owned);
-        m.drain_buffer(|t| local.put(t, false, &self.global));
-        self.handoffs.fetch_add(1, Ordering::Relaxed);
-        self.trace_instant(m, crate::diag::export::Kind::Handoff, pid as u64);
-        self.handoffp(owned);
-        true
-    }
-
-    /// sysmon's sweep of lost buffers: an M whose P was retaken while it polls may still push
-    /// a task it spawned or woke into its spawn buffer (it checked ownership just before the
-    /// retake). No thief looks there any more, so the task moves to the global queue here.
-    /// True if it moved any. (A SeqCst fence after every push would close the window on the
-    /// M's side instead, at a cost to every spawn and wake: sched/mod.rs, "Rejected
-    /// alternatives".)
-    pub(crate) fn rescue_lost_buffers(self: &Arc<Self>) -> bool {
-        let mut rescued = Vec::new();
-        {
-            let ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
-            for m in ms.iter() {
-                if m.buffer.is_empty() {
-                    continue;
-                }
-                let pid = m.p.load(Ordering::Relaxed);
-                if pid == NO_P || self.ps[pid].is_owned_by(m) {
-                    continue;
-                }
-                m.drain_buffer(|t| rescued.push(t));
-            }
-        }
-        if rescued.is_empty() {
-            return false;
-        }
-        use super::runq::Overflow;
-        self.global.push_batch(rescued);
-        self.wakep();
-        true
-    }
-
-    /// sysmon's look at P `pid` this round: `None` while it is idle.
-    pub(crate) fn observe_p(self: &Arc<Self>, pid: usize) -> Option<PView<'_>> {
-        let p = &self.ps[pid];
-        let poll = match p.status() {
-            PStatus::Idle => return None,
-            PStatus::InPoll(seq) => Some(seq),
-            PStatus::Owned => None,
-        };
-        Some(PView {
-            shared: self,
-            p,
-            poll,
-            m: p.m(),
-            tick: p.schedtick(),
-        })
-    }
-}
-
-/// A P that was not idle when sysmon looked (`Shared::observe_p`), and what sysmon may do to
+/// A P that was not idle when sysmon looked (`PView::observe`), and what sysmon may do to
 /// it. Each act re-checks what it needs: the view may be stale by the time sysmon acts.
 #[derive(Clone, Copy)]
 pub(crate) struct PView<'a> {
@@ -340,7 +275,24 @@ pub(crate) struct PView<'a> {
     tick: u32,
 }
 
-impl PView<'_> {
+impl<'a> PView<'a> {
+    /// sysmon's look at P `pid` this round: `None` while it is idle.
+    pub(crate) fn observe(shared: &'a Arc<Shared>, pid: usize) -> Option<PView<'a>> {
+        let p = &shared.ps[pid];
+        let poll = match p.status() {
+            PStatus::Idle => return None,
+            PStatus::InPoll(seq) => Some(seq),
+            PStatus::Owned => None,
+        };
+        Some(PView {
+            shared,
+            p,
+            poll,
+            m: p.m(),
+            tick: p.schedtick(),
+        })
+    }
+
     /// The slice seen (its `schedtick`, read when sysmon looked).
     pub(crate) fn schedtick(&self) -> u32 {
         self.tick
@@ -378,9 +330,7 @@ impl PView<'_> {
         let Some(m) = self.m else {
             return false;
         };
-        if self.shared.npidle.load(Ordering::Relaxed) > 0
-            && (!self.p.runq().is_empty() || !m.buffer.is_empty())
-        {
+        if self.shared.idle.idle_p_count() > 0 && (!self.p.runq().is_empty() || !m.buffer.is_empty()) {
             self.shared.wakep();
             return true;
         }
@@ -432,6 +382,19 @@ impl WorkerCx {
         }
         self.shared.retake_and_handoff(pid, seq, &self.m)
     }
+}
+
+/// The polling task is yielding because sysmon preempted it (coop.rs): its requeue goes to the
+/// global tail (Go's `gopreempt_m`), counted and traced.
+pub(crate) fn note_preempted() {
+    super::context::with_worker(|cx| {
+        if let Some(cx) = cx {
+            cx.preempted.set(true);
+            cx.shared.preemptions.fetch_add(1, Ordering::Relaxed);
+            cx.m.trace_instant(&cx.shared.diag, crate::diag::export::Kind::Preempt, 1);
+            crate::task::set_current_wait(crate::task::WAIT_PREEMPTED);
+        }
+    });
 }
 
 /// The identity of poll `seq` of P `pid` among `nprocs` Ps, as sysmon's preempt request names

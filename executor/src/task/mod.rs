@@ -5,9 +5,11 @@
 //! Files: `state.rs` (the atomic state word), `raw.rs` (the allocation and its vtable),
 //! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
 //! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled),
-//! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey), `pinned.rs` (pinned tasks
-//! on a thread of their own: Go's `LockOSThread`), `coop.rs` (the cooperative budget, public as
-//! `task::coop`).
+//! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey), `coop.rs` (the
+//! cooperative budget, public as `task::coop`). `raw.rs` also holds `Link`, the conversion of a
+//! task reference to the pointer a run queue stores (sched/runq.rs uses it). Pinned tasks
+//! (`spawn_pinned`, `spawn_local`: Go's `LockOSThread`) run on threads of their own, a kind of
+//! M, so they live with the Ms in sched/pinned.rs and are re-exported here.
 
 pub mod coop;
 mod current;
@@ -15,25 +17,25 @@ mod harness;
 mod id;
 mod join;
 mod join_set;
-mod pinned;
 mod raw;
 mod registry;
 mod state;
 mod task_local;
 mod waker;
 
+pub use crate::sched::pinned::{spawn_local, spawn_pinned};
 pub use id::Id;
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub use join_set::JoinSet;
-pub use pinned::{spawn_local, spawn_pinned};
 pub use task_local::{AccessError, LocalKey};
 
 pub(crate) use current::{current_header, set_current_wait};
-pub(crate) use pinned::{LockedThreads, join_pinned_threads, on_pinned_thread_of};
 pub(crate) use raw::{
-    Header, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_task, new_unregistered_task,
+    Header, Link, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_pinned_task, new_task,
+    new_unregistered_task,
 };
 pub(crate) use registry::Registry;
+pub(crate) use state::TransitionToNotified;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -357,9 +357,24 @@ impl Header {
     pub(crate) fn snapshot(&self) -> super::state::Snapshot {
         self.state.load()
     }
+
+    /// Marks the task cancelled and notified (state.rs): a pinned task's abort and shutdown
+    /// (sched/pinned.rs), which submit it to its thread's queue when told to.
+    pub(crate) fn notify_cancel(&self) -> super::state::TransitionToNotified {
+        self.state.transition_to_notified_and_cancel()
+    }
 }
 
-impl crate::sched::runq::Link for Notified {
+/// An owned pointer-sized item that can live in a run queue's ring (sched/runq.rs): a task
+/// reference. The queue stores the pointer; the task owns the conversion.
+pub(crate) trait Link: Sized {
+    fn into_ptr(self) -> NonNull<()>;
+    /// # Safety
+    /// `ptr` came from `into_ptr` and ownership is transferred back exactly once.
+    unsafe fn from_ptr(ptr: NonNull<()>) -> Self;
+}
+
+impl Link for Notified {
     fn into_ptr(self) -> NonNull<()> {
         self.into_raw().cast()
     }

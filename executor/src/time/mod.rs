@@ -185,8 +185,8 @@ impl Sleep {
                  runtime. Await it inside a task, inside Runtime::block_on or #[gosched::main]"
             )
         });
-        let when = shared.instant_to_ns(self.deadline.into_std());
-        if shared.timer_now() >= when {
+        let when = shared.time.instant_to_ns(self.deadline.into_std());
+        if shared.time.timer_now() >= when {
             return Poll::Ready(());
         }
         let p = crate::sched::context::current_p(&shared).unwrap_or(0);
@@ -211,7 +211,7 @@ impl Sleep {
 fn shut_down(shared: &Arc<Shared>) -> Poll<()> {
     let own_worker =
         crate::sched::context::with_worker(|cx| cx.is_some_and(|cx| Arc::ptr_eq(&cx.shared, shared)));
-    if own_worker || crate::task::on_pinned_thread_of(shared) {
+    if own_worker || crate::sched::on_pinned_thread_of(shared) {
         return Poll::Pending;
     }
     panic!(
