@@ -21,7 +21,8 @@ use super::m::M;
 use super::p::{OwnedP, P};
 use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
 use crate::loom::{Arc, Mutex, MutexGuard};
-use crate::task::{Link, Notified};
+use crate::task::Notified;
+use crate::task::link::Link;
 use crossbeam_deque::Worker;
 
 /// Data under the sched lock (Go's `sched.lock`).

@@ -185,6 +185,5 @@ pub(crate) mod shared;
 mod tests;
 mod worker;
 
-pub(crate) use p::note_preempted;
 pub(crate) use pinned::{join_pinned_threads, on_pinned_thread_of};
 pub(crate) use shared::Shared;

@@ -384,8 +384,9 @@ impl WorkerCx {
     }
 }
 
-/// The polling task is yielding because sysmon preempted it (coop.rs): its requeue goes to the
-/// global tail (Go's `gopreempt_m`), counted and traced.
+/// The polling task is yielding because sysmon preempted it: its requeue goes to the global
+/// tail (Go's `gopreempt_m`), counted and traced. The budget calls it (task/coop.rs), through
+/// the hook each M installs at its start (worker.rs).
 pub(crate) fn note_preempted() {
     super::context::with_worker(|cx| {
         if let Some(cx) = cx {

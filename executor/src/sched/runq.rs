@@ -25,7 +25,7 @@
 //! Both views are a reference: taking one costs nothing, and the hot path is unchanged.
 
 use crate::loom::atomic::{AtomicPtr, AtomicU32, Ordering};
-pub(crate) use crate::task::Link;
+pub(crate) use crate::task::link::Link;
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 

@@ -7,8 +7,9 @@
 
 use super::harness;
 use super::id::Id;
+use super::join::JoinError;
+use super::schedule::Schedule;
 use super::state::State;
-use super::{JoinError, Schedule};
 use crate::loom::UnsafeCell;
 use crate::loom::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::future::Future;
@@ -365,16 +366,7 @@ impl Header {
     }
 }
 
-/// An owned pointer-sized item that can live in a run queue's ring (sched/runq.rs): a task
-/// reference. The queue stores the pointer; the task owns the conversion.
-pub(crate) trait Link: Sized {
-    fn into_ptr(self) -> NonNull<()>;
-    /// # Safety
-    /// `ptr` came from `into_ptr` and ownership is transferred back exactly once.
-    unsafe fn from_ptr(ptr: NonNull<()>) -> Self;
-}
-
-impl Link for Notified {
+impl super::link::Link for Notified {
     fn into_ptr(self) -> NonNull<()> {
         self.into_raw().cast()
     }
