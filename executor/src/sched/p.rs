@@ -5,22 +5,24 @@
 //! - The M's side: `P::begin_poll` (ownership step 1) and `P::end_poll` (ownership step 3).
 //!   What the M does around them (the spawn buffer of step 2, the flushes of steps 3 and 4)
 //!   is in worker.rs and shared.rs.
-//! - Taking the P from an M inside a poll (`try_retake`, then `handoffp`): sysmon's retake
-//!   (`PView::retake`) and `block_in_place` on its own M (`WorkerCx::hand_off_p_in_poll`).
+//! - Taking the P from an M inside a poll (`try_retake`, then `handoffp`; both in
+//!   `Shared::retake_and_handoff`, ms.rs): sysmon's retake (`PView::retake`) and
+//!   `block_in_place` on its own M (`WorkerCx::hand_off_p_in_poll`).
 //! - sysmon's requests: a preemption (`PView::request_preempt`, consumed by the owner through
 //!   `P::take_preempt`), a thief for a stalled M's queue (`PView::wake_thief`), and the sweep of
-//!   spawn buffers lost to a retake (`Shared::rescue_lost_buffers`).
+//!   spawn buffers lost to a retake (`Shared::rescue_lost_buffers`, ms.rs).
+//! - The M's side of a preemption (`note_preempted`): the budget calls it (task/coop.rs).
 //!
 //! sysmon (../sysmon.rs) decides *when* (its clocks and thresholds); it sees a P only through
-//! `Shared::observe_p` and acts only through `PView`, so it never touches a status word, a
-//! `preempt` flag or a spawn buffer itself.
+//! `PView::observe` (`Shared::observe_p`) and acts only through `PView`, so it never touches a
+//! status word, a `preempt` flag or a spawn buffer itself.
 //!
 //! # `OwnedP`: ownership of a P as a value
 //! Exactly one [`OwnedP`] exists per P at any time (none while its M is inside a poll), and
 //! only its holder may use the P's queue as the owner ([`P::local`]; runq.rs, "Who may call
 //! what"). The token is not `Clone`, so the compiler follows it:
 //! - [`P::all`] makes every P with its token; the tokens start on the idle list.
-//! - `pidleget` takes one off the idle list; `startm` hands it to an M through the M's park
+//! - `pidleget` (idle.rs) takes one off the idle list; `startm` hands it to an M through the M's park
 //!   slot (`M::start`); the M's scheduling loop holds it (`worker::schedule`,
 //!   `find::find_runnable`), and gives it back with `pidleput` when it runs out of work.
 //! - A poll consumes it ([`P::begin_poll`]): during user code the M cannot touch the queue.

@@ -309,7 +309,7 @@ where
     unsafe { (Task::from_raw(raw), Notified::from_raw(raw.ptr), raw) }
 }
 
-/// As [`new_task`], for a pinned task (`task::pinned`): neither the future nor its output need
+/// As [`new_task`], for a pinned task (sched/pinned.rs): neither the future nor its output need
 /// be `Send`, and the header is marked `locked`.
 ///
 /// # Safety

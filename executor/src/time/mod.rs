@@ -6,8 +6,8 @@
 //! runs them all when it wakes: blocked in the poller while every P is idle (or sysmon is
 //! off), else parked (sched/poller.rs); sysmon runs the ones overdue by 1 ms that nobody
 //! ran. A timer that becomes the earliest breaks the blocking poll if it would sleep past it
-//! (the handshake in `deadlines.rs`, which also holds the runtime's clocks and deadlines over
-//! all Ps). A timer never fires early: it fires when the clock has reached its deadline, read
+//! (the handshake in `deadlines.rs`, whose `Timekeeper` also holds the runtime's clock, its
+//! holds and the earliest deadline over all Ps). A timer never fires early: it fires when the clock has reached its deadline, read
 //! as nanoseconds since the runtime started.
 //!
 //! A `Sleep` is not registered until its first `Pending` poll, so `timeout(d, ready_future)`
