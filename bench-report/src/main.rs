@@ -23,7 +23,7 @@ use wrk::HttpRun;
 #[derive(Parser, Debug)]
 #[command(about = "Run gosched's benchmarks (quick) and write BENCHMARKS.md")]
 struct Args {
-    /// The bench targets to run, in order (those without a benches/<name>.rs are skipped).
+    /// The bench targets to run, in order (those without a `benches/<name>.rs` are skipped).
     #[arg(long, value_delimiter = ',', default_value = "scheduler,net,http,blocking")]
     benches: Vec<String>,
     /// Do not run the benches: report the results of the last run (target/bench-report/).
@@ -105,7 +105,7 @@ struct BenchRun {
 }
 
 /// Runs `cargo bench --bench name -- --quick`, echoing its stdout to stderr and keeping a
-/// copy in target/bench-report/<name>.log; then reads what criterion wrote meanwhile.
+/// copy in `target/bench-report/<name>.log`; then reads what criterion wrote meanwhile.
 fn run_bench(name: &str, skip: bool) -> BenchRun {
     let dir = target_dir().join("bench-report");
     let log = dir.join(format!("{name}.log"));

@@ -7,12 +7,12 @@
 //! tasks that run too long to yield. The design is in `src/sched/mod.rs`.
 //!
 //! ```
-//! use gosched_executor::runtime::Runtime;
+//! use gosched::runtime::Runtime;
 //!
 //! let rt = Runtime::new().unwrap();
 //! let answer = rt.block_on(async {
-//!     let a = gosched_executor::spawn(async { 40 });
-//!     let b = gosched_executor::spawn(async { 2 });
+//!     let a = gosched::spawn(async { 40 });
+//!     let b = gosched::spawn(async { 2 });
 //!     a.await.unwrap() + b.await.unwrap()
 //! });
 //! assert_eq!(answer, 42);
@@ -53,8 +53,8 @@ use std::panic::Location;
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
-/// let v = rt.block_on(async { gosched_executor::spawn(async { 5 }).await.unwrap() });
+/// let rt = gosched::runtime::Runtime::new().unwrap();
+/// let v = rt.block_on(async { gosched::spawn(async { 5 }).await.unwrap() });
 /// assert_eq!(v, 5);
 /// ```
 #[track_caller]
@@ -77,8 +77,8 @@ where
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
-/// let v = rt.block_on(async { gosched_executor::spawn_blocking(|| 2 + 2).await });
+/// let rt = gosched::runtime::Runtime::new().unwrap();
+/// let v = rt.block_on(async { gosched::spawn_blocking(|| 2 + 2).await });
 /// assert_eq!(v.unwrap(), 4);
 /// ```
 #[track_caller]

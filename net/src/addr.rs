@@ -18,12 +18,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV
 /// ```
 /// use std::net::{Ipv4Addr, SocketAddr};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     // Literals resolve without blocking; "localhost" goes to the blocking pool.
-///     let a: Vec<SocketAddr> = gosched_net::lookup_host((Ipv4Addr::LOCALHOST, 80)).await.unwrap().collect();
+///     let a: Vec<SocketAddr> = gosched::net::lookup_host((Ipv4Addr::LOCALHOST, 80)).await.unwrap().collect();
 ///     assert_eq!(a, ["127.0.0.1:80".parse::<SocketAddr>().unwrap()]);
-///     let mut b = gosched_net::lookup_host("localhost:80").await.unwrap();
+///     let mut b = gosched::net::lookup_host("localhost:80").await.unwrap();
 ///     assert!(b.all(|a| a.ip().is_loopback() && a.port() == 80));
 /// });
 /// ```
@@ -89,9 +89,9 @@ where
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let addrs: Vec<_> = gosched_net::lookup_host("localhost:8080").await.unwrap().collect();
+///     let addrs: Vec<_> = gosched::net::lookup_host("localhost:8080").await.unwrap().collect();
 ///     assert!(addrs.iter().any(|a| a.ip().is_loopback() && a.port() == 8080));
 /// });
 /// ```

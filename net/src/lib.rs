@@ -20,17 +20,17 @@
 //! ## Example: a loopback echo server
 //! ```
 //! use futures::io::{AsyncReadExt, AsyncWriteExt};
-//! use gosched_net::{TcpListener, TcpStream};
+//! use gosched::net::{TcpListener, TcpStream};
 //!
-//! let rt = gosched_executor::runtime::Runtime::builder().maxprocs(2).build().unwrap();
+//! let rt = gosched::runtime::Runtime::builder().maxprocs(2).build().unwrap();
 //! rt.block_on(async {
 //!     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 //!     let addr = listener.local_addr().unwrap();
 //!     // The server: one task per connection, each echoing until its peer closes.
-//!     gosched_executor::spawn(async move {
+//!     gosched::spawn(async move {
 //!         loop {
 //!             let (conn, _) = listener.accept().await.unwrap();
-//!             gosched_executor::spawn(async move {
+//!             gosched::spawn(async move {
 //!                 let _ = futures::io::copy(&conn, &mut &conn).await;
 //!             });
 //!         }
@@ -38,7 +38,7 @@
 //!     // Three clients at once.
 //!     let clients: Vec<_> = (0..3u8)
 //!         .map(|i| {
-//!             gosched_executor::spawn(async move {
+//!             gosched::spawn(async move {
 //!                 let mut s = TcpStream::connect(addr).await.unwrap();
 //!                 s.write_all(&[i; 100]).await.unwrap();
 //!                 let mut back = [0; 100];

@@ -16,7 +16,7 @@ const ERROR: u8 = 1 << 4;
 ///
 /// # Examples
 /// ```
-/// use gosched_net::Interest;
+/// use gosched::net::Interest;
 ///
 /// let both = Interest::READABLE | Interest::WRITABLE;
 /// assert!(both.is_readable() && both.is_writable() && !both.is_error());
@@ -39,7 +39,7 @@ impl Interest {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_net::Interest::READABLE.is_readable());
+    /// assert!(gosched::net::Interest::READABLE.is_readable());
     /// ```
     pub const fn is_readable(self) -> bool {
         self.0 & READABLE != 0
@@ -49,7 +49,7 @@ impl Interest {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_net::Interest::WRITABLE.is_writable());
+    /// assert!(gosched::net::Interest::WRITABLE.is_writable());
     /// ```
     pub const fn is_writable(self) -> bool {
         self.0 & WRITABLE != 0
@@ -59,7 +59,7 @@ impl Interest {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_net::Interest::ERROR.is_error());
+    /// assert!(gosched::net::Interest::ERROR.is_error());
     /// ```
     pub const fn is_error(self) -> bool {
         self.0 & ERROR != 0
@@ -69,7 +69,7 @@ impl Interest {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::Interest;
+    /// use gosched::net::Interest;
     /// const BOTH: Interest = Interest::READABLE.add(Interest::WRITABLE);
     /// assert!(BOTH.is_writable());
     /// ```
@@ -82,7 +82,7 @@ impl Interest {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::Interest;
+    /// use gosched::net::Interest;
     /// let both = Interest::READABLE | Interest::WRITABLE;
     /// assert_eq!(both.remove(Interest::READABLE), Some(Interest::WRITABLE));
     /// ```
@@ -118,7 +118,7 @@ impl fmt::Debug for Interest {
 ///
 /// # Examples
 /// ```
-/// use gosched_net::Ready;
+/// use gosched::net::Ready;
 ///
 /// let r = Ready::READABLE | Ready::READ_CLOSED;
 /// assert!(r.is_readable() && r.is_read_closed() && !r.is_writable());
@@ -148,7 +148,7 @@ impl Ready {
     ///
     /// # Examples
     /// ```
-    /// assert!(!gosched_net::Ready::READABLE.is_empty());
+    /// assert!(!gosched::net::Ready::READABLE.is_empty());
     /// ```
     pub fn is_empty(self) -> bool {
         self.0 == 0
@@ -158,7 +158,7 @@ impl Ready {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_net::Ready::READ_CLOSED.is_readable());
+    /// assert!(gosched::net::Ready::READ_CLOSED.is_readable());
     /// ```
     pub fn is_readable(self) -> bool {
         self.0 & (READABLE | READ_CLOSED) != 0
@@ -168,7 +168,7 @@ impl Ready {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_net::Ready::WRITABLE.is_writable());
+    /// assert!(gosched::net::Ready::WRITABLE.is_writable());
     /// ```
     pub fn is_writable(self) -> bool {
         self.0 & (WRITABLE | WRITE_CLOSED) != 0
@@ -178,7 +178,7 @@ impl Ready {
     ///
     /// # Examples
     /// ```
-    /// assert!(!gosched_net::Ready::READABLE.is_read_closed());
+    /// assert!(!gosched::net::Ready::READABLE.is_read_closed());
     /// ```
     pub fn is_read_closed(self) -> bool {
         self.0 & READ_CLOSED != 0
@@ -188,7 +188,7 @@ impl Ready {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_net::Ready::WRITE_CLOSED.is_write_closed());
+    /// assert!(gosched::net::Ready::WRITE_CLOSED.is_write_closed());
     /// ```
     pub fn is_write_closed(self) -> bool {
         self.0 & WRITE_CLOSED != 0
@@ -198,7 +198,7 @@ impl Ready {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_net::Ready::ERROR.is_error());
+    /// assert!(gosched::net::Ready::ERROR.is_error());
     /// ```
     pub fn is_error(self) -> bool {
         self.0 & ERROR != 0

@@ -22,7 +22,7 @@ macro_rules! split_halves {
         /// ```
         /// use futures::io::{AsyncReadExt, AsyncWriteExt};
         ///
-        /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+        /// let rt = gosched::runtime::Runtime::new().unwrap();
         /// rt.block_on(async {
         #[doc = $setup]
         ///     let (mut a, mut b) = (a, b);
@@ -60,11 +60,11 @@ macro_rules! split_halves {
         /// ```
         /// use futures::io::{AsyncReadExt, AsyncWriteExt};
         ///
-        /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+        /// let rt = gosched::runtime::Runtime::new().unwrap();
         /// rt.block_on(async {
         #[doc = $setup]
         ///     let (mut rd, mut wr) = a.into_split();
-        ///     let reader = gosched_executor::spawn(async move {
+        ///     let reader = gosched::spawn(async move {
         ///         let mut buf = [0; 4];
         ///         rd.read_exact(&mut buf).await.unwrap();
         ///         (rd, buf)
@@ -99,7 +99,7 @@ macro_rules! split_halves {
         ///
         /// # Examples
         /// ```
-        /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+        /// let rt = gosched::runtime::Runtime::new().unwrap();
         /// rt.block_on(async {
         #[doc = $setup]
         ///     let (rd_a, _wr_a) = a.into_split();
@@ -163,7 +163,7 @@ macro_rules! split_halves {
             ///
             /// # Examples
             /// ```
-            /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+            /// let rt = gosched::runtime::Runtime::new().unwrap();
             /// rt.block_on(async {
             #[doc = $setup]
             ///     let (_rd, wr) = a.into_split();

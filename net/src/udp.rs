@@ -18,9 +18,9 @@ use std::task::{Context, Poll};
 ///
 /// # Examples
 /// ```
-/// use gosched_net::UdpSocket;
+/// use gosched::net::UdpSocket;
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
 ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -69,9 +69,9 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::UdpSocket;
+    /// use gosched::net::UdpSocket;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -121,10 +121,10 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let s = gosched_net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
-    ///     let ready = s.ready(gosched_net::Interest::WRITABLE).await.unwrap();
+    ///     let s = gosched::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let ready = s.ready(gosched::net::Interest::WRITABLE).await.unwrap();
     ///     assert!(ready.is_writable());
     /// });
     /// ```
@@ -137,9 +137,9 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::UdpSocket;
+    /// use gosched::net::UdpSocket;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -172,9 +172,9 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::UdpSocket;
+    /// use gosched::net::UdpSocket;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -226,10 +226,10 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::UdpSocket;
+    /// use gosched::net::UdpSocket;
     /// use std::future::poll_fn;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -257,10 +257,10 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::UdpSocket;
+    /// use gosched::net::UdpSocket;
     /// use std::future::poll_fn;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -297,9 +297,9 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::UdpSocket;
+    /// use gosched::net::UdpSocket;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
@@ -330,9 +330,9 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let s = gosched_net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let s = gosched::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     s.set_broadcast(true).unwrap();
     ///     assert!(s.broadcast().unwrap());
     ///     s.set_ttl(9).unwrap();
@@ -374,9 +374,9 @@ impl UdpSocket {
     /// ```no_run
     /// use std::net::Ipv4Addr;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let s = gosched_net::UdpSocket::bind("0.0.0.0:0").await.unwrap();
+    ///     let s = gosched::net::UdpSocket::bind("0.0.0.0:0").await.unwrap();
     ///     s.join_multicast_v4(Ipv4Addr::new(239, 1, 2, 3), Ipv4Addr::UNSPECIFIED).unwrap();
     ///     s.leave_multicast_v4(Ipv4Addr::new(239, 1, 2, 3), Ipv4Addr::UNSPECIFIED).unwrap();
     /// });
@@ -397,9 +397,9 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let s = gosched_net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let s = gosched::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     s.set_multicast_loop_v4(false).unwrap();
     ///     assert!(!s.multicast_loop_v4().unwrap());
     /// });
@@ -420,9 +420,9 @@ impl UdpSocket {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let s = gosched_net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+    ///     let s = gosched::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
     ///     let addr = s.local_addr().unwrap();
     ///     assert_eq!(s.into_std().unwrap().local_addr().unwrap(), addr);
     /// });

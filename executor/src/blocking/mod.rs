@@ -153,9 +153,9 @@ fn start_thread(shared: &Arc<Shared>) -> std::io::Result<()> {
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Builder::new().maxprocs(1).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().maxprocs(1).build().unwrap();
 /// let v = rt.block_on(rt.spawn(async {
-///     gosched_executor::block_in_place(|| {
+///     gosched::block_in_place(|| {
 ///         std::thread::sleep(std::time::Duration::from_millis(10));
 ///         7
 ///     })

@@ -84,7 +84,7 @@ impl<T> Pool<T> {
     }
 
     /// The broken twin of the loom model (see the module doc).
-    #[cfg(loom)]
+    #[cfg(all(loom, test))]
     pub(crate) fn with_old_double_count(max_threads: usize) -> Pool<T> {
         Pool {
             old_double_count: true,
@@ -216,7 +216,7 @@ impl<T> Pool<T> {
     }
 
     /// `(threads, idle, notified, running, queued)`, for the loom model's final check.
-    #[cfg(loom)]
+    #[cfg(all(loom, test))]
     pub(crate) fn all_counts(&self) -> (usize, usize, usize, usize, usize) {
         let s = self.lock();
         (s.threads, s.idle, s.notified, s.running, s.queue.len())
@@ -224,7 +224,7 @@ impl<T> Pool<T> {
 
     /// Wakes every waiting thread as if spuriously (the loom model's stand-in for spurious
     /// wake-ups and timeouts, which loom does not produce).
-    #[cfg(loom)]
+    #[cfg(all(loom, test))]
     pub(crate) fn wake_all_spuriously(&self) {
         self.cv.notify_all();
     }

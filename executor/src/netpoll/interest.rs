@@ -10,7 +10,7 @@ use std::ops::BitOr;
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::netpoll::Interest;
+/// use gosched::netpoll::Interest;
 ///
 /// let both = Interest::READABLE | Interest::WRITABLE;
 /// assert!(both.is_readable() && both.is_writable());
@@ -32,7 +32,7 @@ impl Interest {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_executor::netpoll::Interest::READABLE.is_readable());
+    /// assert!(gosched::netpoll::Interest::READABLE.is_readable());
     /// ```
     pub const fn is_readable(self) -> bool {
         self.0 & READ != 0
@@ -42,7 +42,7 @@ impl Interest {
     ///
     /// # Examples
     /// ```
-    /// assert!(gosched_executor::netpoll::Interest::WRITABLE.is_writable());
+    /// assert!(gosched::netpoll::Interest::WRITABLE.is_writable());
     /// ```
     pub const fn is_writable(self) -> bool {
         self.0 & WRITE != 0

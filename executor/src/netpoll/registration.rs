@@ -26,10 +26,10 @@ use std::task::{Context, Poll, ready};
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::netpoll::{Direction, Interest, Registration};
+/// use gosched::netpoll::{Direction, Interest, Registration};
 /// use std::io::{Read, Write};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let (a, mut b) = std::os::unix::net::UnixStream::pair().unwrap();
 ///     a.set_nonblocking(true).unwrap();

@@ -48,6 +48,14 @@ pub(crate) struct Config {
     pub(crate) start_paused: bool,
 }
 
+impl Config {
+    /// Whether the runtime runs a sysmon thread: as the monitor, or only to print schedtrace
+    /// (`sysmon(false)` with `schedtrace`).
+    pub(crate) fn sysmon_thread(&self) -> bool {
+        self.sysmon || self.schedtrace.is_some()
+    }
+}
+
 /// Builds a [`Runtime`] with custom settings.
 ///
 /// Settings made here win over the environment (`GOSCHED_MAXPROCS`, `GOSCHED_DEBUG`), which
@@ -56,7 +64,7 @@ pub(crate) struct Config {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::Builder;
+/// use gosched::runtime::Builder;
 /// use std::time::Duration;
 ///
 /// let rt = Builder::new()
@@ -190,7 +198,7 @@ impl Builder {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
+    /// use gosched::runtime::Builder;
     /// use std::time::Duration;
     ///
     /// let rt = Builder::new().slow_poll_threshold(Duration::from_millis(20)).build().unwrap();
@@ -218,12 +226,12 @@ impl Builder {
     /// `GOSCHED_TRACE`, so [`Handle::write_trace`](super::Handle::write_trace) can write what
     /// just happened at any moment (Go's `trace.FlightRecorder`). Costs, per poll, two clock
     /// reads (one `rdtsc` each where the kernel keeps time with the TSC), a four-word slot in
-    /// the M's own ring (no lock) and the `poll_duration` bucket: about 57 instructions with a
-    /// slow-poll threshold set too (`benches/diag_cost.sh`). Default: off.
+    /// the M's own ring (no lock) and the `poll_duration` bucket (`benches/diag_cost.sh` counts
+    /// the instructions). Default: off.
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
+    /// use gosched::runtime::Builder;
     ///
     /// let rt = Builder::new().flight_recorder(true).build().unwrap();
     /// rt.block_on(rt.spawn(async {})).unwrap();
@@ -250,8 +258,8 @@ impl Builder {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
-    /// use gosched_executor::time::{self, Duration, Instant};
+    /// use gosched::runtime::Builder;
+    /// use gosched::time::{self, Duration, Instant};
     ///
     /// let rt = Builder::new().maxprocs(2).start_paused(true).build().unwrap();
     /// let real = std::time::Instant::now();

@@ -19,7 +19,7 @@ use std::panic::Location;
 /// shutdown. Nothing waits forever.
 ///
 /// ```
-/// use gosched_executor::runtime::Runtime;
+/// use gosched::runtime::Runtime;
 ///
 /// let rt = Runtime::new().unwrap();
 /// let handle = rt.handle().clone();
@@ -30,7 +30,7 @@ use std::panic::Location;
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::{Handle, Runtime};
+/// use gosched::runtime::{Handle, Runtime};
 ///
 /// let rt = Runtime::new().unwrap();
 /// let handle = rt.handle().clone();
@@ -84,14 +84,14 @@ impl Handle {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::{Handle, Runtime};
+    /// use gosched::runtime::{Handle, Runtime};
     ///
     /// let rt = Runtime::new().unwrap();
     /// assert!(Handle::try_current().is_none());
     /// {
     ///     let _guard = rt.handle().enter();
     ///     // Inside the runtime: spawn works from this plain thread.
-    ///     let task = gosched_executor::spawn(async { 6 * 7 });
+    ///     let task = gosched::spawn(async { 6 * 7 });
     ///     assert_eq!(rt.block_on(task).unwrap(), 42);
     ///     assert!(Handle::try_current().is_some());
     /// }
@@ -150,14 +150,14 @@ impl Handle {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
+    /// use gosched::runtime::Builder;
     ///
     /// let rt = Builder::new().flight_recorder(true).build().unwrap();
     /// rt.block_on(async {
-    ///     gosched_executor::spawn(async {}).await.unwrap();
+    ///     gosched::spawn(async {}).await.unwrap();
     ///     let path = std::env::temp_dir().join(format!("gosched-wt-{}.json", std::process::id()));
     ///     // Mid-run, from inside a task.
-    ///     gosched_executor::runtime::Handle::current().write_trace(&path).unwrap();
+    ///     gosched::runtime::Handle::current().write_trace(&path).unwrap();
     ///     assert!(std::fs::read_to_string(&path).unwrap().starts_with('{'));
     ///     std::fs::remove_file(path).unwrap();
     /// });
@@ -171,7 +171,7 @@ impl Handle {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
+    /// use gosched::runtime::Builder;
     ///
     /// let rt = Builder::new().flight_recorder(true).build().unwrap();
     /// rt.block_on(rt.spawn(async {})).unwrap();
@@ -190,7 +190,7 @@ impl Handle {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
+    /// use gosched::runtime::Builder;
     ///
     /// let rt = Builder::new().flight_recorder(true).build().unwrap();
     /// assert!(rt.handle().trace_recording());
@@ -204,7 +204,7 @@ impl Handle {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Builder::new().maxprocs(2).build().unwrap();
+    /// let rt = gosched::runtime::Builder::new().maxprocs(2).build().unwrap();
     /// let text = rt.handle().sched_report();
     /// assert!(text.starts_with("SCHED ") && text.contains("gomaxprocs=2"), "{text}");
     /// assert!(text.contains("  P1: status="), "{text}");
@@ -219,17 +219,17 @@ impl Handle {
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let guard = rt.enter();
-/// assert!(gosched_executor::runtime::Handle::try_current().is_some());
+/// assert!(gosched::runtime::Handle::try_current().is_some());
 /// drop(guard);
-/// assert!(gosched_executor::runtime::Handle::try_current().is_none());
+/// assert!(gosched::runtime::Handle::try_current().is_none());
 /// ```
 ///
 /// It cannot move to another thread:
 /// ```compile_fail
 /// fn is_send<T: Send>(_: T) {}
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// is_send(rt.enter());
 /// ```
 #[must_use = "the thread leaves the runtime as soon as the guard drops"]

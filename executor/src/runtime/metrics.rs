@@ -23,7 +23,7 @@ fn summed(ms: &[crate::loom::Arc<M>], f: fn(&M) -> &Histogram) -> LatencyHistogr
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Builder::new().maxprocs(2).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().maxprocs(2).build().unwrap();
 /// rt.block_on(rt.spawn(async {})).unwrap();
 /// let m = rt.metrics();
 /// assert_eq!(m.maxprocs, 2);
@@ -37,7 +37,8 @@ pub struct Metrics {
     pub maxprocs: usize,
     /// Ps on the idle list.
     pub idle_procs: usize,
-    /// Worker Ms alive, plus sysmon; blocking-pool threads and `block_on` callers excluded.
+    /// Worker Ms alive, plus the sysmon thread when it runs (also one started only for
+    /// schedtrace); blocking-pool threads, pinned threads and `block_on` callers excluded.
     pub threads: usize,
     /// Ms spinning (looking for work to steal).
     pub spinning_threads: usize,
@@ -86,7 +87,7 @@ impl Metrics {
         Metrics {
             maxprocs: shared.ps.len(),
             idle_procs: shared.idle.idle_p_count(),
-            threads: shared.ms.thread_count() + usize::from(shared.config.sysmon),
+            threads: shared.ms.thread_count() + usize::from(shared.config.sysmon_thread()),
             spinning_threads: shared.idle.spinning_m_count(),
             idle_threads,
             blocking_threads,
@@ -106,5 +107,36 @@ impl Metrics {
             poll_duration: summed(&ms, |m| &m.diag.poll_duration),
             locked_threads: shared.locked.live(),
         }
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::runtime::Builder;
+    use std::time::Duration;
+
+    /// `threads` less the Ms: the sysmon thread, when it runs. Read between two equal M counts,
+    /// so an M starting meanwhile cannot skew it.
+    fn sysmon_threads(builder: Builder) -> usize {
+        let rt = builder.maxprocs(1).build().unwrap();
+        let shared = &rt.handle().shared;
+        for _ in 0..1000 {
+            let before = shared.ms.thread_count();
+            let threads = rt.metrics().threads;
+            if shared.ms.thread_count() == before {
+                return threads - before;
+            }
+        }
+        panic!("the M count never held still");
+    }
+
+    /// A sysmon started only to print schedtrace (`sysmon(false)` with `schedtrace`) is a
+    /// thread of the runtime too, and `threads` (the schedtrace line's `threads=`) counts it.
+    #[test]
+    fn threads_count_the_sysmon_thread_whenever_it_runs() {
+        assert_eq!(sysmon_threads(Builder::new()), 1);
+        assert_eq!(sysmon_threads(Builder::new().sysmon(false)), 0);
+        let schedtrace_only = Builder::new().sysmon(false).schedtrace(Duration::from_secs(3600));
+        assert_eq!(sysmon_threads(schedtrace_only), 1);
     }
 }

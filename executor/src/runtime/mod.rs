@@ -24,13 +24,13 @@ pub(crate) use builder::Config;
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::{Runtime, live_runtimes};
+/// use gosched::runtime::{Runtime, live_runtimes};
 ///
 /// let before = live_runtimes();
 /// let rt = Runtime::new().unwrap();
 /// assert!(live_runtimes() >= 1);
 /// rt.block_on(async {
-///     gosched_executor::spawn(gosched_executor::time::sleep(std::time::Duration::from_secs(3600)));
+///     gosched::spawn(gosched::time::sleep(std::time::Duration::from_secs(3600)));
 /// });
 /// drop(rt); // its sleeping task and timer go with it
 /// assert_eq!(live_runtimes(), before);

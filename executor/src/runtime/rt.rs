@@ -32,11 +32,11 @@ use std::time::{Duration, Instant};
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::Runtime;
+/// use gosched::runtime::Runtime;
 ///
 /// let rt = Runtime::new().unwrap();
 /// let sum = rt.block_on(async {
-///     let tasks: Vec<_> = (0..10u64).map(|i| gosched_executor::spawn(async move { i * i })).collect();
+///     let tasks: Vec<_> = (0..10u64).map(|i| gosched::spawn(async move { i * i })).collect();
 ///     let mut sum = 0;
 ///     for t in tasks {
 ///         sum += t.await.unwrap();
@@ -66,7 +66,7 @@ impl Runtime {
     pub(crate) fn from_config(config: Config) -> io::Result<Runtime> {
         let shared = Shared::new(config)?;
         crate::diag::recorder::register(&shared);
-        let sysmon = if shared.config.sysmon || shared.config.schedtrace.is_some() {
+        let sysmon = if shared.config.sysmon_thread() {
             Some(Sysmon::start(shared.clone())?)
         } else {
             None
@@ -125,9 +125,9 @@ impl Runtime {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// let _guard = rt.enter();
-    /// let task = gosched_executor::spawn(async { "spawned from a plain thread" });
+    /// let task = gosched::spawn(async { "spawned from a plain thread" });
     /// assert_eq!(rt.block_on(task).unwrap(), "spawned from a plain thread");
     /// ```
     pub fn enter(&self) -> super::EnterGuard<'_> {
@@ -149,7 +149,7 @@ impl Runtime {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// let err = rt.write_trace("never-written.json").unwrap_err();
     /// assert!(err.to_string().contains("flight_recorder"));
     /// ```
@@ -169,7 +169,7 @@ impl Runtime {
             return;
         }
         self.done = true;
-        // One deadline for every wait below (API.md: `shutdown_timeout` bounds the whole wait).
+        // One deadline for every wait below: `shutdown_timeout` bounds the whole wait.
         let deadline = timeout.map(|t| Instant::now() + t);
         let shared = &self.handle.shared;
         let on_own_worker =

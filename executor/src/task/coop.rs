@@ -16,9 +16,9 @@
 //!
 //! # Examples
 //! ```
-//! use gosched_executor::task::coop;
+//! use gosched::task::coop;
 //!
-//! let rt = gosched_executor::runtime::Runtime::new().unwrap();
+//! let rt = gosched::runtime::Runtime::new().unwrap();
 //! rt.block_on(rt.spawn(async {
 //!     for _ in 0..1_000 {
 //!         coop::consume_budget().await; // yields once per 128 units
@@ -152,10 +152,10 @@ pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<()> {
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     // block_on's own future is not a task: no budget, nothing to run out of.
-///     assert!(gosched_executor::task::coop::has_budget_remaining());
+///     assert!(gosched::task::coop::has_budget_remaining());
 /// });
 /// ```
 pub fn has_budget_remaining() -> bool {

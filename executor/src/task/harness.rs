@@ -148,8 +148,8 @@ impl<F: Future, S: Schedule> Harness<F, S> {
         unsafe { self.set_stage(Stage::Finished(output)) };
     }
 
-    /// Whether a cancellation seen now is the runtime's shutdown (API.md: every handle of a
-    /// task the shutdown cancelled says so, also a pinned task's, cancelled on its own thread,
+    /// Whether a cancellation seen now is the runtime's shutdown (every handle of a task the
+    /// shutdown cancelled says so, also a pinned task's, cancelled on its own thread,
     /// and one whose poll outlived `shutdown_timeout`).
     fn shutting_down(&self) -> bool {
         self.cell().scheduler.is_shut_down()

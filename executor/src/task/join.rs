@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let handle = rt.spawn(async { 6 * 7 });
 /// assert_eq!(rt.block_on(handle).unwrap(), 42);
 /// ```
@@ -47,7 +47,7 @@ impl<T> JoinHandle<T> {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// let handle = rt.spawn(std::future::pending::<()>());
     /// handle.abort();
     /// assert!(rt.block_on(handle).unwrap_err().is_cancelled());
@@ -126,7 +126,7 @@ impl<T> fmt::Debug for JoinHandle<T> {
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let handle = rt.spawn(std::future::pending::<()>());
 /// let abort = handle.abort_handle();
 /// abort.abort();
@@ -178,7 +178,7 @@ impl fmt::Debug for AbortHandle {
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let err = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
 /// assert!(err.is_panic());
 /// assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");

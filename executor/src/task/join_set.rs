@@ -20,9 +20,9 @@ use std::task::{Context, Poll};
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::task::JoinSet;
+/// use gosched::task::JoinSet;
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let mut set = JoinSet::new();
 ///     for i in 0..10u64 {
@@ -57,7 +57,7 @@ impl<T> JoinSet<T> {
     ///
     /// # Examples
     /// ```
-    /// let set = gosched_executor::task::JoinSet::<()>::new();
+    /// let set = gosched::task::JoinSet::<()>::new();
     /// assert!(set.is_empty());
     /// ```
     pub fn new() -> JoinSet<T> {
@@ -71,9 +71,9 @@ impl<T> JoinSet<T> {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     let mut set = gosched::task::JoinSet::new();
     ///     set.spawn(async {});
     ///     assert_eq!(set.len(), 1);
     ///     set.join_next().await;
@@ -94,9 +94,9 @@ impl<T> JoinSet<T> {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     let mut set = gosched::task::JoinSet::new();
     ///     set.spawn(std::future::pending::<()>());
     ///     set.abort_all();
     ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
@@ -111,9 +111,9 @@ impl<T> JoinSet<T> {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     let mut set = gosched::task::JoinSet::new();
     ///     set.spawn(std::future::pending::<u32>());
     ///     assert!(set.try_join_next().is_none());
     ///     set.spawn(async { 7 });
@@ -121,7 +121,7 @@ impl<T> JoinSet<T> {
     ///         if let Some(res) = set.try_join_next() {
     ///             break res.unwrap();
     ///         }
-    ///         gosched_executor::task::yield_now().await;
+    ///         gosched::task::yield_now().await;
     ///     };
     ///     assert_eq!(seven, 7);
     /// });
@@ -143,11 +143,11 @@ impl<T> JoinSet<T> {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     let mut set = gosched::task::JoinSet::new();
     ///     set.spawn(async {
-    ///         gosched_executor::time::sleep(Duration::from_millis(50)).await;
+    ///         gosched::time::sleep(Duration::from_millis(50)).await;
     ///         "slow"
     ///     });
     ///     set.spawn(async { "fast" });
@@ -168,9 +168,9 @@ impl<T> JoinSet<T> {
     /// ```
     /// use std::task::Poll;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     let mut set = gosched::task::JoinSet::new();
     ///     set.spawn(async { 1 });
     ///     let one = std::future::poll_fn(|cx| match set.poll_join_next(cx) {
     ///         Poll::Ready(Some(res)) => Poll::Ready(res.unwrap()),
@@ -198,9 +198,9 @@ impl<T> JoinSet<T> {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     let mut set = gosched::task::JoinSet::new();
     ///     for _ in 0..5 {
     ///         set.spawn(std::future::pending::<()>());
     ///     }
@@ -223,9 +223,9 @@ impl<T: Send + 'static> JoinSet<T> {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     let mut set = gosched::task::JoinSet::new();
     ///     let abort = set.spawn(std::future::pending::<()>());
     ///     abort.abort();
     ///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
@@ -247,9 +247,9 @@ impl<T: Send + 'static> JoinSet<T> {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let mut set = gosched_executor::task::JoinSet::new();
+    ///     let mut set = gosched::task::JoinSet::new();
     ///     set.spawn_blocking(|| std::fs::metadata("/").is_ok());
     ///     assert!(set.join_next().await.unwrap().unwrap());
     /// });

@@ -55,8 +55,8 @@ use std::task::{Context, Poll};
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
-/// let handle = rt.spawn(async { gosched_executor::task::id() });
+/// let rt = gosched::runtime::Runtime::new().unwrap();
+/// let handle = rt.spawn(async { gosched::task::id() });
 /// let id = handle.id();
 /// assert_eq!(rt.block_on(handle).unwrap(), id);
 /// ```
@@ -74,15 +74,15 @@ pub fn try_id() -> Option<Id> {
 /// P's local queue, where idle threads can steal it and sysmon sees it, and runs again after
 /// what is queued there (the global queue is still read every 61st tick and whenever the local
 /// queue is empty). Go puts it on the global tail; the local tail keeps the task on its core
-/// and measured 2–3× faster on `yield_many` (CHANGELOG, round 2). In a pinned task
+/// and its queue's order. In a pinned task
 /// ([`spawn_pinned`]) it goes to the tail of its thread's own queue.
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(rt.spawn(async {
 ///     for _ in 0..3 {
-///         gosched_executor::task::yield_now().await;
+///         gosched::task::yield_now().await;
 ///     }
 /// }))
 /// .unwrap();

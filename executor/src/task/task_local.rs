@@ -9,13 +9,13 @@
 //!
 //! # Examples
 //! ```
-//! gosched_executor::task_local! {
+//! gosched::task_local! {
 //!     static REQUEST_ID: u64;
 //! }
 //!
-//! let rt = gosched_executor::runtime::Runtime::new().unwrap();
+//! let rt = gosched::runtime::Runtime::new().unwrap();
 //! let seen = rt.block_on(REQUEST_ID.scope(42, async {
-//!     gosched_executor::task::yield_now().await;
+//!     gosched::task::yield_now().await;
 //!     REQUEST_ID.get()
 //! }));
 //! assert_eq!(seen, 42);
@@ -33,7 +33,7 @@ use std::task::{Context, Poll};
 ///
 /// # Examples
 /// ```
-/// gosched_executor::task_local! {
+/// gosched::task_local! {
 ///     pub static USER: String;
 ///     static DEPTH: u32;
 /// }
@@ -77,14 +77,14 @@ macro_rules! __task_local_inner {
 ///
 /// # Examples
 /// ```
-/// gosched_executor::task_local! {
+/// gosched::task_local! {
 ///     static TRACE: &'static str;
 /// }
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let handle = gosched_executor::spawn(TRACE.scope("req-1", async {
-///         gosched_executor::time::sleep(std::time::Duration::from_millis(1)).await;
+///     let handle = gosched::spawn(TRACE.scope("req-1", async {
+///         gosched::time::sleep(std::time::Duration::from_millis(1)).await;
 ///         TRACE.with(|t| t.to_string())
 ///     }));
 ///     assert_eq!(handle.await.unwrap(), "req-1");
@@ -100,7 +100,7 @@ pub struct LocalKey<T: 'static> {
 ///
 /// # Examples
 /// ```
-/// gosched_executor::task_local! {
+/// gosched::task_local! {
 ///     static ID: u32;
 /// }
 ///
@@ -142,11 +142,11 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// # Examples
     /// ```
-    /// gosched_executor::task_local! {
+    /// gosched::task_local! {
     ///     static ID: u64;
     /// }
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// let id = rt.block_on(ID.scope(7, async { ID.get() }));
     /// assert_eq!(id, 7);
     /// ```
@@ -163,7 +163,7 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// # Examples
     /// ```
-    /// gosched_executor::task_local! {
+    /// gosched::task_local! {
     ///     static NAME: String;
     /// }
     ///
@@ -184,7 +184,7 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// # Examples
     /// ```
-    /// gosched_executor::task_local! {
+    /// gosched::task_local! {
     ///     static NAME: String;
     /// }
     ///
@@ -202,7 +202,7 @@ impl<T: 'static> LocalKey<T> {
     ///
     /// # Examples
     /// ```
-    /// gosched_executor::task_local! {
+    /// gosched::task_local! {
     ///     static NAME: String;
     /// }
     ///
@@ -254,7 +254,7 @@ impl<T: Copy + 'static> LocalKey<T> {
     ///
     /// # Examples
     /// ```
-    /// gosched_executor::task_local! {
+    /// gosched::task_local! {
     ///     static ID: u64;
     /// }
     ///

@@ -15,9 +15,9 @@ use std::time::Duration;
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
+/// use gosched::time::{self, Duration, Instant};
 ///
-/// let rt = gosched_executor::runtime::Builder::new().start_paused(true).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().start_paused(true).build().unwrap();
 /// rt.block_on(async {
 ///     let start = Instant::now();
 ///     time::sleep(Duration::from_secs(5)).await;
@@ -38,8 +38,8 @@ impl Instant {
     ///
     /// # Examples
     /// ```
-    /// let a = gosched_executor::time::Instant::now();
-    /// let b = gosched_executor::time::Instant::now();
+    /// let a = gosched::time::Instant::now();
+    /// let b = gosched::time::Instant::now();
     /// assert!(b >= a);
     /// ```
     pub fn now() -> Instant {
@@ -53,7 +53,7 @@ impl Instant {
     /// # Examples
     /// ```
     /// let std_now = std::time::Instant::now();
-    /// let now = gosched_executor::time::Instant::from_std(std_now);
+    /// let now = gosched::time::Instant::from_std(std_now);
     /// assert_eq!(now.into_std(), std_now);
     /// ```
     pub fn from_std(std: std::time::Instant) -> Instant {
@@ -64,9 +64,9 @@ impl Instant {
     ///
     /// # Examples
     /// ```
-    /// let now = gosched_executor::time::Instant::now();
+    /// let now = gosched::time::Instant::now();
     /// let std_now: std::time::Instant = now.into_std();
-    /// assert_eq!(gosched_executor::time::Instant::from(std_now), now);
+    /// assert_eq!(gosched::time::Instant::from(std_now), now);
     /// ```
     pub fn into_std(self) -> std::time::Instant {
         self.std
@@ -76,7 +76,7 @@ impl Instant {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{Duration, Instant};
+    /// use gosched::time::{Duration, Instant};
     /// let a = Instant::now();
     /// let b = a + Duration::from_millis(3);
     /// assert_eq!(b.duration_since(a), Duration::from_millis(3));
@@ -90,7 +90,7 @@ impl Instant {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{Duration, Instant};
+    /// use gosched::time::{Duration, Instant};
     /// let a = Instant::now();
     /// let b = a + Duration::from_millis(3);
     /// assert_eq!(b.checked_duration_since(a), Some(Duration::from_millis(3)));
@@ -104,7 +104,7 @@ impl Instant {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{Duration, Instant};
+    /// use gosched::time::{Duration, Instant};
     /// let a = Instant::now();
     /// assert_eq!(a.saturating_duration_since(a + Duration::from_secs(1)), Duration::ZERO);
     /// ```
@@ -116,8 +116,8 @@ impl Instant {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{self, Duration, Instant};
-    /// let rt = gosched_executor::runtime::Builder::new().start_paused(true).build().unwrap();
+    /// use gosched::time::{self, Duration, Instant};
+    /// let rt = gosched::runtime::Builder::new().start_paused(true).build().unwrap();
     /// rt.block_on(async {
     ///     let start = Instant::now();
     ///     std::thread::sleep(Duration::from_millis(2)); // real time: the paused clock stands
@@ -134,7 +134,7 @@ impl Instant {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{Duration, Instant};
+    /// use gosched::time::{Duration, Instant};
     /// let now = Instant::now();
     /// assert_eq!(now.checked_add(Duration::from_secs(1)), Some(now + Duration::from_secs(1)));
     /// assert_eq!(now.checked_add(Duration::MAX), None);
@@ -147,7 +147,7 @@ impl Instant {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{Duration, Instant};
+    /// use gosched::time::{Duration, Instant};
     /// let now = Instant::now();
     /// assert_eq!(now.checked_sub(Duration::MAX), None);
     /// ```

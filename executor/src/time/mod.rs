@@ -25,9 +25,9 @@
 //!
 //! # Examples
 //! ```
-//! use gosched_executor::time::{self, Duration, Instant};
+//! use gosched::time::{self, Duration, Instant};
 //!
-//! let rt = gosched_executor::runtime::Runtime::new().unwrap();
+//! let rt = gosched::runtime::Runtime::new().unwrap();
 //! rt.block_on(async {
 //!     let start = Instant::now();
 //!     time::sleep(Duration::from_millis(5)).await;
@@ -75,9 +75,9 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
+/// use gosched::time::{self, Duration, Instant};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let deadline = Instant::now() + Duration::from_millis(3);
 ///     time::sleep_until(deadline).await;
@@ -122,7 +122,7 @@ impl Sleep {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{self, Duration, Instant};
+    /// use gosched::time::{self, Duration, Instant};
     /// let deadline = Instant::now() + Duration::from_secs(1);
     /// assert_eq!(time::sleep_until(deadline).deadline(), deadline);
     /// ```
@@ -135,7 +135,7 @@ impl Sleep {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::time::{self, Duration, Instant};
+    /// use gosched::time::{self, Duration, Instant};
     /// let mut s = time::sleep(Duration::from_secs(60));
     /// let sooner = Instant::now() + Duration::from_millis(1);
     /// s.reset(sooner);
@@ -263,8 +263,8 @@ pub fn timeout<F: Future>(duration: Duration, future: F) -> Timeout<F> {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// use gosched::time::{self, Duration, Instant};
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let deadline = Instant::now() + Duration::from_millis(1);
 ///     assert!(time::timeout_at(deadline, std::future::pending::<()>()).await.is_err());

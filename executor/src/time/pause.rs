@@ -33,9 +33,9 @@ fn current(what: &str) -> Arc<Shared> {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
+/// use gosched::time::{self, Duration, Instant};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let real = std::time::Instant::now();
 /// rt.block_on(async {
 ///     time::pause();
@@ -65,9 +65,9 @@ pub fn pause() {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration, Instant};
+/// use gosched::time::{self, Duration, Instant};
 ///
-/// let rt = gosched_executor::runtime::Builder::new().start_paused(true).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().start_paused(true).build().unwrap();
 /// rt.block_on(async {
 ///     let t0 = Instant::now();
 ///     time::advance(Duration::from_secs(10)).await;
@@ -101,15 +101,15 @@ pub fn resume() {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::time::{self, Duration};
+/// use gosched::time::{self, Duration};
 /// use std::sync::{Arc, Mutex};
 ///
-/// let rt = gosched_executor::runtime::Builder::new().start_paused(true).build().unwrap();
+/// let rt = gosched::runtime::Builder::new().start_paused(true).build().unwrap();
 /// rt.block_on(async {
 ///     let fired = Arc::new(Mutex::new(Vec::new()));
 ///     for secs in [3u64, 1, 2, 5, 4] {
 ///         let fired = fired.clone();
-///         gosched_executor::spawn(async move {
+///         gosched::spawn(async move {
 ///             time::sleep(Duration::from_secs(secs)).await;
 ///             fired.lock().unwrap().push(secs);
 ///         });

@@ -21,13 +21,13 @@ const DEFAULT_BACKLOG: u32 = 1024;
 /// # Examples
 /// ```
 /// use futures::io::{AsyncReadExt, AsyncWriteExt};
-/// use gosched_net::{TcpListener, TcpStream};
+/// use gosched::net::{TcpListener, TcpStream};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 ///     let addr = listener.local_addr().unwrap();
-///     let client = gosched_executor::spawn(async move {
+///     let client = gosched::spawn(async move {
 ///         let mut s = TcpStream::connect(addr).await.unwrap();
 ///         s.write_all(b"ping").await.unwrap();
 ///     });
@@ -55,9 +55,9 @@ impl TcpListener {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
     ///     assert_ne!(l.local_addr().unwrap().port(), 0);
     /// });
     /// ```
@@ -83,11 +83,11 @@ impl TcpListener {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     ///     let addr = l.local_addr().unwrap();
-    ///     let client = gosched_executor::spawn(gosched_net::TcpStream::connect(addr));
+    ///     let client = gosched::spawn(gosched::net::TcpStream::connect(addr));
     ///     let (conn, peer) = std::future::poll_fn(|cx| l.poll_accept(cx)).await.unwrap();
     ///     let client = client.await.unwrap().unwrap();
     ///     assert_eq!(peer, client.local_addr().unwrap());
@@ -104,9 +104,9 @@ impl TcpListener {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     ///     let addr = l.local_addr().unwrap();
     ///     let std = l.into_std().unwrap();
     ///     assert_eq!(std.local_addr().unwrap(), addr);
@@ -121,9 +121,9 @@ impl TcpListener {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     ///     l.set_ttl(100).unwrap();
     ///     assert_eq!(l.ttl().unwrap(), 100);
     /// });
@@ -155,11 +155,11 @@ impl TcpListener {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let std = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     ///     let addr = std.local_addr().unwrap();
-    ///     let l = gosched_net::TcpListener::from_std(std).unwrap();
+    ///     let l = gosched::net::TcpListener::from_std(std).unwrap();
     ///     assert_eq!(l.local_addr().unwrap(), addr);
     /// });
     /// ```

@@ -16,9 +16,9 @@ use std::time::Duration;
 ///
 /// # Examples
 /// ```
-/// use gosched_net::TcpSocket;
+/// use gosched::net::TcpSocket;
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let socket = TcpSocket::new_v4().unwrap();
 ///     socket.set_reuseaddr(true).unwrap();
@@ -47,7 +47,7 @@ impl TcpSocket {
     ///
     /// # Examples
     /// ```
-    /// let s = gosched_net::TcpSocket::new_v6().unwrap();
+    /// let s = gosched::net::TcpSocket::new_v6().unwrap();
     /// s.set_send_buffer_size(64 * 1024).unwrap();
     /// ```
     pub fn new_v6() -> io::Result<TcpSocket> {
@@ -80,13 +80,13 @@ impl TcpSocket {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let a = gosched_net::TcpSocket::new_v4().unwrap();
+    ///     let a = gosched::net::TcpSocket::new_v4().unwrap();
     ///     a.set_reuseport(true).unwrap();
     ///     a.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     ///     let addr = a.local_addr().unwrap();
-    ///     let b = gosched_net::TcpSocket::new_v4().unwrap();
+    ///     let b = gosched::net::TcpSocket::new_v4().unwrap();
     ///     b.set_reuseport(true).unwrap();
     ///     b.bind(addr).unwrap(); // allowed: both set SO_REUSEPORT
     ///     let (_a, _b) = (a.listen(16).unwrap(), b.listen(16).unwrap());
@@ -101,7 +101,7 @@ impl TcpSocket {
     ///
     /// # Examples
     /// ```
-    /// let s = gosched_net::TcpSocket::new_v4().unwrap();
+    /// let s = gosched::net::TcpSocket::new_v4().unwrap();
     /// s.set_reuseport(true).unwrap();
     /// assert!(s.reuseport().unwrap());
     /// ```
@@ -114,7 +114,7 @@ impl TcpSocket {
     ///
     /// # Examples
     /// ```
-    /// let s = gosched_net::TcpSocket::new_v4().unwrap();
+    /// let s = gosched::net::TcpSocket::new_v4().unwrap();
     /// s.set_keepalive(true).unwrap();
     /// assert!(s.keepalive().unwrap());
     /// ```
@@ -136,7 +136,7 @@ impl TcpSocket {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let s = gosched_net::TcpSocket::new_v4().unwrap();
+    /// let s = gosched::net::TcpSocket::new_v4().unwrap();
     /// s.set_linger(Some(Duration::from_secs(3))).unwrap();
     /// assert_eq!(s.linger().unwrap(), Some(Duration::from_secs(3)));
     /// ```
@@ -156,7 +156,7 @@ impl TcpSocket {
     ///
     /// # Examples
     /// ```
-    /// let s = gosched_net::TcpSocket::new_v6().unwrap();
+    /// let s = gosched::net::TcpSocket::new_v6().unwrap();
     /// s.set_nodelay(true).unwrap();
     /// assert!(s.nodelay().unwrap());
     /// ```
@@ -180,7 +180,7 @@ impl TcpSocket {
     /// ```
     /// let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     /// let std = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    /// let s = gosched_net::TcpSocket::from_std_stream(std);
+    /// let s = gosched::net::TcpSocket::from_std_stream(std);
     /// s.set_keepalive(true).unwrap();
     /// assert!(s.keepalive().unwrap());
     /// ```

@@ -25,13 +25,13 @@ use std::time::Duration;
 /// An echo over loopback:
 /// ```
 /// use futures::io::{AsyncReadExt, AsyncWriteExt};
-/// use gosched_net::{TcpListener, TcpStream};
+/// use gosched::net::{TcpListener, TcpStream};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
 ///     let addr = listener.local_addr().unwrap();
-///     let server = gosched_executor::spawn(async move {
+///     let server = gosched::spawn(async move {
 ///         let (conn, _) = listener.accept().await.unwrap();
 ///         futures::io::copy(&conn, &mut &conn).await.unwrap();
 ///     });
@@ -60,11 +60,11 @@ impl TcpStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     // Nothing listens on a port that was just released.
     ///     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    ///     let err = gosched_net::TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
+    ///     let err = gosched::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
     ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
     /// });
     /// ```
@@ -100,11 +100,11 @@ impl TcpStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     ///     let std = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
-    ///     let s = gosched_net::TcpStream::from_std(std).unwrap();
+    ///     let s = gosched::net::TcpStream::from_std(std).unwrap();
     ///     assert_eq!(s.peer_addr().unwrap(), l.local_addr().unwrap());
     /// });
     /// ```
@@ -145,10 +145,10 @@ impl TcpStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     let (b, _) = l.accept().await.unwrap();
     ///     a.writable().await.unwrap();
     ///     assert_eq!(a.try_write(b"x").unwrap(), 1);
@@ -188,10 +188,10 @@ impl TcpStream {
     /// ```
     /// use futures::io::AsyncWriteExt;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let mut a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let mut a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     let (b, _) = l.accept().await.unwrap();
     ///     a.write_all(b"hi").await.unwrap();
     ///     let mut buf = [0; 2];
@@ -209,10 +209,10 @@ impl TcpStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     let (b, _) = l.accept().await.unwrap();
     ///     a.writable().await.unwrap();
     ///     a.try_write(b"x").unwrap();
@@ -231,12 +231,12 @@ impl TcpStream {
     ///
     /// # Examples
     /// ```
-    /// use gosched_net::Interest;
+    /// use gosched::net::Interest;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     let ready = a.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
     ///     assert!(ready.is_writable(), "{ready:?}");
     /// });
@@ -250,10 +250,10 @@ impl TcpStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     let (b, _) = l.accept().await.unwrap();
     ///     drop(a); // the peer's close makes b readable (a read returns 0)
     ///     std::future::poll_fn(|cx| b.poll_read_ready(cx)).await.unwrap();
@@ -268,10 +268,10 @@ impl TcpStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     std::future::poll_fn(|cx| a.poll_write_ready(cx)).await.unwrap();
     ///     assert_eq!(a.try_write(b"ok").unwrap(), 2);
     /// });
@@ -287,10 +287,10 @@ impl TcpStream {
     /// ```
     /// use std::io::IoSliceMut;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     let (b, _) = l.accept().await.unwrap();
     ///     a.writable().await.unwrap();
     ///     a.try_write(b"abcd").unwrap();
@@ -317,10 +317,10 @@ impl TcpStream {
     /// ```
     /// use std::io::IoSlice;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     a.writable().await.unwrap();
     ///     let n = a.try_write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"cd")]).unwrap();
     ///     assert_eq!(n, 4);
@@ -337,10 +337,10 @@ impl TcpStream {
     /// ```
     /// use std::io::{Read, Write};
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     let (b, _) = l.accept().await.unwrap();
     ///     let mut a = a.into_std().unwrap();
     ///     a.set_nonblocking(false).unwrap();
@@ -364,10 +364,10 @@ impl TcpStream {
     /// ```
     /// use std::time::Duration;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     a.set_linger(Some(Duration::from_secs(1))).unwrap();
     ///     assert_eq!(a.linger().unwrap(), Some(Duration::from_secs(1)));
     /// });
@@ -388,10 +388,10 @@ impl TcpStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let l = gosched_net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    ///     let a = gosched_net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    ///     let l = gosched::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let a = gosched::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
     ///     a.set_ttl(42).unwrap();
     ///     assert_eq!(a.ttl().unwrap(), 42);
     /// });

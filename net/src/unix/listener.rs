@@ -19,10 +19,10 @@ use std::task::{Context, Poll, ready};
 /// # Examples
 /// ```
 /// use futures::io::{AsyncReadExt, AsyncWriteExt};
-/// use gosched_net::{UnixListener, UnixStream};
+/// use gosched::net::{UnixListener, UnixStream};
 ///
 /// let path = std::env::temp_dir().join(format!("gosched-doc-{}.sock", std::process::id()));
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let listener = UnixListener::bind(&path).unwrap();
 ///     let mut client = UnixStream::connect(&path).await.unwrap();
@@ -80,12 +80,12 @@ impl UnixListener {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let path = std::env::temp_dir().join(format!("gosched-doc-pa-{}.sock", std::process::id()));
     ///     let _ = std::fs::remove_file(&path);
-    ///     let l = gosched_net::UnixListener::bind(&path).unwrap();
-    ///     let client = gosched_executor::spawn(gosched_net::UnixStream::connect(path.clone()));
+    ///     let l = gosched::net::UnixListener::bind(&path).unwrap();
+    ///     let client = gosched::spawn(gosched::net::UnixStream::connect(path.clone()));
     ///     let (conn, _) = std::future::poll_fn(|cx| l.poll_accept(cx)).await.unwrap();
     ///     client.await.unwrap().unwrap();
     ///     assert!(conn.local_addr().is_ok());
@@ -101,11 +101,11 @@ impl UnixListener {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let path = std::env::temp_dir().join(format!("gosched-doc-is-{}.sock", std::process::id()));
     ///     let _ = std::fs::remove_file(&path);
-    ///     let l = gosched_net::UnixListener::bind(&path).unwrap();
+    ///     let l = gosched::net::UnixListener::bind(&path).unwrap();
     ///     let std = l.into_std().unwrap();
     ///     assert_eq!(std.local_addr().unwrap().as_pathname(), Some(path.as_path()));
     ///     std::fs::remove_file(path).unwrap();

@@ -20,9 +20,9 @@ use std::task::{Context, Poll};
 /// ```
 /// use futures::io::{AsyncReadExt, AsyncWriteExt};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
-///     let (mut a, mut b) = gosched_net::UnixStream::pair().unwrap();
+///     let (mut a, mut b) = gosched::net::UnixStream::pair().unwrap();
 ///     a.write_all(b"over").await.unwrap();
 ///     a.close().await.unwrap();
 ///     let mut s = String::new();
@@ -99,10 +99,10 @@ impl UnixStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let (a, _b) = gosched_net::UnixStream::pair().unwrap();
-    ///     let ready = a.ready(gosched_net::Interest::WRITABLE).await.unwrap();
+    ///     let (a, _b) = gosched::net::UnixStream::pair().unwrap();
+    ///     let ready = a.ready(gosched::net::Interest::WRITABLE).await.unwrap();
     ///     assert!(ready.is_writable());
     /// });
     /// ```
@@ -115,9 +115,9 @@ impl UnixStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let (a, b) = gosched_net::UnixStream::pair().unwrap();
+    ///     let (a, b) = gosched::net::UnixStream::pair().unwrap();
     ///     a.writable().await.unwrap();
     ///     assert_eq!(a.try_write(b"x").unwrap(), 1);
     ///     let mut buf = [0; 8];
@@ -147,9 +147,9 @@ impl UnixStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let (a, b) = gosched_net::UnixStream::pair().unwrap();
+    ///     let (a, b) = gosched::net::UnixStream::pair().unwrap();
     ///     drop(a);
     ///     std::future::poll_fn(|cx| b.poll_read_ready(cx)).await.unwrap();
     ///     assert_eq!(b.try_read(&mut [0; 4]).unwrap(), 0);
@@ -163,9 +163,9 @@ impl UnixStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let (a, _b) = gosched_net::UnixStream::pair().unwrap();
+    ///     let (a, _b) = gosched::net::UnixStream::pair().unwrap();
     ///     std::future::poll_fn(|cx| a.poll_write_ready(cx)).await.unwrap();
     /// });
     /// ```
@@ -195,9 +195,9 @@ impl UnixStream {
     /// ```
     /// use std::io::{IoSlice, IoSliceMut};
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let (a, b) = gosched_net::UnixStream::pair().unwrap();
+    ///     let (a, b) = gosched::net::UnixStream::pair().unwrap();
     ///     a.writable().await.unwrap();
     ///     assert_eq!(a.try_write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"cd")]).unwrap(), 4);
     ///     b.readable().await.unwrap();
@@ -223,9 +223,9 @@ impl UnixStream {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
-    ///     let (a, _b) = gosched_net::UnixStream::pair().unwrap();
+    ///     let (a, _b) = gosched::net::UnixStream::pair().unwrap();
     ///     let std = a.into_std().unwrap();
     ///     assert!(std.peer_addr().is_ok());
     /// });

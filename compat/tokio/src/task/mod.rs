@@ -7,7 +7,7 @@
 //! tokio's generic parameters. `JoinSet` (for `join_next_with_id`, `join_all`, `detach_all`,
 //! `FromIterator`) and `task_local!` (tokio's `get` takes `Clone` values, and `scope` returns a
 //! named `TaskLocalFuture`) are the facade's own, on gosched tasks. Every task spawned here is
-//! a gosched task: `gosched_executor::task::try_id()` is `Some` inside it and the runtime's
+//! a gosched task: `gosched::task::try_id()` is `Some` inside it and the runtime's
 //! dump lists it at the caller's line.
 
 mod join_set;

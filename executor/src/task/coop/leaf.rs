@@ -14,12 +14,12 @@ use std::task::{Context, Poll};
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let sum = rt.block_on(rt.spawn(async {
 ///     let mut sum = 0u64;
 ///     for i in 0..10_000u64 {
 ///         sum += i;
-///         gosched_executor::task::coop::consume_budget().await;
+///         gosched::task::coop::consume_budget().await;
 ///     }
 ///     sum
 /// }));
@@ -37,7 +37,7 @@ pub async fn consume_budget() {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::task::coop;
+/// use gosched::task::coop;
 /// use std::future::Future;
 /// use std::pin::Pin;
 /// use std::task::{Context, Poll, ready};
@@ -54,7 +54,7 @@ pub async fn consume_budget() {
 ///     }
 /// }
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let total = rt.block_on(rt.spawn(async {
 ///     let mut total = 0;
 ///     for _ in 0..1_000 {
@@ -77,9 +77,9 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::task::coop;
+/// use gosched::task::coop;
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(rt.spawn(async {
 ///     std::future::poll_fn(|cx| {
 ///         // Not ready: dropping the guard gives the unit back, as often as it happens.
@@ -104,9 +104,9 @@ impl RestoreOnPending {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::task::coop;
+    /// use gosched::task::coop;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(rt.spawn(async {
     ///     std::future::poll_fn(|cx| {
     ///         let mut ready = 0;

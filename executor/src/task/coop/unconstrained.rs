@@ -16,9 +16,9 @@ use std::task::{Context, Poll};
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::task::coop;
+/// use gosched::task::coop;
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(rt.spawn(coop::unconstrained(async {
 ///     for _ in 0..1_000 {
 ///         coop::consume_budget().await; // never yields here
@@ -35,9 +35,9 @@ pub fn unconstrained<F: Future>(inner: F) -> Unconstrained<F> {
 ///
 /// # Examples
 /// ```
-/// let fut: gosched_executor::task::coop::Unconstrained<_> =
-///     gosched_executor::task::coop::unconstrained(async { 1 });
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let fut: gosched::task::coop::Unconstrained<_> =
+///     gosched::task::coop::unconstrained(async { 1 });
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// assert_eq!(rt.block_on(fut), 1);
 /// ```
 #[must_use = "futures do nothing unless polled"]
