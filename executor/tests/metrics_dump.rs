@@ -173,8 +173,11 @@ fn a_task_awaiting_a_join_handle_waits_for_join() {
     });
     assert_eq!(t.wait_reason, Some(WaitReason::Join), "{t:?}");
     assert!(t.to_string().contains("waiting, join"), "{t}");
-    let inner_info = find(&rt.dump(), inner_id).unwrap();
-    assert_eq!(inner_info.wait_reason, Some(WaitReason::Other));
+    // The inner task may not have had its first poll yet (runnable, no reason).
+    let inner_info = wait_for("the inner task to park", || {
+        find(&rt.dump(), inner_id).filter(|t| t.state == TaskState::Waiting)
+    });
+    assert_eq!(inner_info.wait_reason, Some(WaitReason::Other), "{inner_info:?}");
     outer.abort();
     assert!(rt.block_on(outer).unwrap_err().is_cancelled());
     // Dropping the joiner dropped the inner JoinHandle (detached), not the inner task.

@@ -8,7 +8,9 @@
 //! snapshot (diag/recorder.rs); writing copies the rings, so a snapshot loses nothing.
 //!
 //! Events: a complete event ("X") per poll, named `task <id>` with the spawn location in its
-//! arguments, on the M's track; instant events ("i") for steal, handoff, preempt and netpoll.
+//! arguments, on the M's track; instant events ("i") for steal, handoff, preempt, netpoll,
+//! park (the M parks: `n` 1, or woke: `n` 0) and wake (a task made runnable on the M's
+//! thread, or on another thread: then on the first M's track). `benches/waits.py` reads them.
 
 use std::fmt::Write as _;
 use std::io;
@@ -32,6 +34,11 @@ pub(crate) enum Kind {
     Preempt,
     /// The poller made `n` tasks runnable.
     Netpoll,
+    /// Task `task` was made runnable (spawn, wake or requeue) on this M's thread; `n` says
+    /// where it went: `wake_source(mode) | (P + 1) << 8` (diag/poll.rs, `trace_wake`).
+    Wake,
+    /// This M parks (`n` = 1: `stopm`, or blocks in the poller) or has woken (`n` = 0).
+    Park,
 }
 
 impl Kind {
@@ -42,6 +49,8 @@ impl Kind {
             Kind::Handoff,
             Kind::Preempt,
             Kind::Netpoll,
+            Kind::Wake,
+            Kind::Park,
         ]
         .into_iter()
         .find(|k| *k as u64 == v)
@@ -72,12 +81,13 @@ impl Event {
         }
     }
 
-    pub(crate) fn instant(kind: Kind, ts: u64, n: u64) -> Event {
+    /// An instant event; `task` is 0 but for `Kind::Wake`.
+    pub(crate) fn instant(kind: Kind, ts: u64, n: u64, task: u64) -> Event {
         Event {
             kind,
             ts,
             dur: 0,
-            task: 0,
+            task,
             at: None,
             n,
         }
@@ -123,11 +133,19 @@ pub(crate) fn render(rings: &[(usize, &Ring)], clock: &Clock) -> String {
                         escape(&at)
                     );
                 }
+                Kind::Wake => {
+                    let _ = write!(
+                        out,
+                        r#"{{"name":"wake","cat":"sched","ph":"i","s":"t","pid":1,"tid":{m},"ts":{ts:.3},"args":{{"task":{},"n":{}}}}}"#,
+                        e.task, e.n
+                    );
+                }
                 kind => {
                     let name = match kind {
                         Kind::Steal => "steal",
                         Kind::Handoff => "handoff",
                         Kind::Preempt => "preempt",
+                        Kind::Park => "park",
                         _ => "netpoll",
                     };
                     let _ = write!(

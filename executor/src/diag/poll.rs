@@ -6,7 +6,8 @@
 //! Cost with every diagnostic off: before a poll, one relaxed load of the task header's
 //! `runnable_at` (in cache: the poll reads the header next) or-ed with `Diag::clocked_word`
 //! and one branch, which covers both rare cases (a sampled period ends, the poll is timed);
-//! after it, one test of `Diag::clocked`; per wake, a decrement and a branch; no clock read
+//! after it, one test of `Diag::clocked`; per wake, a decrement and two branches (the sample,
+//! and `Diag::clocked` for the trace's wake event, `trace_wake`); no clock read
 //! but for the sampled periods. In callgrind (`benches/diag_cost.sh`, its last column) the
 //! diagnostics' lines come to about 7 instructions per poll on `yield` and 6 on `ping_pong`
 //! and `chained_spawn`. The clock (`diag/tsc.rs`: one `rdtsc` where the kernel
@@ -50,6 +51,7 @@
 //!   `end_poll` fails (Acquire, pairing with the CAS) sees it and knows sysmon, not
 //!   `block_in_place`, took the P. `retake_start` is sysmon's estimate of when that poll began.
 
+use super::export::Kind;
 use super::histogram::Histogram;
 use crate::loom::atomic::{AtomicU64, AtomicUsize, Ordering};
 use crate::sched::Shared;
@@ -155,6 +157,47 @@ pub(crate) fn runnable(shared: &Shared, countdown: Option<&Cell<u32>>, h: &Heade
     match countdown {
         Some(c) => count_down(shared, c, h),
         None => SAMPLE.with(|c| count_down(shared, c, h)),
+    }
+    if shared.diag.clocked {
+        trace_wake(shared, h);
+    }
+}
+
+/// Where a traced wake came from (`Kind::Wake`'s `n`, low byte): the mode of the M that made
+/// the task runnable, or `WAKE_OFF_M` for any other thread (sysmon, the blocking pool,
+/// `block_on`). The P the M held, plus one (0: none), is in the next byte.
+pub(crate) const WAKE_OFF_M: u64 = 0;
+
+/// A wake for the flight recorder, on the track of the M that made it (another thread's go
+/// to the first M's track; none is recorded before the first M starts). Only when clocked:
+/// without a trace, `trace()` is `None`.
+#[cold]
+fn trace_wake(shared: &Shared, h: &Header) {
+    use crate::sched::context::{self, Mode};
+    let ticks = shared.diag.clock.ticks();
+    let task = h.id.as_u64();
+    let on_m = context::with_worker(|cx| match cx {
+        Some(cx) if std::ptr::eq(&*cx.shared, shared) => {
+            let src = match cx.mode.get() {
+                Mode::NoP => 1,
+                Mode::Owning => 2,
+                Mode::Polling => 3,
+                Mode::Collecting => 4,
+            };
+            let p = cx.p.get().map_or(0, |p| p as u64 + 1);
+            if let Some(ring) = cx.m.trace() {
+                ring.instant_of(Kind::Wake, ticks, src | p << 8, task);
+            }
+            true
+        }
+        _ => false,
+    });
+    if !on_m {
+        if let Some(m) = shared.all_ms().first() {
+            if let Some(ring) = m.trace() {
+                ring.instant_of(Kind::Wake, ticks, WAKE_OFF_M, task);
+            }
+        }
     }
 }
 
@@ -305,4 +348,40 @@ pub(crate) fn sysmon_retaking(m: &M, seq: u64, blocked: bool, start: u64) {
     m.diag
         .retake
         .store(seq << 1 | u64::from(blocked), Ordering::Relaxed);
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use crate::runtime::Builder;
+    use std::time::Duration;
+
+    /// The trace names every task made runnable (`wake`, with its id) and every M that parks
+    /// (`park`): what `benches/waits.py` needs to split a task's wait by cause.
+    #[test]
+    fn the_trace_records_wakes_and_parks() {
+        let rt = Builder::new().maxprocs(1).flight_recorder(true).build().unwrap();
+        let id = rt.block_on(async {
+            // Spawned from a task on the M, then requeued by its own yield.
+            let id = crate::spawn(async {
+                let waiter = crate::spawn(crate::task::yield_now());
+                let id = waiter.id().as_u64();
+                waiter.await.unwrap();
+                id
+            });
+            let id = id.await.unwrap();
+            // Let the M find nothing and park.
+            std::thread::sleep(Duration::from_millis(50));
+            id
+        });
+        let json = rt.handle().trace_json().unwrap();
+        let wake = r#""name":"wake""#;
+        let of_task = format!(r#""args":{{"task":{id},"#);
+        let wakes = json
+            .lines()
+            .filter(|l| l.contains(wake) && l.contains(&of_task))
+            .count();
+        // The spawn and the yield's requeue, both during a poll.
+        assert!(wakes >= 2, "{wakes} wakes of task {id} in\n{json}");
+        assert!(json.contains(r#""name":"park""#), "no park in\n{json}");
+    }
 }

@@ -400,7 +400,9 @@ pub(super) mod tests {
             .iter()
             .filter(|e| e["ph"] == "X")
             .count();
-        assert!(polls >= 50, "{polls} poll events");
+        // 50 polls ran; the crate's test rings keep 63 events per M, shared with the wake and
+        // park events around each poll.
+        assert!(polls >= 20, "{polls} poll events");
         std::fs::remove_file(&path).unwrap();
     }
 }

@@ -29,7 +29,7 @@
 //! # Words
 //! A poll: `[start, end, task, spawn location]`, times in the runtime's diagnostics clock's
 //! raw ticks (diag/tsc.rs), converted when a snapshot is taken. An instant event:
-//! `[time, n, 0, kind << 1 | 1]`. A `Location` is 8-byte aligned, so the low bit of word 3
+//! `[time, n, task, kind << 1 | 1]` (`task` 0 but for a wake). A `Location` is 8-byte aligned, so the low bit of word 3
 //! tells the two apart.
 //!
 //! Which thread owns the ring: the one that claimed it (`claim`, the M's thread at its
@@ -64,8 +64,8 @@ pub(crate) struct Ring {
     head: AtomicU64,
     /// `thread_token()` of the owner, 0 until `claim`.
     owner: AtomicUsize,
-    /// `(kind, ticks, n)`.
-    foreign: Mutex<VecDeque<(Kind, u64, u64)>>,
+    /// `(kind, ticks, n, task)`.
+    foreign: Mutex<VecDeque<(Kind, u64, u64, u64)>>,
 }
 
 thread_local! {
@@ -138,14 +138,19 @@ impl Ring {
     /// netpoll) that must stay small when tracing is off.
     #[inline(never)]
     pub(crate) fn instant(&self, kind: Kind, ticks: u64, n: u64) {
+        self.instant_of(kind, ticks, n, 0);
+    }
+
+    /// `instant` naming a task (a wake).
+    pub(crate) fn instant_of(&self, kind: Kind, ticks: u64, n: u64, task: u64) {
         if self.owner.load(Ordering::Relaxed) == thread_token() {
-            return self.push_owned([ticks, n, 0, (kind as u64) << 1 | 1]);
+            return self.push_owned([ticks, n, task, (kind as u64) << 1 | 1]);
         }
         let mut q = self.foreign.lock().unwrap_or_else(|e| e.into_inner());
         if q.len() == FOREIGN_CAPACITY {
             q.pop_front();
         }
-        q.push_back((kind, ticks, n));
+        q.push_back((kind, ticks, n, task));
     }
 
     /// A copy of the events kept so far, oldest first within each source (the M keeps
@@ -176,7 +181,7 @@ impl Ring {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .iter()
-                .map(|&(kind, ticks, n)| Event::instant(kind, clock.since_start_ns(ticks), n)),
+                .map(|&(kind, ticks, n, task)| Event::instant(kind, clock.since_start_ns(ticks), n, task)),
         );
         out
     }
@@ -186,7 +191,7 @@ impl Ring {
 fn decode(w: &[u64], clock: &Clock) -> Option<Event> {
     if w[3] & 1 == 1 {
         let kind = Kind::from_u64(w[3] >> 1)?;
-        return Some(Event::instant(kind, clock.since_start_ns(w[0]), w[1]));
+        return Some(Event::instant(kind, clock.since_start_ns(w[0]), w[1], w[2]));
     }
     // SAFETY: a poll event's word 3 is always the address of a `&'static Location` (`poll`
     // stores nothing else there with the low bit clear, and each word is written

@@ -232,8 +232,10 @@ impl Shared {
             return Wakeup::Exit;
         }
         self.let_go();
+        cx.m.trace_instant(&self.diag, crate::diag::export::Kind::Park, 1);
         let wakeup = loop {
             if let Some(wakeup) = cx.m.park_timeout(self.config.m_keep_alive) {
+                cx.m.trace_instant(&self.diag, crate::diag::export::Kind::Park, 0);
                 break wakeup;
             }
             if self.retire_if_surplus(&cx.m) {
@@ -277,7 +279,9 @@ impl Shared {
             return Some(Wakeup::Exit);
         }
         self.let_go();
+        cx.m.trace_instant(&self.diag, crate::diag::export::Kind::Park, 1);
         let woken = cx.m.park_timeout(timeout);
+        cx.m.trace_instant(&self.diag, crate::diag::export::Kind::Park, 0);
         self.time.hold();
         if let Some(w) = woken {
             return Some(w);

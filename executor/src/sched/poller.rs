@@ -188,9 +188,11 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
             (timeout, Step::Wait)
         };
         cx.m.blocked.store(true, Ordering::Relaxed);
+        cx.m.trace_instant(&shared.diag, Kind::Park, 1);
         let mut list = collect(cx, || {
             poller.poll(timeout, true);
         });
+        cx.m.trace_instant(&shared.diag, Kind::Park, 0);
         cx.m.blocked.store(false, Ordering::Relaxed);
         let io = list.len();
         if io == 0 {
