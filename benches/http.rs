@@ -1,5 +1,5 @@
 //! HTTP/1.1 echo: `examples/http_echo`'s server and client, the same code on gosched and on
-//! tokio (through `examples/http_echo/rt.rs`), maxprocs = worker_threads = 2, in one run.
+//! tokio (through the `gosched-http-echo` crate's `Rt`), maxprocs = worker_threads = 2, in one run.
 //!
 //! Each iteration: 64 keep-alive connections × 100 requests (alternating POST of 64 bytes and
 //! GET), every echo checked, against a server on the same runtime. Criterion reports the time
@@ -7,15 +7,9 @@
 //!
 //! `cargo bench --bench http`
 
-#[path = "../examples/http_echo/client.rs"]
-mod client;
-#[path = "../examples/http_echo/rt.rs"]
-mod rt;
-#[path = "../examples/http_echo/server.rs"]
-mod server;
-
 use criterion::{Criterion, Throughput, criterion_group};
-use rt::Rt;
+use gosched_http_echo::rt::{self, Rt};
+use gosched_http_echo::{client, server};
 use std::sync::Arc;
 use std::time::Duration;
 

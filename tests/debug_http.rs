@@ -5,11 +5,11 @@
 //! The server runs on a gosched runtime; the client is plain blocking `std::net` on the test
 //! thread, so nothing of the client runs on the runtime under test.
 
-#[path = "../executor/tests/common/mod.rs"]
-mod common;
+mod debug_support;
 
-use common::watchdog;
+use debug_support::{endpoint_tasks, server_on};
 use gosched::runtime::{Builder, Runtime};
+use gosched_testkit::{wait_for, wait_until, watchdog};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -17,28 +17,6 @@ use std::time::{Duration, Instant};
 /// A 2-P runtime serving the debug endpoint on a free loopback port.
 fn server(flight_recorder: bool) -> (Runtime, SocketAddr) {
     server_on(Builder::new().maxprocs(2).flight_recorder(flight_recorder))
-}
-
-/// `builder`'s runtime serving the debug endpoint on a free loopback port, once it accepts.
-fn server_on(builder: Builder) -> (Runtime, SocketAddr) {
-    let rt = builder.build().unwrap();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    rt.spawn(async move {
-        gosched::debug::serve(addr).await.unwrap();
-    });
-    // Wait until it accepts.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "debug endpoint never listened on {addr}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    (rt, addr)
 }
 
 /// An answer: status, headers (names lowercased), body.
@@ -212,11 +190,9 @@ fn metrics_pass_a_prometheus_parser() {
         }
     });
     park_tasks(&rt, 3);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("the debug endpoint to listen", || {
+        TcpStream::connect(addr).is_ok()
+    });
 
     let a = get(addr, "/debug/gosched/metrics");
     assert_eq!(a.status, 200, "{}", a.body);
@@ -421,31 +397,13 @@ fn dropping_serve_ends_its_connections() {
         .local_addr()
         .unwrap();
     let server = rt.spawn(gosched::debug::serve(addr));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut stuck = loop {
-        if let Ok(s) = TcpStream::connect(addr) {
-            break s;
-        }
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(10));
-    };
+    let mut stuck = wait_for("the debug endpoint to listen", || TcpStream::connect(addr).ok());
     stuck.write_all(b"GET /").unwrap();
     // Its connection task shows up, then leaves with the server.
-    let site = |rt: &Runtime| {
-        rt.dump()
-            .iter()
-            .filter(|t| t.spawned_at.file().starts_with("src/debug"))
-            .count()
-    };
-    while site(&rt) == 0 {
-        assert!(Instant::now() < deadline, "no connection task");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let site = |rt: &Runtime| endpoint_tasks(rt).len();
+    wait_until("a connection task", || site(&rt) > 0);
     server.abort();
-    while site(&rt) > 0 {
-        assert!(Instant::now() < deadline, "connection task outlived serve");
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until("the connection task gone with serve", || site(&rt) == 0);
     // The connection is closed without an answer.
     stuck.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut rest = Vec::new();

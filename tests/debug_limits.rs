@@ -5,37 +5,19 @@
 //! The server runs on a gosched runtime; the client is blocking `std::net` on the test thread.
 //! No test asserts a duration; each runs under a watchdog.
 
-#[path = "../executor/tests/common/mod.rs"]
-mod common;
+mod debug_support;
 
-use common::watchdog;
+use debug_support::{endpoint_tasks, server_on};
 use gosched::runtime::{Builder, Runtime};
+use gosched_testkit::{wait_until, watchdog};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// No read waits longer (every answer here is immediate or a 1 s trace).
 const READ_LIMIT: Duration = Duration::from_secs(20);
 /// The endpoint's connection cap (documented in `gosched::debug`).
 const MAX_CONNECTIONS: usize = 16;
-
-/// `builder`'s runtime serving the debug endpoint on a free loopback port, once it accepts.
-fn server_on(builder: Builder) -> (Runtime, SocketAddr) {
-    let rt = builder.build().unwrap();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    rt.spawn(async move {
-        gosched::debug::serve(addr).await.unwrap();
-    });
-    let deadline = Instant::now() + READ_LIMIT;
-    while TcpStream::connect(addr).is_err() {
-        assert!(Instant::now() < deadline, "never listened on {addr}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    (rt, addr)
-}
 
 fn server() -> (Runtime, SocketAddr) {
     server_on(Builder::new().maxprocs(2))
@@ -68,47 +50,30 @@ fn get(addr: SocketAddr, target: &str, host: &str) -> (u16, String, String) {
     )
 }
 
-/// Waits up to `limit` for `cond`.
-fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    cond()
-}
-
 #[test]
 fn connections_over_the_cap_get_a_fast_503() {
     let _w = watchdog("connections_over_the_cap_get_a_fast_503", Duration::from_secs(60));
     let (rt, addr) = server();
     // The endpoint's connection tasks (the accept loop is the task spawned above).
-    let conn_tasks = || {
-        rt.dump()
-            .iter()
-            .filter(|t| t.spawned_at.file().starts_with("src/debug"))
-            .count()
-    };
+    let conn_tasks = || endpoint_tasks(&rt).len();
     // A whole exchange: the probe connection of `server_on` (accepted before it) is in too;
     // then both are gone.
     assert_eq!(get(addr, "/debug/gosched/metrics", "localhost").0, 200);
-    assert!(eventually(READ_LIMIT, || conn_tasks() == 0));
+    wait_until("no connection task left", || conn_tasks() == 0);
     // Clients that connect and send nothing hold every slot (until their 10 s head deadline).
     let held: Vec<TcpStream> = (0..MAX_CONNECTIONS)
         .map(|_| TcpStream::connect(addr).unwrap())
         .collect();
-    assert!(eventually(READ_LIMIT, || conn_tasks() == MAX_CONNECTIONS));
+    wait_until("every slot held", || conn_tasks() == MAX_CONNECTIONS);
     let (status, head, body) = get(addr, "/debug/gosched/metrics", "localhost");
     assert_eq!(status, 503, "{head}\n{body}");
     assert!(head.contains("\r\nx-content-type-options: nosniff"), "{head}");
     assert!(head.contains("\r\nretry-after: "), "{head}");
     // Once they leave, scrapes are served again.
     drop(held);
-    assert!(eventually(READ_LIMIT, || {
+    wait_until("a scrape served again", || {
         get(addr, "/debug/gosched/metrics", "localhost").0 == 200
-    }));
+    });
 }
 
 #[test]
@@ -193,15 +158,14 @@ fn held_traces_leave_room_for_scrapes() {
     // 40 clients each ask for a 30 s trace and wait for it; the first has the trace slot
     // (its connection task sleeps) before the others ask.
     let trace_sleeping = || {
-        rt.dump().iter().any(|t| {
-            t.spawned_at.file().starts_with("src/debug")
-                && t.wait_reason == Some(gosched::runtime::WaitReason::Sleep)
-        })
+        endpoint_tasks(&rt)
+            .iter()
+            .any(|t| t.wait_reason == Some(gosched::runtime::WaitReason::Sleep))
     };
     let mut held = Vec::new();
     for i in 0..40 {
         if i == 1 {
-            assert!(eventually(READ_LIMIT, trace_sleeping));
+            wait_until("the first trace taken", trace_sleeping);
         }
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(READ_LIMIT)).unwrap();
@@ -223,7 +187,7 @@ fn held_traces_leave_room_for_scrapes() {
     assert!(busy.iter().any(|(_, _, body)| body.contains("another trace")));
     // Those clients close; a scrape is answered while the first trace is still being taken.
     held.truncate(1);
-    assert!(eventually(READ_LIMIT, || {
+    wait_until("a scrape served again", || {
         get(addr, "/debug/gosched/metrics", "localhost").0 == 200
-    }));
+    });
 }

@@ -1,130 +1,22 @@
-//! `examples/http_echo` against hostile clients: half-sent large bodies cost little memory,
-//! answers carry `Content-Type` and `nosniff`, a `Connection: close` with more pipelined input
-//! behind it ends in a clean close (not a reset that destroys the answer), and the built-in
-//! client refuses a `Content-Length` it cannot hold instead of panicking.
+//! `examples/http_echo` against hostile clients: answers carry `Content-Type` and `nosniff`,
+//! a `Connection: close` with more pipelined input behind it ends in a clean close (not a
+//! reset that destroys the answer), the connection cap holds new clients in the backlog, a
+//! body trickling in is closed at the body deadline, bad limits are refused by name, and the
+//! built-in client refuses a `Content-Length` it cannot hold instead of panicking. (Half-sent
+//! large bodies are in `http_memory.rs`.)
 //!
 //! The server runs in-process on a gosched runtime; the client is blocking `std::net` with
 //! read timeouts. No test asserts a duration; each runs under a watchdog.
 
-#[path = "../executor/tests/common/mod.rs"]
-mod common;
-#[path = "../examples/http_echo/rt.rs"]
-mod rt;
-#[path = "../examples/http_echo/server.rs"]
-mod server;
+mod http_support;
 
-use rt::Rt;
+use gosched_http_echo::rt::{self, Rt};
+use gosched_http_echo::{client, server};
+use gosched_testkit::watchdog;
+use http_support::{READ_LIMIT, WATCHDOG, connect, start};
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
-
-/// No single read in these tests should wait longer.
-const READ_LIMIT: Duration = Duration::from_secs(10);
-/// Aborts a test binary that hangs.
-const WATCHDOG: Duration = Duration::from_secs(60);
-
-mod counting_alloc;
-use counting_alloc::{COUNT_HERE, SERVER_BYTES};
-
-/// `builder`'s runtime serving http_echo on a free loopback port.
-fn start_on(
-    builder: gosched::runtime::Builder,
-    limits: server::Limits,
-) -> (gosched::runtime::Runtime, SocketAddr) {
-    let rt = builder.build().unwrap();
-    let addr = rt.block_on(async {
-        let listener = rt::Gosched::bind(([127, 0, 0, 1], 0).into()).await.unwrap();
-        let addr = rt::Gosched::local_addr(&listener).unwrap();
-        drop(gosched::spawn(server::serve::<rt::Gosched>(listener, limits)));
-        addr
-    });
-    (rt, addr)
-}
-
-fn start(limits: server::Limits) -> (gosched::runtime::Runtime, SocketAddr) {
-    start_on(gosched::runtime::Builder::new().maxprocs(2), limits)
-}
-
-fn connect(addr: SocketAddr) -> TcpStream {
-    let s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(READ_LIMIT)).unwrap();
-    s
-}
-
-/// The server's connection tasks (spawned in rt.rs) and how many of them wait for input.
-fn conn_tasks(rt: &gosched::runtime::Runtime) -> (usize, usize) {
-    let tasks: Vec<_> = rt
-        .dump()
-        .into_iter()
-        .filter(|t| t.spawned_at.file().ends_with("rt.rs"))
-        .collect();
-    let reading = tasks
-        .iter()
-        .filter(|t| t.wait_reason == Some(gosched::runtime::WaitReason::IoRead))
-        .count();
-    (tasks.len(), reading)
-}
-
-/// Waits up to `limit` for `cond`.
-fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    cond()
-}
-
-#[test]
-fn half_sent_large_bodies_cost_little_memory() {
-    let _w = common::watchdog("half_sent_large_bodies_cost_little_memory", WATCHDOG);
-    // Each client announces a 1,000,000-byte body and sends 1,000 bytes of it. The server
-    // must not size its buffer from the announcement: allow 64 KiB per connection (its two
-    // 16 KiB buffers and its task), where a buffer sized from the head is ~1 MB each.
-    const CONNS: usize = 24;
-    let builder = gosched::runtime::Builder::new()
-        .maxprocs(2)
-        .on_thread_start(|| COUNT_HERE.with(|c| c.set(true)));
-    let (rt, addr) = start_on(builder, server::Limits::default());
-    std::thread::sleep(Duration::from_millis(100));
-    let before = SERVER_BYTES.load(Ordering::Relaxed);
-    let mut conns = Vec::new();
-    for _ in 0..CONNS {
-        let mut s = connect(addr);
-        s.write_all(b"POST /big HTTP/1.1\r\ncontent-length: 1000000\r\n\r\n")
-            .unwrap();
-        s.write_all(&[b'x'; 1000]).unwrap();
-        conns.push(s);
-    }
-    // Every connection has read what it was sent and waits for the rest.
-    assert!(
-        eventually(Duration::from_secs(20), || conn_tasks(&rt) == (CONNS, CONNS)),
-        "connection tasks (all, reading): {:?}",
-        conn_tasks(&rt)
-    );
-    std::thread::sleep(Duration::from_millis(100));
-    let grown = SERVER_BYTES.load(Ordering::Relaxed) - before;
-    eprintln!(
-        "server heap after {CONNS} half-sent 1 MB requests: {:+} KiB ({} KiB each)",
-        grown / 1024,
-        grown / 1024 / CONNS as isize
-    );
-    assert!(
-        grown < (CONNS * 64 * 1024) as isize,
-        "the server holds {} KiB per half-sent 1 MB request",
-        grown / 1024 / CONNS as isize
-    );
-    // The requests still complete when their bodies arrive.
-    for s in conns.iter_mut().take(2) {
-        s.write_all(&vec![b'y'; 999_000]).unwrap();
-        let mut head = [0u8; 15];
-        s.read_exact(&mut head).unwrap();
-        assert_eq!(&head, b"HTTP/1.1 200 OK");
-    }
-}
+use std::net::TcpStream;
+use std::time::Duration;
 
 /// Everything the server sends until it closes: `Err` if the close was a reset.
 fn read_until_close(s: &mut TcpStream) -> std::io::Result<String> {
@@ -135,7 +27,7 @@ fn read_until_close(s: &mut TcpStream) -> std::io::Result<String> {
 
 #[test]
 fn answers_carry_a_content_type_and_nosniff() {
-    let _w = common::watchdog("answers_carry_a_content_type_and_nosniff", WATCHDOG);
+    let _w = watchdog("answers_carry_a_content_type_and_nosniff", WATCHDOG);
     let (_rt, addr) = start(server::Limits::default());
     let cases: [(&[u8], &str); 4] = [
         (
@@ -168,7 +60,7 @@ fn answers_carry_a_content_type_and_nosniff() {
 
 #[test]
 fn connection_close_with_more_input_behind_it_closes_cleanly() {
-    let _w = common::watchdog(
+    let _w = watchdog(
         "connection_close_with_more_input_behind_it_closes_cleanly",
         WATCHDOG,
     );
@@ -203,12 +95,9 @@ fn connection_close_with_more_input_behind_it_closes_cleanly() {
     }
 }
 
-#[path = "../examples/http_echo/client.rs"]
-mod client;
-
 #[test]
 fn the_client_refuses_a_content_length_it_cannot_hold() {
-    let _w = common::watchdog("the_client_refuses_a_content_length_it_cannot_hold", WATCHDOG);
+    let _w = watchdog("the_client_refuses_a_content_length_it_cannot_hold", WATCHDOG);
     // A server that answers with a length near usize::MAX (which overflowed the client's
     // arithmetic), then one far larger than any echo.
     for length in [
@@ -278,7 +167,7 @@ fn answer_within(s: &mut TcpStream, req: &[u8], wait: Duration) -> Option<String
 
 #[test]
 fn at_the_connection_cap_the_server_stops_accepting_until_one_closes() {
-    let _w = common::watchdog("at_the_connection_cap", WATCHDOG);
+    let _w = watchdog("at_the_connection_cap", WATCHDOG);
     let (_rt, addr) = start(server::Limits {
         max_connections: 2,
         ..server::Limits::default()
@@ -312,7 +201,7 @@ fn at_the_connection_cap_the_server_stops_accepting_until_one_closes() {
 
 #[test]
 fn a_body_trickling_in_is_closed_at_the_body_deadline() {
-    let _w = common::watchdog("a_body_trickling_in", WATCHDOG);
+    let _w = watchdog("a_body_trickling_in", WATCHDOG);
     // One body byte every 50 ms, each within the idle timeout: the 1 s body deadline (from
     // the request's first byte) closes the connection, without an answer.
     let (_rt, addr) = start(server::Limits {
@@ -341,31 +230,6 @@ fn a_body_trickling_in_is_closed_at_the_body_deadline() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert_eq!(watcher.join().unwrap(), b"", "closed without an answer");
-}
-
-#[test]
-fn the_read_buffer_grows_with_the_bytes_that_arrive() {
-    futures::executor::block_on(async {
-        // A head announcing 1 MB, then 1,000 body bytes: the buffer stays at its base size.
-        let mut buf = server::InBuf::default();
-        let head = b"POST / HTTP/1.1\r\ncontent-length: 1000000\r\n\r\n";
-        let need = head.len() + 1_000_000;
-        let mut io = futures::io::Cursor::new([&head[..], &[b'x'; 1000]].concat());
-        while buf.read_from(&mut io, need).await.unwrap() > 0 {}
-        assert_eq!(buf.capacity(), server::READ_CHUNK);
-        // The rest arrives: the buffer doubles as it fills, and ends at the message's size.
-        let mut io = futures::io::Cursor::new(vec![b'y'; 999_000]);
-        let mut sizes = vec![buf.capacity()];
-        while buf.filled().len() < need {
-            assert!(buf.read_from(&mut io, need).await.unwrap() > 0);
-            if sizes.last() != Some(&buf.capacity()) {
-                sizes.push(buf.capacity());
-            }
-        }
-        assert_eq!(buf.filled().len(), need);
-        assert_eq!(buf.capacity(), need, "{sizes:?}");
-        assert!(sizes.windows(2).all(|w| w[1] <= w[0] * 2), "{sizes:?}");
-    });
 }
 
 #[test]

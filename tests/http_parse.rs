@@ -1,13 +1,10 @@
-//! Property tests of `examples/http_echo`'s request parser (`parse.rs`), driven from bytes as
-//! the server drives it from reads: requests built from arbitrary heads and bodies (and
-//! plain arbitrary bytes) fed in pieces split anywhere never panic, never answer the same
-//! bytes twice, and give exactly the answers (and the same end) as the same bytes fed at once.
+//! Property tests of `examples/http_echo`'s request parser (`echo/src/parse.rs`), driven from
+//! bytes as the server drives it from reads: requests built from arbitrary heads and bodies
+//! (and plain arbitrary bytes) fed in pieces split anywhere never panic, never answer the
+//! same bytes twice, and give exactly the answers (and the same end) as the same bytes fed at
+//! once.
 
-#[path = "../examples/http_echo/parse.rs"]
-#[allow(dead_code)]
-mod parse;
-
-use parse::{Parsed, Parser};
+use gosched_http_echo::parse::{self, Parsed, Parser};
 use proptest::prelude::*;
 use proptest::sample::Index;
 

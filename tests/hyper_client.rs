@@ -12,14 +12,14 @@ use http_body_util::{BodyExt, Empty};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
-use hyper_support::{LIMIT, accept_loop, assert_on_gosched_without_tokio, rt, watchdog};
+use hyper_support::{LIMIT, accept_loop, assert_on_gosched_without_tokio, eventually, rt, watchdog};
 use hyper_util::client::legacy::Client;
 use hyper_util::server::conn::auto;
 use std::convert::Infallible;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tower_service::Service;
 
 /// The server side: connections accepted and connections finished.
@@ -84,15 +84,6 @@ async fn get(client: &Client<HttpConnector, Empty<Bytes>>, url: &str) -> String 
     assert!(res.status().is_success());
     let body = res.into_body().collect().await.unwrap().to_bytes();
     String::from_utf8(body.to_vec()).unwrap()
-}
-
-/// Polls `cond` until it holds or [`LIMIT`] passes.
-async fn eventually(what: &str, cond: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < LIMIT, "{what}: not after {LIMIT:?}");
-        sleep(Duration::from_millis(10)).await;
-    }
 }
 
 #[test]

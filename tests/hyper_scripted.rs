@@ -4,14 +4,12 @@
 //! task; no tokio runtime exists (the mock only uses tokio's channels). One test polls the
 //! adapter by hand (`tokio_test::task`) to check that it passes the waker through.
 
-#[path = "../examples/http_echo/rt.rs"]
-mod http_rt;
 mod hyper_support;
 
 use gosched::hyper::GoschedIo;
 use gosched::time::timeout;
+use gosched_http_echo::rt::TokioConn;
 use http_body_util::{BodyExt, Full};
-use http_rt::TokioConn;
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper::{Request, Response};

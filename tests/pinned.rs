@@ -1,15 +1,13 @@
 //! The facade re-exports pinned tasks: `gosched::task::{spawn_pinned, spawn_local}`.
 
-#[path = "../executor/tests/common/mod.rs"]
-mod common;
-
+use gosched_testkit::watchdog;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
 #[gosched::test]
 async fn spawn_pinned_and_spawn_local_through_the_facade() {
-    let _w = common::watchdog("facade_pinned", Duration::from_secs(60));
+    let _w = watchdog("facade_pinned", Duration::from_secs(60));
     let n = gosched::task::spawn_pinned(|| async {
         let cell = Rc::new(RefCell::new(0));
         let c = cell.clone();

@@ -16,12 +16,10 @@
 //! (default 20 s; the issue's bound for CI is 60 s). A watchdog aborts a hung run, printing the
 //! seed.
 
-#[path = "../executor/tests/common/mod.rs"]
-mod common;
-
 use gosched::net::{TcpListener, TcpStream, UdpSocket};
 use gosched::runtime::{Builder, Runtime};
 use gosched::task::{AbortHandle, JoinHandle, JoinSet};
+use gosched_testkit::{fd_count, holds_within, thread_count, watchdog};
 use std::future::Future;
 use std::io::Write as _;
 use std::pin::Pin;
@@ -480,25 +478,14 @@ impl Stats {
     }
 }
 
-fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
-}
-
 /// Waits (bounded) until the process's fds and threads are back to `base`.
 fn settle(base: (usize, usize), seed: u64) {
-    let start = Instant::now();
-    loop {
-        let now = (fd_count(), common::thread_count());
-        if now == base {
-            return;
-        }
-        assert!(
-            start.elapsed() < SETTLE,
-            "round seed {seed}: (fds, threads) = {now:?} after the runtime was dropped, \
-             {base:?} before"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let now = || (fd_count(), thread_count());
+    assert!(
+        holds_within(SETTLE, || now() == base),
+        "round seed {seed}: (fds, threads) = {:?} after the runtime was dropped, {base:?} before",
+        now()
+    );
 }
 
 /// Panics anywhere in the process (a task's, a worker's, a blocking thread's): none is
@@ -529,25 +516,6 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// Aborts the process, naming the seed, if the run outlives `limit`.
-fn watchdog(seed: u64, limit: Duration) -> Arc<AtomicBool> {
-    let done = Arc::new(AtomicBool::new(false));
-    let flag = done.clone();
-    std::thread::spawn(move || {
-        let start = Instant::now();
-        while !flag.load(Ordering::Acquire) {
-            if start.elapsed() > limit {
-                say(&format!(
-                    "stress_random: seed {seed} still running after {limit:?}"
-                ));
-                std::process::abort();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    });
-    done
-}
-
 #[test]
 fn random_programs_account_for_every_task() {
     let seed = env_u64("GOSCHED_STRESS_SEED").unwrap_or_else(|| {
@@ -561,8 +529,11 @@ fn random_programs_account_for_every_task() {
         "stress_random: seed {seed} for {secs} s (replay: GOSCHED_STRESS_SEED={seed})"
     ));
     count_panics();
-    let done = watchdog(seed, Duration::from_secs(secs + 120));
-    let base = (fd_count(), common::thread_count());
+    let _w = watchdog(
+        &format!("stress_random, seed {seed}"),
+        Duration::from_secs(secs + 120),
+    );
+    let base = (fd_count(), thread_count());
     let mut rng = Rng::new(seed);
     let mut stats = Stats::default();
     let start = Instant::now();
@@ -573,7 +544,6 @@ fn random_programs_account_for_every_task() {
         assert_eq!(panics, 0, "round seed {round_seed}: {panics} panics (see above)");
         settle(base, round_seed);
     }
-    done.store(true, Ordering::Release);
     say(&format!(
         "stress_random: {} rounds, {} tasks ({} completed, {} cancelled), {} TCP echoes, \
          {} datagrams",

@@ -14,23 +14,20 @@
 //! `--server-only` stops gracefully on SIGTERM or Ctrl-C: it stops accepting, gives the open
 //! connections up to `--drain-ms` to finish, prints the runtime's final metrics and exits 0.
 //!
-//! `server.rs` is the server (limits: 8 KiB head → 431, 1 MiB body → 413, malformed → 400,
-//! 30 s idle → close, a head not whole 10 s after its first byte → close, a request not whole
-//! 60 s after its first byte → close, a response not written in 30 s → close, at most
-//! `--max-connections` open (default: the descriptor limit less 64) → stop accepting until
-//! one closes; `--idle-timeout-ms`, `--header-timeout-ms`, `--body-timeout-ms`,
-//! `--write-timeout-ms`), `parse.rs` its request parser (bytes in, answers out), `client.rs`
-//! the load, `rt.rs` the adapter that runs both on gosched or on tokio; `drain.rs` the
-//! graceful stop of `--server-only`.
-
-mod client;
-mod drain;
-mod rt;
-mod server;
+//! The server, the client and the rest live in the workspace crate `gosched-http-echo`
+//! (`echo/src/`): `server.rs` is the server (limits: 8 KiB head → 431, 1 MiB body → 413,
+//! malformed → 400, 30 s idle → close, a head not whole 10 s after its first byte → close, a
+//! request not whole 60 s after its first byte → close, a response not written in 30 s →
+//! close, at most `--max-connections` open (default: the descriptor limit less 64) → stop
+//! accepting until one closes; `--idle-timeout-ms`, `--header-timeout-ms`,
+//! `--body-timeout-ms`, `--write-timeout-ms`), `parse.rs` its request parser (bytes in,
+//! answers out), `client.rs` the load, `rt.rs` the adapter that runs both on gosched or on
+//! tokio; `drain.rs` the graceful stop of `--server-only`. This file is the command line.
 
 use clap::{Parser, ValueEnum};
-use client::{Load, Progress, Report};
-use rt::Rt;
+use gosched_http_echo::client::{self, Load, Progress, Report};
+use gosched_http_echo::rt::{self, Rt};
+use gosched_http_echo::{drain, server};
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::watchdog;
+use common::{panic_message, watchdog};
 use gosched_executor::runtime::Builder;
 use std::collections::HashSet;
 use std::io;
@@ -195,13 +195,6 @@ fn gosched_debug_errors_name_the_variable_and_key() {
     );
 }
 
-fn panic_message(err: Box<dyn std::any::Any + Send>) -> String {
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .expect("a string panic message")
-}
-
 #[test]
 fn spawn_blocking_outside_a_runtime_panics_with_the_fix() {
     let _w = watchdog(
@@ -212,7 +205,7 @@ fn spawn_blocking_outside_a_runtime_panics_with_the_fix() {
         drop(gosched_executor::spawn_blocking(|| ()));
     })
     .unwrap_err();
-    let msg = panic_message(err);
+    let msg = panic_message(&*err);
     assert!(msg.contains("outside a gosched runtime"), "{msg}");
     assert!(
         msg.contains("block_on") && msg.contains("handle()"),
@@ -224,7 +217,7 @@ fn spawn_blocking_outside_a_runtime_panics_with_the_fix() {
 fn handle_current_outside_names_the_fix() {
     let _w = watchdog("handle_current_outside_names_the_fix", Duration::from_secs(30));
     let msg =
-        panic_message(std::panic::catch_unwind(gosched_executor::runtime::Handle::current).unwrap_err());
+        panic_message(&*std::panic::catch_unwind(gosched_executor::runtime::Handle::current).unwrap_err());
     assert!(msg.contains("no runtime here"), "{msg}");
     assert!(
         msg.contains("block_on") && msg.contains("Handle"),
@@ -235,6 +228,6 @@ fn handle_current_outside_names_the_fix() {
 #[test]
 fn task_id_outside_a_task_panics_clearly() {
     let _w = watchdog("task_id_outside_a_task_panics_clearly", Duration::from_secs(30));
-    let msg = panic_message(std::panic::catch_unwind(gosched_executor::task::id).unwrap_err());
+    let msg = panic_message(&*std::panic::catch_unwind(gosched_executor::task::id).unwrap_err());
     assert!(msg.contains("outside a task") && msg.contains("try_id"), "{msg}");
 }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::watchdog;
+use common::{panic_message, watchdog};
 use gosched_executor::runtime::{Builder, Handle, Runtime};
 use std::time::Duration;
 
@@ -91,10 +91,7 @@ fn out_of_order_drop_panics_and_leaves_the_context() {
         let g2 = h2.enter();
         let err = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(g1)))
             .expect_err("dropping the older guard first panics");
-        let msg = err
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .unwrap_or_else(|| err.downcast_ref::<String>().cloned().unwrap_or_default());
+        let msg = panic_message(&*err);
         assert!(msg.contains("out of order"), "{msg}");
         assert_eq!(current_procs(), Some(2), "the context is left as it was");
         drop(g2);

@@ -4,21 +4,12 @@
 
 mod common;
 
-use common::watchdog;
+use common::{wait_until, watchdog};
 use gosched_executor::block_in_place;
 use gosched_executor::runtime::{Builder, Runtime};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
-
-/// Waits (blocking the thread) until `flag` is set; panics after 10 s.
-fn wait_for(flag: &AtomicBool, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !flag.load(Ordering::SeqCst) {
-        assert!(Instant::now() < deadline, "{what} within 10 s");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
+use std::time::Duration;
 
 /// Runs on one P: `first_handoff` (inside task A's poll) makes the P go to another M, which
 /// then polls task B (which blocks its thread until A is done); then A calls `block_in_place`
@@ -35,7 +26,7 @@ fn second_block_in_place_after(rt: &Runtime, first_handoff: fn(&AtomicBool)) -> 
         let b = gosched_executor::spawn(async move {
             b_run3.store(true, Ordering::SeqCst);
             // B holds its M (and the P) until A is done.
-            wait_for(&a_done3, "task A done");
+            wait_until("task A done", || a_done3.load(Ordering::SeqCst));
         });
         first_handoff(&b_run2);
         // The P is B's M's now: this must not take it.
@@ -57,7 +48,11 @@ fn two_block_in_place_in_one_poll_hand_off_once() {
     // No sysmon: every hand-off is a `block_in_place`'s.
     let rt = Builder::new().maxprocs(1).sysmon(false).build().unwrap();
     let handoffs = second_block_in_place_after(&rt, |b_running| {
-        block_in_place(|| wait_for(b_running, "task B running on the handed-off P"));
+        block_in_place(|| {
+            wait_until("task B running on the handed-off P", || {
+                b_running.load(Ordering::SeqCst)
+            })
+        });
     });
     assert_eq!(handoffs, 1, "the second block_in_place took the P from B's M");
 }
@@ -72,7 +67,9 @@ fn block_in_place_after_a_sysmon_retake_does_not_take_the_p() {
     // Block the thread with B queued: sysmon retakes the P (blocked ≥ 1 ms) and B runs on
     // another M.
     let handoffs = second_block_in_place_after(&rt, |b_running| {
-        wait_for(b_running, "task B running after sysmon's retake")
+        wait_until("task B running after sysmon's retake", || {
+            b_running.load(Ordering::SeqCst)
+        })
     });
     assert_eq!(
         handoffs, 1,

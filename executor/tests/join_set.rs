@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::watchdog;
+use common::{wait_until, watchdog};
 use futures::channel::oneshot;
 use gosched_executor::runtime::{Builder, Runtime};
 use gosched_executor::task::{self, JoinError, JoinSet};
@@ -54,18 +54,6 @@ fn spawn_pending_counted(set: &mut JoinSet<()>, drops: &Arc<AtomicUsize>, n: usi
             let _guard = guard;
             std::future::pending::<()>().await;
         });
-    }
-}
-
-/// Waits (sleeping) until `done()`, for at most 10 s.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{what}: not after 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(1));
     }
 }
 

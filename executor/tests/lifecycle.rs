@@ -7,35 +7,12 @@
 
 mod common;
 
-use common::watchdog;
+use common::{LIMIT, fd_count, holds_within, panic_message, serial, wait_until, watchdog};
 use gosched_executor::netpoll::{Direction, Interest, Registration};
 use gosched_executor::runtime::{Builder, Handle, Runtime, live_runtimes};
 use gosched_executor::time::{sleep, timeout};
 use std::io::Read;
-use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, Instant};
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Open file descriptors of this process.
-fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
-}
-
-/// Waits up to `limit` for `cond` (threads of a dropped runtime finish asynchronously).
-fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    cond()
-}
+use std::time::Duration;
 
 /// One runtime that leaves behind what used to leak it: a task asleep for an hour, a
 /// `timeout` that finished long before its deadline (its cancelled timer is still in the
@@ -87,12 +64,12 @@ fn dropping_runtimes_with_parked_timers_and_sockets_leaks_no_fd_and_no_runtime()
         live_runtimes()
     );
     assert!(
-        eventually(Duration::from_secs(10), || live_runtimes() == live),
+        holds_within(LIMIT, || live_runtimes() == live),
         "{} runtimes still alive after 200 drops (started with {live})",
         live_runtimes()
     );
     assert!(
-        eventually(Duration::from_secs(10), || fd_count() <= fds),
+        holds_within(LIMIT, || fd_count() <= fds),
         "fds went from {fds} to {} over 200 runtimes",
         fd_count()
     );
@@ -102,7 +79,7 @@ fn dropping_runtimes_with_parked_timers_and_sockets_leaks_no_fd_and_no_runtime()
 fn a_runtime_whose_handle_outlives_it_is_freed_with_the_handle() {
     let _serial = serial();
     let _dog = watchdog("handle_outlives", Duration::from_secs(60));
-    assert!(eventually(Duration::from_secs(10), || live_runtimes() == 0));
+    wait_until("no live runtimes", || live_runtimes() == 0);
     let fds = fd_count();
     let rt = Runtime::new().unwrap();
     let handle = rt.handle().clone();
@@ -113,15 +90,7 @@ fn a_runtime_whose_handle_outlives_it_is_freed_with_the_handle() {
     // ... but not the poller's fds.
     assert_eq!(fd_count(), fds);
     drop(handle);
-    assert!(eventually(Duration::from_secs(10), || live_runtimes() == 0));
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
+    wait_until("no live runtimes", || live_runtimes() == 0);
 }
 
 /// A runtime that was dropped, and a handle to it.

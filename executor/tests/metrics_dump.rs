@@ -3,24 +3,12 @@
 
 mod common;
 
-use common::watchdog;
+use common::{wait_for, watchdog};
 use gosched_executor::runtime::{Builder, TaskInfo, TaskState, WaitReason, verify_no_leaks};
 use gosched_executor::task::Id;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
-
-/// Polls `f` until it returns `Some` (or fails the test after 10 s).
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
 
 fn find(dump: &[TaskInfo], id: Id) -> Option<TaskInfo> {
     dump.iter().find(|t| t.id == id).cloned()

@@ -6,24 +6,19 @@
 
 mod common;
 
-use common::watchdog;
+use common::{LIMIT, holds_within, panic_message, serial, wait_until, watchdog};
 use gosched_executor::runtime::{Builder, Runtime};
 use gosched_executor::task::{consume_budget, spawn_local, spawn_pinned, yield_now};
 use gosched_executor::time::{interval, sleep, timeout};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, ThreadId};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-const LIMIT: Duration = Duration::from_secs(60);
-
-/// One test at a time: several count the pinned threads of the whole process.
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
+/// Aborts a test that hangs (each waits at most a few times [`LIMIT`]).
+const WATCHDOG: Duration = Duration::from_secs(60);
 
 fn rt(maxprocs: usize) -> Runtime {
     Builder::new().maxprocs(maxprocs).build().unwrap()
@@ -36,18 +31,6 @@ fn pinned_threads() -> usize {
         .filter_map(|e| std::fs::read_to_string(e.ok()?.path().join("comm")).ok())
         .filter(|name| name.trim_end() == "gosched-pinned")
         .count()
-}
-
-/// Polls `f` until it holds or `limit` passes.
-fn eventually(limit: Duration, mut f: impl FnMut() -> bool) -> bool {
-    let start = Instant::now();
-    while start.elapsed() < limit {
-        if f() {
-            return true;
-        }
-        thread::sleep(Duration::from_millis(5));
-    }
-    f()
 }
 
 /// A `!Send` guard that records the thread it is dropped on.
@@ -71,15 +54,10 @@ impl Drop for DropGuard {
     }
 }
 
-/// Waits (outside the runtime) until `flag` is set.
-fn wait_for(flag: &AtomicBool) {
-    assert!(eventually(Duration::from_secs(20), || flag.load(Ordering::SeqCst)));
-}
-
 #[test]
 fn an_rc_refcell_future_sleeps_yields_ten_thousand_times_and_returns() {
     let _s = serial();
-    let _w = watchdog("rc_refcell_future", LIMIT);
+    let _w = watchdog("rc_refcell_future", WATCHDOG);
     let rt = rt(2);
     let out = rt.block_on(async {
         spawn_pinned(|| async {
@@ -110,10 +88,7 @@ fn an_rc_refcell_future_sleeps_yields_ten_thousand_times_and_returns() {
     });
     assert_eq!(out, ("slept,yielded,timers".to_string(), 10_000));
     // Every yield was a poll on the pinned thread; they count in polls_total once it ends.
-    assert!(eventually(Duration::from_secs(20), || rt
-        .metrics()
-        .locked_threads
-        == 0));
+    wait_until("no locked threads left", || rt.metrics().locked_threads == 0);
     let polls = rt.metrics().polls_total;
     assert!(polls > 10_000, "polls_total = {polls}");
 }
@@ -121,7 +96,7 @@ fn an_rc_refcell_future_sleeps_yields_ten_thousand_times_and_returns() {
 #[test]
 fn the_thread_never_changes() {
     let _s = serial();
-    let _w = watchdog("thread_never_changes", LIMIT);
+    let _w = watchdog("thread_never_changes", WATCHDOG);
     let rt = rt(2);
     let caller = thread::current().id();
     let (created_on, polled_on, name) = rt.block_on(async move {
@@ -167,9 +142,9 @@ fn the_thread_never_changes() {
 #[test]
 fn a_hundred_pinned_tasks_finish_and_leave_no_threads_behind() {
     let _s = serial();
-    let _w = watchdog("hundred_pinned", LIMIT);
+    let _w = watchdog("hundred_pinned", WATCHDOG);
     let rt = rt(2);
-    assert!(eventually(Duration::from_secs(10), || pinned_threads() == 0));
+    wait_until("no pinned threads left", || pinned_threads() == 0);
     let sum = rt.block_on(async {
         let handles: Vec<_> = (0..100u64)
             .map(|i| {
@@ -189,12 +164,12 @@ fn a_hundred_pinned_tasks_finish_and_leave_no_threads_behind() {
     });
     assert_eq!(sum, 4950);
     assert!(
-        eventually(Duration::from_secs(20), || rt.metrics().locked_threads == 0),
+        holds_within(LIMIT, || rt.metrics().locked_threads == 0),
         "locked_threads = {}",
         rt.metrics().locked_threads
     );
     assert!(
-        eventually(Duration::from_secs(20), || pinned_threads() == 0),
+        holds_within(LIMIT, || pinned_threads() == 0),
         "{} pinned threads left",
         pinned_threads()
     );
@@ -204,7 +179,7 @@ fn a_hundred_pinned_tasks_finish_and_leave_no_threads_behind() {
 #[test]
 fn a_panic_gives_is_panic() {
     let _s = serial();
-    let _w = watchdog("pinned_panic", LIMIT);
+    let _w = watchdog("pinned_panic", WATCHDOG);
     let rt = rt(2);
     let (in_future, in_create) = rt.block_on(async {
         let a = spawn_pinned(|| async {
@@ -219,16 +194,13 @@ fn a_panic_gives_is_panic() {
     assert_eq!(*in_future.into_panic().downcast::<&str>().unwrap(), "pinned boom");
     assert!(in_create.is_panic(), "{in_create:?}");
     assert_eq!(*in_create.into_panic().downcast::<&str>().unwrap(), "create boom");
-    assert!(eventually(Duration::from_secs(20), || rt
-        .metrics()
-        .locked_threads
-        == 0));
+    wait_until("no locked threads left", || rt.metrics().locked_threads == 0);
 }
 
 #[test]
 fn a_pinned_task_blocking_its_thread_stalls_no_other_task() {
     let _s = serial();
-    let _w = watchdog("pinned_blocking", LIMIT);
+    let _w = watchdog("pinned_blocking", WATCHDOG);
     // One P and no sysmon: were the pinned thread holding the P, nothing else could run.
     let rt = Builder::new().maxprocs(1).sysmon(false).build().unwrap();
     let started = Arc::new(AtomicBool::new(false));
@@ -241,7 +213,7 @@ fn a_pinned_task_blocking_its_thread_stalls_no_other_task() {
             thread::sleep(Duration::from_millis(1));
         }
     });
-    wait_for(&started);
+    wait_until("the pinned task to start", || started.load(Ordering::SeqCst));
     let ticks = rt.block_on(rt.spawn(async {
         let mut ticks = interval(Duration::from_millis(1));
         for _ in 0..20 {
@@ -275,7 +247,7 @@ where
 #[test]
 fn abort_drops_the_future_on_its_own_thread() {
     let _s = serial();
-    let _w = watchdog("pinned_abort", LIMIT);
+    let _w = watchdog("pinned_abort", WATCHDOG);
     let rt = rt(2);
     let dropped_on = Arc::new(Mutex::new(Vec::new()));
     let ran_on = Arc::new(Mutex::new(Vec::new()));
@@ -301,9 +273,7 @@ fn abort_drops_the_future_on_its_own_thread() {
             })
         })
         .collect();
-    assert!(eventually(Duration::from_secs(20), || started
-        .load(Ordering::SeqCst)
-        == 3));
+    wait_until("3 pinned tasks started", || started.load(Ordering::SeqCst) == 3);
     let main = thread::current().id();
     // Abort from this thread, and through an AbortHandle from another one.
     handles[0].abort();
@@ -320,17 +290,14 @@ fn abort_drops_the_future_on_its_own_thread() {
     ran.sort_by_key(|t| format!("{t:?}"));
     assert_eq!(dropped, ran, "each future is dropped on the thread it ran on");
     assert!(!dropped.contains(&main));
-    assert!(eventually(Duration::from_secs(20), || rt
-        .metrics()
-        .locked_threads
-        == 0));
+    wait_until("no locked threads left", || rt.metrics().locked_threads == 0);
 }
 
 #[test]
 fn dropping_the_runtime_ends_every_pinned_thread() {
     let _s = serial();
-    let _w = watchdog("pinned_runtime_drop", LIMIT);
-    assert!(eventually(Duration::from_secs(10), || pinned_threads() == 0));
+    let _w = watchdog("pinned_runtime_drop", WATCHDOG);
+    wait_until("no pinned threads left", || pinned_threads() == 0);
     let rt = rt(2);
     let dropped_on = Arc::new(Mutex::new(Vec::new()));
     let ran_on = Arc::new(Mutex::new(Vec::new()));
@@ -356,12 +323,10 @@ fn dropping_the_runtime_ends_every_pinned_thread() {
             }
         }));
     }
-    assert!(eventually(Duration::from_secs(20), || started
-        .load(Ordering::SeqCst)
-        == 10));
+    wait_until("10 pinned tasks started", || started.load(Ordering::SeqCst) == 10);
     assert_eq!(rt.metrics().locked_threads, 10);
-    // `eventually`: a thread a pinned thread starts (an M) has its name until it sets its own.
-    assert!(eventually(Duration::from_secs(10), || pinned_threads() == 10));
+    // `wait_until`: a thread a pinned thread starts (an M) has its name until it sets its own.
+    wait_until("10 pinned threads", || pinned_threads() == 10);
     drop(rt);
     // The drop waited for the threads: every future is gone, each on its own thread.
     let dropped = dropped_on.lock().unwrap().clone();
@@ -372,7 +337,7 @@ fn dropping_the_runtime_ends_every_pinned_thread() {
         "dropped on the task's own thread"
     );
     assert!(
-        eventually(Duration::from_secs(5), || pinned_threads() == 0),
+        holds_within(LIMIT, || pinned_threads() == 0),
         "{} pinned threads left after the runtime was dropped",
         pinned_threads()
     );
@@ -381,7 +346,7 @@ fn dropping_the_runtime_ends_every_pinned_thread() {
 #[test]
 fn spawn_local_runs_not_send_tasks_on_the_same_thread() {
     let _s = serial();
-    let _w = watchdog("spawn_local", LIMIT);
+    let _w = watchdog("spawn_local", WATCHDOG);
     let rt = rt(2);
     let dropped_on = Arc::new(Mutex::new(Vec::new()));
     let d = dropped_on.clone();
@@ -443,7 +408,7 @@ fn spawn_local_runs_not_send_tasks_on_the_same_thread() {
 #[test]
 fn the_coop_budget_makes_a_busy_local_task_yield() {
     let _s = serial();
-    let _w = watchdog("pinned_budget", LIMIT);
+    let _w = watchdog("pinned_budget", WATCHDOG);
     let rt = rt(2);
     let other_ran_first = rt.block_on(async {
         spawn_pinned(|| async {
@@ -471,17 +436,10 @@ fn the_coop_budget_makes_a_busy_local_task_yield() {
     );
 }
 
-fn panic_message(e: &(dyn std::any::Any + Send)) -> &str {
-    e.downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| e.downcast_ref::<&str>().copied())
-        .unwrap()
-}
-
 #[test]
 fn spawn_local_outside_a_pinned_task_panics_naming_spawn_pinned() {
     let _s = serial();
-    let _w = watchdog("spawn_local_outside", LIMIT);
+    let _w = watchdog("spawn_local_outside", WATCHDOG);
     let e = std::panic::catch_unwind(|| drop(spawn_local(async {}))).unwrap_err();
     let msg = panic_message(&*e);
     assert!(msg.contains("spawn_pinned"), "{msg}");
@@ -501,7 +459,7 @@ fn spawn_local_outside_a_pinned_task_panics_naming_spawn_pinned() {
 #[test]
 fn dump_shows_pinned_tasks_as_locked_and_metrics_count_their_threads() {
     let _s = serial();
-    let _w = watchdog("pinned_dump", LIMIT);
+    let _w = watchdog("pinned_dump", WATCHDOG);
     let rt = rt(2);
     assert_eq!(rt.metrics().locked_threads, 0);
     let started = Arc::new(AtomicUsize::new(0));
@@ -519,9 +477,7 @@ fn dump_shows_pinned_tasks_as_locked_and_metrics_count_their_threads() {
         })
         .collect();
     let plain = rt.spawn(std::future::pending::<()>());
-    assert!(eventually(Duration::from_secs(20), || started
-        .load(Ordering::SeqCst)
-        == 3));
+    wait_until("3 pinned tasks started", || started.load(Ordering::SeqCst) == 3);
     assert_eq!(rt.metrics().locked_threads, 3);
     let dump = rt.dump();
     let locked: Vec<_> = dump.iter().filter(|t| t.locked).collect();
@@ -541,19 +497,16 @@ fn dump_shows_pinned_tasks_as_locked_and_metrics_count_their_threads() {
         h.abort();
         assert!(rt.block_on(h).unwrap_err().is_cancelled());
     }
-    assert!(eventually(Duration::from_secs(20), || rt
-        .metrics()
-        .locked_threads
-        == 0));
+    wait_until("no locked threads left", || rt.metrics().locked_threads == 0);
     // The pinned tasks and the local child are gone; the plain task is left.
-    assert!(eventually(Duration::from_secs(20), || rt.dump().len() == 1));
+    wait_until("one task left", || rt.dump().len() == 1);
     plain.abort();
 }
 
 #[test]
 fn thread_hooks_and_stack_size_apply_to_pinned_threads() {
     let _s = serial();
-    let _w = watchdog("pinned_hooks", LIMIT);
+    let _w = watchdog("pinned_hooks", WATCHDOG);
     static STARTS: AtomicUsize = AtomicUsize::new(0);
     static STOPS: AtomicUsize = AtomicUsize::new(0);
     let on_pinned = |n: &'static AtomicUsize| {
@@ -580,10 +533,7 @@ fn thread_hooks_and_stack_size_apply_to_pinned_threads() {
         .unwrap()
     });
     assert_eq!(big, 3 << 20);
-    assert!(eventually(Duration::from_secs(20), || rt
-        .metrics()
-        .locked_threads
-        == 0));
+    wait_until("no locked threads left", || rt.metrics().locked_threads == 0);
     assert_eq!(STARTS.load(Ordering::SeqCst), 1);
     assert_eq!(STOPS.load(Ordering::SeqCst), 1);
 }
@@ -591,7 +541,7 @@ fn thread_hooks_and_stack_size_apply_to_pinned_threads() {
 #[test]
 fn a_pinned_task_can_start_and_await_another_pinned_task() {
     let _s = serial();
-    let _w = watchdog("nested_pinned", LIMIT);
+    let _w = watchdog("nested_pinned", WATCHDOG);
     let rt = rt(1);
     let (outer, inner) = rt.block_on(async {
         spawn_pinned(|| async {
@@ -610,10 +560,7 @@ fn a_pinned_task_can_start_and_await_another_pinned_task() {
         .unwrap()
     });
     assert_ne!(outer, inner, "each pinned task has a thread of its own");
-    assert!(eventually(Duration::from_secs(20), || rt
-        .metrics()
-        .locked_threads
-        == 0));
+    wait_until("no locked threads left", || rt.metrics().locked_threads == 0);
 }
 
 gosched_executor::task_local! {
@@ -623,7 +570,7 @@ gosched_executor::task_local! {
 #[test]
 fn task_local_works_inside_a_pinned_task_with_a_not_send_value() {
     let _s = serial();
-    let _w = watchdog("pinned_task_local", LIMIT);
+    let _w = watchdog("pinned_task_local", WATCHDOG);
     let rt = rt(2);
     let (seen, child_saw_it) = rt.block_on(async {
         spawn_pinned(|| {

@@ -6,13 +6,13 @@
 
 mod common;
 
-use common::{thread_count, watchdog};
+use common::{LIMIT, holds_within, serial, thread_count, wait_until, watchdog};
 use gosched_executor::runtime::Builder;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -61,12 +61,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-/// One test at a time (see the module doc).
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
 /// Counts the futures dropped.
 struct DropCount(Arc<AtomicUsize>);
 
@@ -92,18 +86,6 @@ impl Future for Forever {
         }
         Poll::Pending
     }
-}
-
-/// Waits until `cond` holds or `limit` passes; returns whether it held.
-fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    cond()
 }
 
 #[test]
@@ -191,18 +173,18 @@ fn a_thousand_runtimes_leak_no_thread_and_no_memory() {
     cycle(0);
     // Let the warm-up's detached blocking thread (and earlier tests' watchdogs) exit.
     let mut last = thread_count();
-    assert!(eventually(Duration::from_secs(5), || {
+    wait_until("the thread count to settle", || {
         std::thread::sleep(Duration::from_millis(50));
         let now = thread_count();
         std::mem::replace(&mut last, now) == now
-    }));
+    });
     let threads_before = thread_count();
     let bytes_before = NET_BYTES.load(Ordering::SeqCst);
     for i in 0..1_000 {
         cycle(i);
     }
     // Blocking-pool threads are detached: give them a moment to exit.
-    let settled = eventually(Duration::from_secs(10), || thread_count() <= threads_before);
+    let settled = holds_within(LIMIT, || thread_count() <= threads_before);
     assert!(
         settled,
         "threads: {} before, {} after 1000 runtimes",
@@ -239,7 +221,7 @@ fn shutdown_timeout_drops_futures_and_leaves_a_stuck_thread_behind() {
         std::thread::sleep(Duration::from_millis(800));
         std::future::pending::<()>().await;
     }));
-    assert!(eventually(Duration::from_secs(5), || stuck_started.load(Ordering::SeqCst)));
+    wait_until("the stuck task to start", || stuck_started.load(Ordering::SeqCst));
     let start = Instant::now();
     rt.shutdown_timeout(Duration::from_millis(50));
     let took = start.elapsed();
@@ -249,9 +231,9 @@ fn shutdown_timeout_drops_futures_and_leaves_a_stuck_thread_behind() {
     );
     assert_eq!(dropped.load(Ordering::SeqCst), 50);
     // The stuck task's future is dropped by its own thread once its poll returns.
-    assert!(eventually(Duration::from_secs(5), || stuck_dropped
-        .load(Ordering::SeqCst)
-        == 1));
+    wait_until("the stuck future dropped", || {
+        stuck_dropped.load(Ordering::SeqCst) == 1
+    });
 }
 
 #[test]
@@ -270,7 +252,9 @@ fn shutdown_timeout_on_an_idle_runtime_joins_its_threads() {
     });
     assert!(thread_count() > before);
     rt.shutdown_timeout(Duration::from_secs(5));
-    assert!(eventually(Duration::from_secs(5), || thread_count() <= before));
+    wait_until("the threads of the dropped runtime gone", || {
+        thread_count() <= before
+    });
 }
 
 #[test]
@@ -324,5 +308,7 @@ fn dropping_a_runtime_on_a_blocking_thread_is_allowed() {
     assert_eq!(seen, 10, "the drop on the blocking thread dropped every future");
     assert!(slot.lock().unwrap().is_none());
     drop(handle);
-    assert!(eventually(Duration::from_secs(5), || thread_count() <= before));
+    wait_until("the threads of the dropped runtime gone", || {
+        thread_count() <= before
+    });
 }

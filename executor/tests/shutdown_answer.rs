@@ -7,26 +7,12 @@
 
 mod common;
 
-use common::watchdog;
+use common::{serial, wait_until, watchdog};
 use gosched_executor::runtime::{Builder, Handle};
 use gosched_executor::task::{JoinError, spawn_pinned};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-fn serial() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// Waits up to `limit` for `flag`.
-fn wait_for(flag: &AtomicBool, limit: Duration) {
-    let start = Instant::now();
-    while !flag.load(Ordering::SeqCst) {
-        assert!(start.elapsed() < limit, "the task never started");
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
 
 /// `spawn_pinned` from outside the runtime, through `handle` (`block_on` enters it).
 fn spawn_pinned_on<F, Fut>(handle: &Handle, create: F) -> gosched_executor::JoinHandle<Fut::Output>
@@ -60,7 +46,7 @@ fn a_pinned_task_cancelled_at_shutdown_says_the_runtime_shut_down() {
         s.store(true, Ordering::SeqCst);
         std::future::pending::<()>().await
     });
-    wait_for(&started, Duration::from_secs(5));
+    wait_until("the task to start", || started.load(Ordering::SeqCst));
     drop(rt);
     let err = futures::executor::block_on(handle).unwrap_err();
     assert_shut_down(&err, "a pinned task cancelled at shutdown");
@@ -91,7 +77,7 @@ fn a_task_whose_poll_outlived_shutdown_timeout_says_the_runtime_shut_down() {
         std::thread::sleep(Duration::from_millis(300));
         std::future::pending::<()>().await
     });
-    wait_for(&started, Duration::from_secs(5));
+    wait_until("the task to start", || started.load(Ordering::SeqCst));
     rt.shutdown_timeout(Duration::from_millis(20));
     let err = futures::executor::block_on(handle).unwrap_err();
     assert_shut_down(&err, "a task whose poll outlived shutdown_timeout");
@@ -134,8 +120,8 @@ fn shutdown_timeout_bounds_the_whole_wait_by_one_deadline() {
         p.store(true, Ordering::SeqCst);
         std::thread::sleep(Duration::from_secs(3));
     }));
-    wait_for(&worker, Duration::from_secs(5));
-    wait_for(&pinned, Duration::from_secs(5));
+    wait_until("the worker task to start", || worker.load(Ordering::SeqCst));
+    wait_until("the pinned task to start", || pinned.load(Ordering::SeqCst));
     let start = Instant::now();
     rt.shutdown_timeout(D);
     let took = start.elapsed();

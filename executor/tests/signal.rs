@@ -2,26 +2,18 @@
 //! listeners, listeners dropped with a delivery pending, and the runtime going away.
 //!
 //! Signals are process-wide and the test harness runs tests on several threads, so every test
-//! here holds [`SERIAL`], and a signal is only raised while a listener for it is installed (the
+//! here holds `serial()`, and a signal is only raised while a listener for it is installed (the
 //! handler then stays installed, so the default action, terminating the harness, never runs).
 
 mod common;
 
-use common::watchdog;
+use common::{fd_count, panic_message, serial, wait_until, watchdog};
 use futures::StreamExt;
 use gosched_executor::runtime::{Builder, Runtime};
 use gosched_executor::signal::unix::{SignalKind, signal};
 use std::io::ErrorKind;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tokio_test::{assert_pending, assert_ready, assert_ready_eq};
-
-/// Serialises the tests of this file (signals reach every listener of the process).
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 fn rt() -> Runtime {
     Builder::new().maxprocs(2).build().unwrap()
@@ -32,23 +24,6 @@ fn raise(sig: i32) {
     // SAFETY: plain syscall; every caller has a listener for `sig` installed first.
     let rc = unsafe { libc::kill(libc::getpid(), sig) };
     assert_eq!(rc, 0, "kill({sig}) failed");
-}
-
-/// Polls `woken` until it says yes, for at most 10 s.
-fn wait_until(what: &str, mut woken: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !woken() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{what}: not woken after 10 s"
-        );
-        std::thread::sleep(Duration::from_millis(1));
-    }
-}
-
-/// File descriptors open in this process.
-fn open_fds() -> usize {
-    std::fs::read_dir("/proc/self/fd").map(|d| d.count()).unwrap_or(0)
 }
 
 #[test]
@@ -146,7 +121,7 @@ fn a_listener_dropped_while_a_signal_is_pending() {
     let _w = watchdog("dropped_pending", Duration::from_secs(30));
     let rt = rt();
     rt.block_on(async {
-        let fds_before = open_fds();
+        let fds_before = fd_count();
         let mut kept = signal(SignalKind::user_defined1()).unwrap();
         for _ in 0..50 {
             let doomed = signal(SignalKind::user_defined1()).unwrap();
@@ -157,7 +132,7 @@ fn a_listener_dropped_while_a_signal_is_pending() {
         let got = gosched_executor::time::timeout(Duration::from_secs(10), kept.recv()).await;
         assert_eq!(got.unwrap(), Some(()));
         drop(kept);
-        assert_eq!(open_fds(), fds_before, "a dropped listener leaked its sockets");
+        assert_eq!(fd_count(), fds_before, "a dropped listener leaked its sockets");
 
         // A listener created after the drops starts with nothing pending.
         let fresh = signal(SignalKind::user_defined1()).unwrap();
@@ -200,11 +175,7 @@ fn recv_is_none_once_the_runtime_is_gone() {
 fn signal_outside_a_runtime_panics_with_a_hint() {
     let _s = serial();
     let err = std::panic::catch_unwind(|| signal(SignalKind::user_defined1())).unwrap_err();
-    let msg = err
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default();
+    let msg = panic_message(&*err);
     assert!(msg.contains("outside a gosched runtime"), "{msg}");
 }
 
@@ -226,7 +197,7 @@ fn listeners_come_and_go_under_a_storm_of_signals() {
     let _s = serial();
     let _w = watchdog("storm", Duration::from_secs(60));
     let rt = rt();
-    let fds_before = open_fds();
+    let fds_before = fd_count();
     let mut kept = rt.block_on(async { signal(SignalKind::user_defined1()).unwrap() });
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let storm = {
@@ -269,5 +240,5 @@ fn listeners_come_and_go_under_a_storm_of_signals() {
         assert_eq!(got.unwrap(), Some(()));
     });
     drop(kept);
-    assert_eq!(open_fds(), fds_before, "listeners leaked their sockets");
+    assert_eq!(fd_count(), fds_before, "listeners leaked their sockets");
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::watchdog;
+use common::{LIMIT, holds_within, wait_until, watchdog};
 use gosched_executor::runtime::{Builder, format_dump};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -72,10 +72,8 @@ fn child() {
             }
             println!("\nELAPSED_MS {}", start.elapsed().as_millis());
             // The last poll's report may follow its awaiter's wake-up.
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while rt.metrics().slow_polls_total < 30 && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
+            // Not asserted here: the parent checks the count printed below.
+            let _ = holds_within(LIMIT, || rt.metrics().slow_polls_total >= 30);
             println!("\nSLOW_TOTAL {}", rt.metrics().slow_polls_total);
         }
         other => panic!("unknown mode {other}"),
@@ -187,10 +185,9 @@ fn slow_polls_are_counted_and_shown_in_the_dump() {
     });
     rx.recv_timeout(Duration::from_secs(30)).unwrap();
     // The second poll's report follows its end: wait until it is counted.
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while rt.metrics().slow_polls_total < 2 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the second slow poll counted", || {
+        rt.metrics().slow_polls_total >= 2
+    });
     assert_eq!(rt.metrics().slow_polls_total, 2);
     let dump = rt.dump();
     let t = dump

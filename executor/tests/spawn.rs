@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::watchdog;
+use common::{panic_message, watchdog};
 use gosched_executor::runtime::{Builder, Handle, Runtime};
 use std::time::Duration;
 
@@ -102,11 +102,7 @@ fn spawn_outside_a_runtime_panics_with_the_fix() {
 #[test]
 fn handle_current_outside_panics_with_the_fix() {
     let err = std::panic::catch_unwind(Handle::current).unwrap_err();
-    let msg = err
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or(err.downcast_ref::<&str>().copied())
-        .unwrap();
+    let msg = panic_message(&*err);
     assert!(msg.contains("no runtime here"), "{msg}");
 }
 

@@ -4,23 +4,19 @@
 //! quickly.
 //!
 //! sysmon's wake-ups are read from the kernel (`/proc/self/task/<tid>/status`, its voluntary
-//! context switches: one per sleep). The tests of this file run one at a time, so the sysmon
-//! thread that appears while a test builds its runtime is that runtime's.
+//! context switches: one per sleep). The tests of this file run one at a time (`serial()`),
+//! so the sysmon thread that appears while a test builds its runtime is that runtime's.
 #![cfg(target_os = "linux")]
 
 mod common;
 
-use common::watchdog;
+use common::{serial, watchdog};
 use gosched_executor::netpoll::{Direction, Interest, Registration};
 use gosched_executor::runtime::{Builder, Runtime};
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
-
-/// One test at a time: each finds its runtime's sysmon thread as the one that appeared.
-static SERIAL: Mutex<()> = Mutex::new(());
 
 fn sysmon_tids() -> HashSet<u64> {
     let mut tids = HashSet::new();
@@ -63,7 +59,7 @@ fn sleeps(tid: u64) -> u64 {
 
 #[test]
 fn an_idle_runtime_does_not_wake_sysmon() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let _w = watchdog("idle_sysmon", Duration::from_secs(30));
     let (rt, sysmon) = runtime_and_sysmon(2);
     // Start the Ms (a spawned task), then let everything go idle: one M blocks in the poller,
@@ -90,7 +86,7 @@ fn an_idle_runtime_does_not_wake_sysmon() {
 /// instead of looking every millisecond.
 #[test]
 fn a_busy_runtime_without_stuck_polls_wakes_sysmon_rarely() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let _w = watchdog("busy_sysmon", Duration::from_secs(30));
     let (rt, sysmon) = runtime_and_sysmon(2);
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -124,7 +120,7 @@ fn a_busy_runtime_without_stuck_polls_wakes_sysmon_rarely() {
 /// sysmon polls the network for it, on its idle backoff (10 ms), not every millisecond.
 #[test]
 fn a_runtime_without_ms_wakes_sysmon_at_most_every_10_ms() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let _w = watchdog("no_m_sysmon", Duration::from_secs(30));
     let (rt, sysmon) = runtime_and_sysmon(2);
     let (a, mut b) = UnixStream::pair().unwrap();
@@ -169,7 +165,7 @@ fn align_with_sysmon(tid: u64, limit: Duration) -> bool {
 /// that started running must have woken sysmon, which hands the P on within ~1–3 ms.
 #[test]
 fn a_thread_blocking_right_after_an_idle_period_is_handed_off_quickly() {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let _w = watchdog("kick_after_idle", Duration::from_secs(30));
     const ROUNDS: usize = 3;
     let (rt, sysmon) = runtime_and_sysmon(1);

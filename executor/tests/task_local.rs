@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::watchdog;
+use common::{panic_message, watchdog};
 use gosched_executor::runtime::{Builder, Runtime};
 use gosched_executor::task::{self, AccessError};
 use std::collections::HashSet;
@@ -29,13 +29,6 @@ impl Drop for Tracked {
     fn drop(&mut self) {
         self.0.fetch_add(1, Ordering::SeqCst);
     }
-}
-
-fn panic_message(err: &(dyn std::any::Any + Send)) -> String {
-    err.downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_default()
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::watchdog;
+use common::{panic_message, watchdog};
 use gosched_executor::runtime::{Builder, Runtime};
 use gosched_executor::time::{self, Duration, Elapsed, Instant};
 use std::sync::Arc;
@@ -120,12 +120,7 @@ fn polling_a_sleep_outside_a_runtime_panics_naming_the_fix() {
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         futures::executor::block_on(s);
     }));
-    let msg = r.unwrap_err();
-    let msg = msg
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| msg.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap();
+    let msg = panic_message(&*r.unwrap_err());
     assert!(msg.contains("outside a gosched runtime"), "{msg}");
     assert!(msg.contains("Runtime::block_on"), "{msg}");
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{closed_port, rt, watchdog};
+use common::{closed_port, panic_message, rt, watchdog};
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 use gosched_executor::time::{sleep, timeout};
 use gosched_net::{TcpListener, TcpSocket, TcpStream};
@@ -249,11 +249,7 @@ fn creating_a_socket_outside_a_runtime_panics_clearly() {
     );
     let std_l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let err = std::panic::catch_unwind(move || TcpListener::from_std(std_l)).unwrap_err();
-    let msg = err
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| err.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap();
+    let msg = panic_message(&*err);
     assert!(msg.contains("outside a gosched runtime"), "{msg}");
     let err = std::panic::catch_unwind(|| futures::executor::block_on(TcpListener::bind("127.0.0.1:0")));
     assert!(err.is_err(), "bind polled outside a runtime must panic");

@@ -1,7 +1,7 @@
 //! The system allocator, counting the bytes allocated by threads marked with `COUNT_HERE` (a
 //! server runtime's worker threads, marked by its `on_thread_start`), so a test sees the
-//! server's memory and not the other tests' or the client's. Shared by the HTTP test files
-//! that measure what a connection costs.
+//! server's memory and not the other tests' or the client's (`tests/http_memory.rs`: what a
+//! connection costs).
 #![allow(dead_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -1,18 +1,12 @@
 //! Helpers shared by the hyper stack tests (`hyper_server`, `hyper_client`, `axum`,
-//! `hyper_scripted`); the watchdog is the executor tests' own.
-#![allow(dead_code)]
+//! `hyper_scripted`), with the workspace's test kit (watchdog, `LIMIT`, `eventually`).
+#![allow(dead_code, unused_imports)]
 
-#[path = "../../executor/tests/common/mod.rs"]
-mod executor_common;
-pub use executor_common::watchdog;
+pub use gosched_testkit::{LIMIT, eventually, watchdog};
 
 use gosched::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
-
-/// How long any one step may take before the test fails (a debug build on 2 busy cores).
-pub const LIMIT: Duration = Duration::from_secs(20);
 
 /// A runtime with `maxprocs` Ps.
 pub fn rt(maxprocs: usize) -> gosched::runtime::Runtime {

@@ -67,6 +67,7 @@ fn detail_lines(shared: &Shared, out: &mut String) {
             PStatus::Owned | PStatus::InPoll(_) => 1,
         };
         let m = p.m().map_or(-1, |m| m.id as i64);
+        // `gfreecnt` is 0: no freed task cells are kept (task/raw.rs, `RawTask::new`, says why).
         let _ = writeln!(
             out,
             "  P{}: status={status} schedtick={} syscalltick=0 m={m} runqsize={} gfreecnt=0 timerslen={}",

@@ -117,6 +117,15 @@ impl RawTask {
         F: Future,
         S: Schedule,
     {
+        // One allocation from the global allocator, freed by the vtable's `dealloc`. Go reuses
+        // exited Gs through per-P `gFree` lists; a cache like it (freed cells by 64-byte size
+        // class on the M holding a P, 64 each, half spilled to a global list) was built and
+        // measured against this (bench-report/notes.md, "gFree"), and taken out: no spawn row
+        // got 10 % faster against tokio. The allocator serves because glibc's malloc already
+        // keeps a per-thread cache of freed blocks by size (tcache): where every cell is reused
+        // (`chained_spawn`) ours cut only a tenth of a spawn's instructions, which wall time
+        // did not show, and where many tasks are alive at once (`spawn_many`) most cells miss
+        // a 64-cell cache, and its tests cost more than its hits save.
         let cell = Box::new(Cell::<F, S> {
             header: Header {
                 state,

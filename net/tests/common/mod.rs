@@ -1,9 +1,8 @@
-//! Helpers shared by the net integration tests; the watchdog is the executor tests' own.
-#![allow(dead_code)]
+//! Helpers shared by the net integration tests: the workspace's test kit (watchdog, `LIMIT`,
+//! the wait helpers), a runtime and a closed port.
+#![allow(dead_code, unused_imports)]
 
-#[path = "../../../executor/tests/common/mod.rs"]
-mod executor_common;
-pub use executor_common::*;
+pub use gosched_testkit::*;
 
 /// A runtime with `maxprocs` Ps.
 pub fn rt(maxprocs: usize) -> gosched_executor::runtime::Runtime {

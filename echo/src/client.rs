@@ -2,9 +2,7 @@
 //! `requests` requests one after the other (even ones `POST /echo` with a body, odd ones
 //! `GET /echo/<conn>/<n>`) and checking that the echo is byte for byte what was sent.
 //!
-//! Generic over the runtime through [`Rt`](crate::rt::Rt); shared by `examples/http_echo`
-//! and `benches/http.rs`.
-#![allow(dead_code)] // each includer uses a different part
+//! Generic over the runtime through [`Rt`](crate::rt::Rt).
 
 use crate::rt::Rt;
 use crate::server::InBuf;

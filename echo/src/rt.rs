@@ -2,10 +2,6 @@
 //! handful of runtime operations they need (bind, accept, connect, spawn, a timer), behind
 //! the [`Rt`] trait. Bytes move through `futures::io::{AsyncRead, AsyncWrite}`: gosched's
 //! `TcpStream` implements them itself, tokio's goes through [`TokioConn`].
-//!
-//! Shared by `examples/http_echo`, `benches/http.rs` and `tests/http_limits.rs`
-//! (`#[path]`-included at the crate root next to `server.rs` and `client.rs`).
-#![allow(dead_code)] // each includer uses a different part
 
 use futures::io::{AsyncRead, AsyncWrite};
 use std::future::Future;

@@ -2,11 +2,11 @@
 //! `PUT` with its body. Keep-alive and pipelining, `Content-Length` framing only, requests
 //! parsed with `httparse`.
 //!
-//! Limits, so that one bad client cannot hurt the server (each has a test in
-//! `tests/http_limits.rs` or `tests/http_hostile.rs`, and `tests/http_soak.rs` runs them all
-//! at once):
+//! Limits, so that one bad client cannot hurt the server (each has a test in the workspace's
+//! `tests/http_limits.rs`, `http_deadlines.rs`, `http_memory.rs` or `http_hostile.rs`, and
+//! `tests/http_soak.rs` runs them all at once):
 //! - a request head larger than [`Limits::max_head`] (8 KiB), or with more than
-//!   [`MAX_HEADERS`] headers: `431` and close;
+//!   [`MAX_HEADERS`](crate::parse::MAX_HEADERS) headers: `431` and close;
 //! - a body larger than [`Limits::max_body`] (1 MiB): `413` and close;
 //! - a request `httparse` rejects, or a bad `Content-Length`: `400` and close;
 //!   `Transfer-Encoding` (chunked bodies): `501` and close;
@@ -52,18 +52,12 @@
 //! (which it compares with the clock), or when a nearer deadline is needed (the head, body
 //! and write deadlines), so a request on a healthy connection costs no timer operation.
 //!
-//! Generic over the runtime through [`Rt`](crate::rt::Rt); shared by `examples/http_echo`,
-//! `benches/http.rs` and `tests/http_limits.rs`.
-#![allow(dead_code)] // each includer uses a different part
+//! Generic over the runtime through [`Rt`](crate::rt::Rt).
 
-#[path = "parse.rs"]
-pub mod parse;
-
+use crate::parse::{Parsed, Parser, error_response};
 use crate::rt::{IdleTimer, Rt};
 use futures::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use futures::task::AtomicWaker;
-#[allow(unused_imports)] // each includer uses a different part
-pub use parse::{MAX_HEADERS, Parsed, Parser, error_response, reason};
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
