@@ -100,7 +100,7 @@ where
     let (notified, raw) = task::new_unregistered_task(BlockingTask(Some(f)), BlockingSchedule, meta);
     let handle = JoinHandle::new(raw);
     // Auto-advance hold (time/clock.rs rule 3) until the job has run: `run_thread` lets go.
-    shared.hold();
+    shared.time.hold();
     match shared.blocking.inner.submit(notified) {
         Submit::Queued => {}
         Submit::StartThread => {

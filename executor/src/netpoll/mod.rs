@@ -8,7 +8,7 @@
 //!   poller;
 //! - one M that found nothing at all, blocking until the nearest timer, only while every P is
 //!   idle (or sysmon is off) (find step 8); a timer added meanwhile breaks its poll if it is
-//!   earlier (the handshake on `poll_until`, time/deadlines.rs);
+//!   earlier (the handshake on `Timekeeper::poll_until`, time/deadlines.rs);
 //! - sysmon, if nobody polled for 1 ms.
 //!
 //! Tokens name a slot of the slab plus the slot's generation, so an event for a source that
@@ -24,7 +24,6 @@ pub use record::{Direction, ReadyEvent};
 pub use registration::Registration;
 
 use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use crate::time::deadlines::PollUntil;
 use record::{ERROR, IoRecord, READ_CLOSED, READABLE, SHUTDOWN, WRITABLE, WRITE_CLOSED};
 use std::io;
 use std::sync::{Arc, Mutex, RwLock};
@@ -75,8 +74,6 @@ struct Fds {
 /// - `blocking`: an M is in the blocking poll (Go's `sched.lastpoll == 0`). Taken by CAS.
 /// - `wake`: a break requested and not yet consumed by a blocking poll (wake.rs: a
 ///   non-blocking poll must not eat the break meant for the blocking one).
-/// - `poll_until`: when that poll times out by itself, in ns of the timer clock (`u64::MAX`:
-///   never); a timer added before it breaks the poll (time/deadlines.rs).
 /// - `last_poll`: when the poller last ran (`monotonic::precise_now_ns`), for sysmon.
 ///
 /// # Shutdown
@@ -90,7 +87,6 @@ pub(crate) struct Poller {
     sources: AtomicUsize,
     pub(crate) blocking: AtomicBool,
     wake: wake::BreakSignal,
-    pub(crate) poll_until: PollUntil,
     pub(crate) last_poll: AtomicU64,
 }
 
@@ -114,7 +110,6 @@ impl Poller {
             sources: AtomicUsize::new(0),
             blocking: AtomicBool::new(false),
             wake: wake::BreakSignal::new(),
-            poll_until: PollUntil::new(),
             last_poll: AtomicU64::new(0),
         })
     }

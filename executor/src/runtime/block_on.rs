@@ -117,12 +117,12 @@ pub(crate) fn block_on<F: Future>(shared: &Arc<Shared>, future: F) -> F::Output 
          `.await` the future instead, or run it from a plain thread or spawn_blocking"
     );
     let _enter = context::enter(shared.clone());
-    let waker_state = std::sync::Arc::new(ThreadWaker::new(shared.clock.holds()));
+    let waker_state = std::sync::Arc::new(ThreadWaker::new(shared.time.clock.holds()));
     let waker = Waker::from(waker_state.clone());
     let mut cx = Context::from_waker(&waker);
     let mut future = pin!(future);
     // Holds while the future is polled (time/clock.rs rule 2).
-    shared.hold();
+    shared.time.hold();
     let _hold = Hold {
         shared,
         waker: &waker_state,

@@ -12,7 +12,7 @@ const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
 const DEFAULT_BLOCKING_KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// How long a surplus worker M (one beyond `maxprocs` + 1 for the poller) stays parked before
 /// its thread exits: tokio's keep-alive for its blocking threads, the one our blocking pool
-/// uses too. Go keeps its Ms; ours pile up after bursts of hand-offs (sched/idle.rs, `stopm`).
+/// uses too. Go keeps its Ms; ours pile up after bursts of hand-offs (sched/ms.rs, `stopm`).
 const DEFAULT_M_KEEP_ALIVE: Duration = Duration::from_secs(10);
 /// Default `preempt_slice`: Go's `forcePreemptNS`.
 const DEFAULT_PREEMPT_SLICE: Duration = Duration::from_millis(10);

@@ -82,13 +82,13 @@ impl Metrics {
     pub(crate) fn read(shared: &Shared) -> Metrics {
         let ms = shared.all_ms();
         let sum = |f: fn(&crate::sched::m::M) -> u64| ms.iter().map(|m| f(m)).sum::<u64>();
-        let idle_threads = shared.idle_m_count();
+        let idle_threads = shared.idle.idle_m_count();
         let (blocking_threads, idle_blocking_threads) = shared.blocking.thread_counts();
         Metrics {
             maxprocs: shared.ps.len(),
-            idle_procs: shared.idle_p_count(),
-            threads: shared.thread_count() + usize::from(shared.config.sysmon_thread()),
-            spinning_threads: shared.spinning_m_count(),
+            idle_procs: shared.idle.idle_p_count(),
+            threads: shared.ms.thread_count() + usize::from(shared.config.sysmon_thread()),
+            spinning_threads: shared.idle.spinning_m_count(),
             idle_threads,
             blocking_threads,
             idle_blocking_threads,
@@ -121,9 +121,9 @@ mod tests {
         let rt = builder.maxprocs(1).build().unwrap();
         let shared = &rt.handle().shared;
         for _ in 0..1000 {
-            let before = shared.thread_count();
+            let before = shared.ms.thread_count();
             let threads = rt.metrics().threads;
-            if shared.thread_count() == before {
+            if shared.ms.thread_count() == before {
                 return threads - before;
             }
         }

@@ -194,7 +194,7 @@ impl Runtime {
         }
         join_threads(shared, deadline);
         cancel_all(shared);
-        crate::task::join_pinned_threads(shared, deadline);
+        crate::sched::join_pinned_threads(shared, deadline);
         super::report::unregister(shared);
         shared.diag.flush();
         super::report::write_final_trace(shared);
@@ -212,7 +212,7 @@ impl Runtime {
 fn join_threads(shared: &Shared, deadline: Option<Instant>) {
     /// How often `shutdown_timeout` looks at threads that have not exited yet.
     const JOIN_POLL: Duration = Duration::from_millis(1);
-    for t in shared.take_threads() {
+    for t in shared.ms.take_threads() {
         if let Some(deadline) = deadline {
             while !t.is_finished() && Instant::now() < deadline {
                 std::thread::sleep(JOIN_POLL);

@@ -8,7 +8,7 @@ use super::poller;
 use super::runq::Local;
 use super::worker::{acquirep, releasep};
 use crate::diag::export::Kind;
-use crate::loom::atomic::{Ordering, fence};
+use crate::loom::atomic::Ordering;
 use crate::task::Notified;
 use crossbeam_deque::Steal;
 
@@ -26,9 +26,8 @@ const STEAL_TRIES: usize = 4;
 /// (poller.rs). The steps are the list "Where an M looks for work" in sched/mod.rs.
 ///
 /// Always inlined into its one caller, the scheduling loop: LLVM's own choice flipped with
-/// unrelated changes elsewhere in the loop. Where it did not inline it (the build with the
-/// diagnostics compiled out), `yield` took 2.4 % more instructions (callgrind,
-/// `benches/diag_cost.sh`); where it did, the attribute changes nothing.
+/// unrelated changes elsewhere in the loop, and the call cost shows on `yield`
+/// (`benches/diag_cost.sh`).
 #[inline(always)]
 pub(super) fn find_runnable(cx: &WorkerCx, p: OwnedP) -> Option<(OwnedP, Notified, bool)> {
     let mut p = p;
@@ -162,38 +161,39 @@ fn expire_slice(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
     shared.global.push(t);
     shared.wakep();
     shared.preemptions.fetch_add(1, Ordering::Relaxed);
-    shared.trace_instant(&cx.m, Kind::Preempt, 1);
+    cx.m.trace_instant(&shared.diag, Kind::Preempt, 1);
     if !waiting {
         return None;
     }
     shared.global.pop_batch(shared.ps.len(), 1, &local)
 }
 
-/// Protocol B steps 1–2: the P goes idle, then the M stops spinning. Returns whether it was.
+/// Protocol B steps 1–2 (`Idle::release_p`): the P goes idle, then the M stops spinning.
+/// Returns whether it was.
 fn release_p(cx: &WorkerCx, p: OwnedP) -> bool {
     let shared = &cx.shared;
-    shared.put_idle_p(p);
+    let was_spinning = cx.is_spinning();
+    let npidle = shared.idle.release_p(&shared.ps, p, was_spinning);
+    shared.p_idled(npidle);
     releasep(cx);
-    cx.stop_spinning()
+    if was_spinning {
+        cx.set_spinning(false);
+    }
+    was_spinning
 }
 
-/// Protocol B step 3: after the fence, look at every queue once more; if something arrived,
-/// take an idle P back (spinning again if we were). `Some`: the M holds that P now.
+/// Protocol B step 3 (`Idle::recheck_and_acquire`): after the fence, look at every queue once
+/// more; if something arrived, take an idle P back (spinning again if we were). `Some`: the
+/// M holds that P now.
 fn recheck_and_acquire(cx: &WorkerCx, was_spinning: bool) -> Option<OwnedP> {
     let shared = &cx.shared;
-    // SeqCst fence: pairs with the global queue's SeqCst length store and `wakep`'s SeqCst
-    // loads: either the submitter sees our P idle, or we see its task here.
-    fence(Ordering::SeqCst);
-    if shared.is_shutdown() {
-        return None;
-    }
-    let work = !shared.global.is_empty() || shared.ps.iter().any(|p| !p.runq().is_empty());
-    if !work {
-        return None;
-    }
-    let p = acquirep(cx, shared.take_idle_p()?);
+    let p = shared
+        .idle
+        .recheck_and_acquire(&shared.ps, &shared.global, &shared.shutdown, was_spinning)?;
+    shared.p_started();
+    let p = acquirep(cx, p);
     if was_spinning {
-        cx.start_spinning();
+        cx.set_spinning(true);
     }
     Some(p)
 }
@@ -236,7 +236,7 @@ fn steal_work(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
             if let Some(t) = got {
                 let n = (mine.len() - before + 1) as u64;
                 super::m::M::bump(&cx.m.steals, n);
-                shared.trace_instant(&cx.m, Kind::Steal, n);
+                cx.m.trace_instant(&shared.diag, Kind::Steal, n);
                 return Some(t);
             }
         }

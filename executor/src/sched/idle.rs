@@ -1,29 +1,98 @@
-//! Idle Ps and Ms, spinning, and waking (Go's `pidleget`/`pidleput`, `wakep`, `startm`,
-//! `stopm`). The protocols are written out in sched/mod.rs ("Spinning and parking"): "protocol
-//! A/B step N" refers to them, "find step N" to the list "Where an M looks for work".
+//! Idle Ps and Ms, and spinning (Go's `sched.pidle`, `sched.midle`, `sched.npidle`,
+//! `sched.nmspinning`): [`Idle`], with `pidleget`/`pidleput`, `wakep`'s decision, every
+//! spinning transition and protocol B's two halves. The protocols are written out in
+//! sched/mod.rs ("Spinning and parking"): "protocol A/B step N" refers to them, "find step N"
+//! to the list "Where an M looks for work". Starting and parking the Ms themselves (`wakep`,
+//! `startm`, `stopm`) is ms.rs.
 //!
 //! Every change of `nmspinning` is one of the transitions here: an M starts spinning
 //! (`WorkerCx::try_spin`, `start_spinning`, or adopts the count its waker claimed:
-//! `adopt_spinning`), stops (`stop_spinning`, `reset_spinning`); a waker claims the one
-//! spinner slot (`claim_spinning_m`, `claim_first_spinner`) or gives it back
-//! (`Shared::unclaim_spinner`).
+//! `adopt_spinning`), stops (`stop_spinning`, `reset_spinning`, `Idle::release_p`), takes it
+//! back on protocol B's re-check (`Idle::recheck_and_acquire`); a waker claims the one
+//! spinner slot (`Idle::claim_p_for_spinner`, `Idle::claim_first_spinner`) or gives it back
+//! (`Idle::unclaim_spinner`).
+//!
+//! `Idle` needs only the Ps and a global queue, not a whole runtime, so the loom model of
+//! protocols A and B (tests/loom_park.rs) runs this code.
 
 use super::context::WorkerCx;
-use super::m::{M, Wakeup};
-use super::p::OwnedP;
-use super::shared::{Shared, Synced};
-use super::worker;
-use crate::loom::atomic::{AtomicUsize, Ordering};
-use crate::loom::{Arc, MutexGuard};
+use super::global::GlobalQueue;
+use super::m::M;
+use super::p::{OwnedP, P};
+use crate::loom::atomic::{AtomicBool, AtomicUsize, Ordering, fence};
+use crate::loom::{Arc, Mutex, MutexGuard};
 use crate::task::Notified;
+use crate::task::link::Link;
 use crossbeam_deque::Worker;
-use std::io;
 
-/// Go's `maxmcount`: more Ms than this is a runaway (Ms blocked in user code, each retaken).
-pub(crate) const MAX_THREADS: usize = 10_000;
+/// Data under the sched lock (Go's `sched.lock`).
+pub(crate) struct Synced {
+    /// Idle Ps, as a stack (Go's `pidle`), with their ownership (p.rs).
+    pub(super) idle_ps: Vec<OwnedP>,
+    /// Parked Ms without a P (Go's `midle`).
+    pub(super) idle_ms: Vec<Arc<M>>,
+    /// Ms whose thread exited as surplus (ms.rs, `stopm`), with their spawn buffers: the
+    /// next M to start reuses one (`new_m`), so the list of Ms does not grow with every burst.
+    pub(super) retired: Vec<(Arc<M>, Worker<Notified>)>,
+}
 
-impl Shared {
-    pub(super) fn lock_sched(&self) -> MutexGuard<'_, Synced> {
+/// The idle Ps and Ms and the spinning count.
+///
+/// # Fields
+/// - `sched`: the sched lock and what it guards.
+/// - `npidle` mirrors the length of the idle-P list for lock-free reads and changes only with
+///   it (`pidleget`, `pidleput`).
+/// - `nmspinning` changes only through the spinning transitions of this file (protocols A and
+///   B in mod.rs).
+/// - `nprocs`: the number of Ps, fixed.
+/// - `unfenced` (loom only): the broken twin of protocol B, without step 3's fence.
+pub(crate) struct Idle {
+    sched: Mutex<Synced>,
+    npidle: AtomicUsize,
+    nmspinning: AtomicUsize,
+    nprocs: usize,
+    #[cfg(loom)]
+    unfenced: bool,
+}
+
+impl Idle {
+    /// Every P idle: `idle_ps` holds all their tokens (`P::all`).
+    pub(crate) fn new(mut idle_ps: Vec<OwnedP>) -> Idle {
+        let n = idle_ps.len();
+        // Idle stack: P0 on top, so a lone runtime keeps using P0.
+        idle_ps.reverse();
+        Idle {
+            sched: Mutex::new(Synced {
+                idle_ps,
+                idle_ms: Vec::new(),
+                retired: Vec::new(),
+            }),
+            npidle: AtomicUsize::new(n),
+            nmspinning: AtomicUsize::new(0),
+            nprocs: n,
+            #[cfg(loom)]
+            unfenced: false,
+        }
+    }
+
+    /// A state in the middle of a run, for the loom model: `idle_ps` idle out of `nprocs`,
+    /// `nmspinning` Ms spinning; `unfenced`: protocol B without its fence (the broken twin).
+    #[cfg(loom)]
+    pub(crate) fn for_model(idle_ps: Vec<OwnedP>, nprocs: usize, nmspinning: usize, unfenced: bool) -> Idle {
+        Idle {
+            npidle: AtomicUsize::new(idle_ps.len()),
+            sched: Mutex::new(Synced {
+                idle_ps,
+                idle_ms: Vec::new(),
+                retired: Vec::new(),
+            }),
+            nmspinning: AtomicUsize::new(nmspinning),
+            nprocs,
+            unfenced,
+        }
+    }
+
+    pub(super) fn lock(&self) -> MutexGuard<'_, Synced> {
         self.sched.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -37,42 +106,12 @@ impl Shared {
         self.nmspinning.load(Ordering::Relaxed)
     }
 
-    /// Ms whose thread runs now (metrics): started and not retired.
-    pub(crate) fn thread_count(&self) -> usize {
-        self.nthreads.load(Ordering::Relaxed)
-    }
-
     /// Parked Ms without a P now (metrics).
     pub(crate) fn idle_m_count(&self) -> usize {
-        self.lock_sched().idle_ms.len()
+        self.lock().idle_ms.len()
     }
 
-    /// `pidleget` under the sched lock, for callers that need nothing else under it, then
-    /// Go's `sysmonwake`: every P that starts running comes from here (`wakep`, an M that
-    /// finds work on its re-check, the poller or a timer M taking a P for what it woke), so a
-    /// sysmon asleep while every P was idle looks again. (Crate-visible for tests that play an
-    /// M's part: the token is the ownership, p.rs.)
-    pub(crate) fn take_idle_p(&self) -> Option<OwnedP> {
-        let p = self.pidleget(&mut self.lock_sched());
-        if p.is_some() {
-            self.sysmon_note.kick(crate::sysmon::Why::Started);
-        }
-        p
-    }
-
-    /// `pidleput` under the sched lock. If that leaves one P running, no other M watches it
-    /// for sysmon (`sysmon::watch_from_m`): a sysmon sleeping long may look again
-    /// (`sysmon::left_alone`).
-    pub(crate) fn put_idle_p(&self, p: OwnedP) {
-        let mut synced = self.lock_sched();
-        self.pidleput(&mut synced, p);
-        drop(synced);
-        if self.npidle.load(Ordering::SeqCst) + 1 == self.ps.len() {
-            crate::sysmon::left_alone(self);
-        }
-    }
-
-    /// `npidle`, SeqCst (sysmon's re-check after it published a long sleep).
+    /// `npidle`, SeqCst (sysmon's re-check after it published a long sleep; `Shared::put_idle_p`).
     pub(crate) fn npidle_seqcst(&self) -> usize {
         self.npidle.load(Ordering::SeqCst)
     }
@@ -81,7 +120,7 @@ impl Shared {
     /// sleeps long (pairs with `pidleget` and `SysmonNote::kick`), and an M about to block in
     /// the poller reads it after its own `pidleput`, so the M that idles the last P sees it.
     pub(crate) fn all_ps_idle(&self) -> bool {
-        self.npidle.load(Ordering::SeqCst) == self.ps.len()
+        self.npidle.load(Ordering::SeqCst) == self.nprocs
     }
 
     /// Go's `pidleget`: a P off the idle list, and with it its ownership (p.rs). Caller holds
@@ -95,306 +134,134 @@ impl Shared {
 
     /// Go's `pidleput`: the P and its ownership go back to the idle list. Caller holds the
     /// sched lock.
-    pub(super) fn pidleput(&self, synced: &mut Synced, p: OwnedP) {
-        self.ps[p.id()].set_idle(&p);
+    pub(super) fn pidleput(&self, ps: &[P], synced: &mut Synced, p: OwnedP) {
+        ps[p.id()].set_idle(&p);
         synced.idle_ps.push(p);
         // SeqCst: protocol B step 1; pairs with the submitter's load in `wakep`.
         self.npidle.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Go's `wakep`: if a P is idle and no M is spinning, start one spinning M for it.
-    /// Protocol A step 3: called after a task was made runnable. Inlined up to the first
-    /// load (every yield calls it, and on a busy runtime no P is idle); the rest is
-    /// `wakep_slow`.
+    /// `pidleget` under the sched lock.
+    pub(super) fn take(&self) -> Option<OwnedP> {
+        self.pidleget(&mut self.lock())
+    }
+
+    /// `pidleput` under the sched lock; returns `npidle` after it (SeqCst).
+    pub(super) fn put(&self, ps: &[P], p: OwnedP) -> usize {
+        let mut synced = self.lock();
+        self.pidleput(ps, &mut synced, p);
+        drop(synced);
+        self.npidle.load(Ordering::SeqCst)
+    }
+
+    /// Protocol A step 2, inlined into `wakep`: whether a P may be idle (SeqCst, as in
+    /// `claim_spinning_m`, which loads it again).
     #[inline]
-    pub(crate) fn wakep(self: &Arc<Self>) {
-        // SeqCst: protocol A step 2, as in `claim_spinning_m` (which loads it again).
+    pub(super) fn any_p_idle(&self) -> bool {
+        self.npidle.load(Ordering::SeqCst) != 0
+    }
+
+    /// Protocol A steps 2–3 (sched/mod.rs), `wakep`'s decision: if a P is idle and nobody
+    /// spins, an idle P for the caller to start a spinning M on; the caller then owns the
+    /// `nmspinning` count added here (or gives it back with `unclaim_spinner`).
+    ///
+    /// No fence before the loads: a global-queue push publishes with a SeqCst store, which these
+    /// SeqCst loads cannot pass; a task put on the caller's own buffer or P is run by the caller
+    /// anyway, so a stale read costs parallelism, never the task (the loom model
+    /// `loom_park_submit_vs_park` checks the global-queue case against protocol B).
+    pub(crate) fn claim_p_for_spinner(&self) -> Option<OwnedP> {
+        if !self.claim_spinning_m() {
+            return None;
+        }
+        let p = self.take();
+        if p.is_none() {
+            self.unclaim_spinner();
+        }
+        p
+    }
+
+    /// Protocol A steps 2–3 without the P: true if the caller must start a spinning M.
+    fn claim_spinning_m(&self) -> bool {
+        // SeqCst: pairs with protocol B's `pidleput` and fence.
         if self.npidle.load(Ordering::SeqCst) == 0 {
-            return;
+            return false;
         }
-        self.wakep_slow();
+        self.claim_first_spinner()
     }
 
-    /// `wakep` once a P looked idle.
-    #[inline(never)]
-    fn wakep_slow(self: &Arc<Self>) {
-        if !claim_spinning_m(&self.npidle, &self.nmspinning) {
-            return;
-        }
-        match self.take_idle_p() {
-            Some(p) => self.startm(p, true),
-            None => self.unclaim_spinner(),
-        }
+    /// `nmspinning` 0 → 1, if nobody spins: the caller becomes (starts) the one spinning M. A
+    /// load first, so a busy runtime does not write the shared line.
+    pub(crate) fn claim_first_spinner(&self) -> bool {
+        self.nmspinning.load(Ordering::SeqCst) == 0
+            && self
+                .nmspinning
+                .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
+                .is_ok()
     }
 
-    /// Gives back a spinner count claimed by `claim_spinning_m` for an M that will not run.
-    fn unclaim_spinner(&self) {
+    /// Gives back a spinner count claimed for an M that will not run.
+    pub(crate) fn unclaim_spinner(&self) {
         self.nmspinning.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Go's `startm`: runs P `p` on an idle M, or a new one (a new thread for a retired M's
-    /// shared half, if there is one).
-    pub(crate) fn startm(self: &Arc<Self>, p: OwnedP, spinning: bool) {
-        let (idle, retired) = {
-            let mut synced = self.lock_sched();
-            match synced.idle_ms.pop() {
-                Some(m) => (Some(m), None),
-                None => (None, synced.retired.pop()),
-            }
-        };
-        match idle {
-            Some(m) => m.start(p, spinning),
-            None => {
-                if let Err((e, p)) = self.new_m(p, spinning, retired) {
-                    // During shutdown no M is needed (and none may start): no message then.
-                    if !self.is_shutdown() {
-                        eprintln!("gosched: cannot start a worker thread: {e}");
-                    }
-                    self.put_idle_p(p);
-                    if spinning {
-                        self.unclaim_spinner();
-                    }
-                }
-            }
-        }
+    /// Find step 6's gate: fewer spinning Ms than half the busy Ps.
+    fn may_spin(&self) -> bool {
+        let busy = self.nprocs - self.npidle.load(Ordering::SeqCst);
+        2 * self.nmspinning.load(Ordering::SeqCst) < busy
     }
 
-    /// Go's `newm`: a new worker thread that starts with P `p` (handed over through its park
-    /// slot, as to an idle M), for a retired M's shared half if `reuse` has one, else a new
-    /// one. On failure the P comes back (and `reuse` goes back to the retired list).
-    fn new_m(
-        self: &Arc<Self>,
-        p: OwnedP,
-        spinning: bool,
-        reuse: Option<(Arc<M>, Worker<Notified>)>,
-    ) -> Result<(), (io::Error, OwnedP)> {
-        let result = self.new_m_locked(p, spinning, reuse);
-        result.map_err(|(e, p, reuse)| {
-            if let Some(pair) = reuse {
-                self.lock_sched().retired.push(pair);
-            }
-            (e, p)
-        })
+    fn count_spinning(&self) {
+        self.nmspinning.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// `new_m` under the `ms` lock (the sched lock is never taken inside it).
-    #[allow(clippy::type_complexity)]
-    fn new_m_locked(
-        self: &Arc<Self>,
-        p: OwnedP,
-        spinning: bool,
-        reuse: Option<(Arc<M>, Worker<Notified>)>,
-    ) -> Result<(), (io::Error, OwnedP, Option<(Arc<M>, Worker<Notified>)>)> {
-        let shared = self.clone();
-        let mut ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
-        if self.is_shutdown() {
-            // Shutdown has told every M to exit and is joining them: a new one would be missed.
-            return Err((io::Error::other("the runtime is shutting down"), p, reuse));
-        }
-        if self.nthreads.load(Ordering::Relaxed) >= MAX_THREADS {
-            let e = io::Error::other(format!(
-                "thread limit reached ({MAX_THREADS} Ms, like Go's maxmcount)"
-            ));
-            return Err((e, p, reuse));
-        }
-        let fresh = reuse.is_none();
-        let (m, buffer) = reuse.unwrap_or_else(|| {
-            let buffer = Worker::new_fifo();
-            let m = Arc::new(M::new(
-                ms.len(),
-                buffer.stealer(),
-                self.config.trace.is_some() || self.config.flight_recorder,
-            ));
-            (m, buffer)
-        });
-        let mut builder = std::thread::Builder::new().name(self.config.thread_name.clone());
-        if let Some(size) = self.config.stack_size {
-            builder = builder.stack_size(size);
-        }
-        let m2 = m.clone();
-        m.start(p, spinning);
-        // Auto-advance hold (time/clock.rs rule 1): the new M is awake from its start.
-        self.hold();
-        // The closure takes the buffer, and a failed spawn drops it: a retired M's shared half
-        // then stays in `ms` only (its stealer has no buffer to steal from any more).
-        let spawned = builder.spawn(move || worker::m_main(shared, m2, buffer));
-        let handle = match spawned {
-            Ok(handle) => handle,
-            Err(e) => {
-                self.let_go();
-                return Err((e, m.unstart().expect("a thread that never ran took its P"), None));
-            }
-        };
-        if fresh {
-            ms.push(m);
-        }
-        self.nthreads.fetch_add(1, Ordering::Relaxed);
-        // Under the `ms` lock, so shutdown (which sets its flag, then reads `ms`, then takes
-        // `threads`) joins every M it told to exit. Handles of retired threads that have
-        // exited are dropped here, which lets the system free them.
-        let mut threads = self.threads.lock().unwrap_or_else(|e| e.into_inner());
-        threads.retain(|h| !h.is_finished());
-        threads.push(handle);
-        drop(threads);
-        drop(ms);
-        Ok(())
+    fn uncount_spinning(&self) {
+        // SeqCst: protocol B step 2; pairs with `wakep`'s loads.
+        self.nmspinning.fetch_sub(1, Ordering::SeqCst);
     }
 
-    /// Go's `stopm`: parks this M until it is handed a P (or the runtime exits). Unlike Go's,
-    /// an M that stays parked for the keep-alive (`Config::m_keep_alive`) while more Ms are
-    /// alive than the Ps and the poller need (`maxprocs` + 1) retires: `Wakeup::Retire`, and
-    /// its thread exits (worker.rs).
-    pub(crate) fn stopm(&self, cx: &WorkerCx) -> Wakeup {
-        debug_assert!(cx.p.get().is_none() && !cx.is_spinning());
-        self.lock_sched().idle_ms.push(cx.m.clone());
-        if self.is_shutdown() {
-            return Wakeup::Exit;
+    /// Protocol B steps 1–2: P `p` goes idle (`pidleput`), then its M, if it was spinning
+    /// (`spinning`; the caller cleared its own flag), stops counting. Returns `npidle` after
+    /// step 1.
+    pub(crate) fn release_p(&self, ps: &[P], p: OwnedP, spinning: bool) -> usize {
+        let npidle = self.put(ps, p);
+        if spinning {
+            self.uncount_spinning();
         }
-        self.let_go();
-        self.trace_instant(&cx.m, crate::diag::export::Kind::Park, 1);
-        let wakeup = loop {
-            if let Some(wakeup) = cx.m.park_timeout(self.config.m_keep_alive) {
-                self.trace_instant(&cx.m, crate::diag::export::Kind::Park, 0);
-                break wakeup;
-            }
-            if self.retire_if_surplus(&cx.m) {
-                // No hold: the thread exits (time/clock.rs rule 1 counts awake Ms).
-                return Wakeup::Retire;
-            }
-        };
-        self.hold();
-        wakeup
+        npidle
     }
 
-    /// `m` was parked for the keep-alive: if more Ms are alive than `maxprocs` + 1 and `m` is
-    /// still on the idle list (`startm` did not just take it), it leaves the list and the count.
-    fn retire_if_surplus(&self, m: &Arc<M>) -> bool {
-        let mut synced = self.lock_sched();
-        if self.nthreads.load(Ordering::Relaxed) <= self.ps.len() + 1 {
-            return false;
+    /// Protocol B step 3: after the fence, look at the global queue and every P's queue once
+    /// more; if something arrived, take an idle P back (counted as spinning again if the M
+    /// was: `was_spinning`). `None`: nothing there, no idle P left, or `shutdown` is set.
+    pub(crate) fn recheck_and_acquire<T: Link>(
+        &self,
+        ps: &[P],
+        global: &GlobalQueue<T>,
+        shutdown: &AtomicBool,
+        was_spinning: bool,
+    ) -> Option<OwnedP> {
+        #[cfg(loom)]
+        let fenced = !self.unfenced;
+        #[cfg(not(loom))]
+        let fenced = true;
+        if fenced {
+            // SeqCst fence: pairs with the global queue's SeqCst length store and `wakep`'s
+            // SeqCst loads: either the submitter sees our P idle, or we see its task here.
+            fence(Ordering::SeqCst);
         }
-        let Some(i) = synced.idle_ms.iter().position(|x| Arc::ptr_eq(x, m)) else {
-            // Taken by `startm`: its P is in the park slot.
-            return false;
-        };
-        synced.idle_ms.swap_remove(i);
-        self.nthreads.fetch_sub(1, Ordering::Relaxed);
-        true
+        if shutdown.load(Ordering::Acquire) {
+            return None;
+        }
+        let work = !global.is_empty() || ps.iter().any(|p| !p.runq().is_empty());
+        if !work {
+            return None;
+        }
+        let p = self.take()?;
+        if was_spinning {
+            self.count_spinning();
+        }
+        Some(p)
     }
-
-    /// A retired M's thread is exiting: its shared half and spawn buffer wait for the next
-    /// `new_m`.
-    pub(crate) fn retired(&self, m: Arc<M>, buffer: Worker<Notified>) {
-        debug_assert!(buffer.is_empty(), "a retiring M left tasks in its buffer");
-        self.lock_sched().retired.push((m, buffer));
-    }
-
-    /// `stopm` for at most `timeout`. `None`: it ran out and this M is off the idle list
-    /// again (no one can hand it a P any more), still without a P.
-    pub(crate) fn stopm_timeout(&self, cx: &WorkerCx, timeout: std::time::Duration) -> Option<Wakeup> {
-        debug_assert!(cx.p.get().is_none() && !cx.is_spinning());
-        self.lock_sched().idle_ms.push(cx.m.clone());
-        if self.is_shutdown() {
-            return Some(Wakeup::Exit);
-        }
-        self.let_go();
-        self.trace_instant(&cx.m, crate::diag::export::Kind::Park, 1);
-        let woken = cx.m.park_timeout(timeout);
-        self.trace_instant(&cx.m, crate::diag::export::Kind::Park, 0);
-        self.hold();
-        if let Some(w) = woken {
-            return Some(w);
-        }
-        let mut synced = self.lock_sched();
-        match synced.idle_ms.iter().position(|m| Arc::ptr_eq(m, &cx.m)) {
-            Some(i) => {
-                synced.idle_ms.swap_remove(i);
-                None
-            }
-            // `startm` took this M off the list just now: its P is on the way.
-            None => {
-                drop(synced);
-                Some(cx.m.park())
-            }
-        }
-    }
-
-    /// Records an instant trace event on `m`'s track (one branch when tracing is off).
-    pub(crate) fn trace_instant(&self, m: &M, kind: crate::diag::export::Kind, n: u64) {
-        if let Some(ring) = m.trace() {
-            ring.instant(kind, self.diag.clock.ticks(), n);
-        }
-    }
-
-    /// Go's `handoffp`: a P whose M cannot run it (retaken, or entering `block_in_place`) goes
-    /// to another M if there is work for it, else to the idle list.
-    pub(crate) fn handoffp(self: &Arc<Self>, p: OwnedP) {
-        if self.is_shutdown() {
-            // Every M is being told to exit and every task cancelled: the P stays idle.
-            return self.put_idle_p(p);
-        }
-        let has_work = !self.ps[p.id()].runq().is_empty() || !self.global.is_empty();
-        if has_work {
-            return self.startm(p, false);
-        }
-        // No local work: start a spinning M if none spins, so other Ps' work still gets stolen.
-        if claim_first_spinner(&self.nmspinning) {
-            return self.startm(p, true);
-        }
-        self.put_idle_p(p);
-    }
-}
-
-impl Shared {
-    /// Shutdown's `cancel_all` (runtime/rt.rs): empties the local queues, each through its
-    /// owner's view, so it first collects the tokens it can reach once the Ms were told to exit
-    /// and joined (or given up on, by `shutdown_timeout`): the idle list, Ps handed to an M that
-    /// never picked them up (`M::unstart`), and Ps of an M stuck in a poll (retaken as sysmon
-    /// would). The Ps go back to the idle list. A P held by an M still running between polls
-    /// stays that M's: it empties the queue itself when it sees the shutdown (find.rs).
-    pub(crate) fn drain_local_queues(&self) -> Vec<Notified> {
-        let mut owned = Vec::new();
-        {
-            let mut synced = self.lock_sched();
-            owned.extend(std::iter::from_fn(|| self.pidleget(&mut synced)));
-        }
-        owned.extend(self.all_ms().iter().filter_map(|m| m.unstart()));
-        for p in self.ps.iter() {
-            if let super::p::PStatus::InPoll(seq) = p.status() {
-                owned.extend(p.try_retake(seq));
-            }
-        }
-        let tasks = owned.iter().flat_map(|p| self.local(p).drain()).collect();
-        let mut synced = self.lock_sched();
-        for p in owned {
-            self.pidleput(&mut synced, p);
-        }
-        tasks
-    }
-}
-
-/// Protocol A steps 2–3 (sched/mod.rs), the decision half of `wakep`: true if the caller must
-/// start a spinning M, and then owns the `nmspinning` count it added.
-///
-/// No fence before the loads: a global-queue push publishes with a SeqCst store, which these
-/// SeqCst loads cannot pass; a task put on the caller's own buffer or P is run by the caller
-/// anyway, so a stale read costs parallelism, never the task (the loom model
-/// `loom_park_submit_vs_park` checks the global-queue case against protocol B).
-pub(crate) fn claim_spinning_m(npidle: &AtomicUsize, nmspinning: &AtomicUsize) -> bool {
-    // SeqCst: pairs with protocol B's `pidleput` and fence.
-    if npidle.load(Ordering::SeqCst) == 0 {
-        return false;
-    }
-    claim_first_spinner(nmspinning)
-}
-
-/// `nmspinning` 0 → 1, if nobody spins: the caller becomes (starts) the one spinning M. A
-/// load first, so a busy runtime does not write the shared line.
-pub(crate) fn claim_first_spinner(nmspinning: &AtomicUsize) -> bool {
-    nmspinning.load(Ordering::SeqCst) == 0
-        && nmspinning
-            .compare_exchange(0, 1, Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
 }
 
 /// The M's own spinning transitions (Go's `mp.spinning` with `sched.nmspinning`).
@@ -405,9 +272,7 @@ impl WorkerCx {
         if self.is_spinning() {
             return true;
         }
-        let shared = &self.shared;
-        let busy = shared.ps.len() - shared.npidle.load(Ordering::SeqCst);
-        if 2 * shared.nmspinning.load(Ordering::SeqCst) >= busy {
+        if !self.shared.idle.may_spin() {
             return false;
         }
         self.start_spinning();
@@ -418,11 +283,11 @@ impl WorkerCx {
     pub(crate) fn start_spinning(&self) {
         debug_assert!(!self.is_spinning());
         self.set_spinning(true);
-        self.shared.nmspinning.fetch_add(1, Ordering::SeqCst);
+        self.shared.idle.count_spinning();
     }
 
     /// Starts with the spinning state its waker gave it: the count was already added by
-    /// `claim_spinning_m` (or `claim_first_spinner`) on the waker's side.
+    /// `claim_p_for_spinner` (or `claim_first_spinner`) on the waker's side.
     pub(crate) fn adopt_spinning(&self, spinning: bool) {
         self.set_spinning(spinning);
     }
@@ -432,8 +297,7 @@ impl WorkerCx {
         let was = self.is_spinning();
         if was {
             self.set_spinning(false);
-            // SeqCst: protocol B step 2; pairs with `wakep`'s loads.
-            self.shared.nmspinning.fetch_sub(1, Ordering::SeqCst);
+            self.shared.idle.uncount_spinning();
         }
         was
     }

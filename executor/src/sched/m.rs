@@ -104,6 +104,13 @@ impl M {
         }
     }
 
+    /// Records an instant trace event on this M's track (one branch when tracing is off).
+    pub(crate) fn trace_instant(&self, diag: &crate::diag::Diag, kind: crate::diag::export::Kind, n: u64) {
+        if let Some(ring) = self.trace() {
+            ring.instant(kind, diag.clock.ticks(), n);
+        }
+    }
+
     /// Called on the M's own thread at start: publishes its CPU clock for sysmon.
     pub(crate) fn publish_cpu_clock(&self) {
         let mut clock: libc::clockid_t = 0;

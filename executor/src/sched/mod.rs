@@ -7,11 +7,12 @@
 //! | P (processor) | [`p::P`]: local run queue of 256 + `runnext`, `schedtick`, status word | `p.rs`, `runq.rs` |
 //! | M (machine) | a worker thread: [`m::M`] (shared half) + [`context::WorkerCx`] (thread-local) | `m.rs`, `worker.rs` |
 //! | `sched.runq` | [`global::GlobalQueue`] | `global.rs` |
-//! | `sched.pidle`, `sched.midle` | `Synced::idle_ps`, `Synced::idle_ms` under the sched lock | `shared.rs`, `idle.rs` |
+//! | `sched.pidle`, `sched.midle`, `npidle`, `nmspinning` | [`idle::Idle`]: the idle lists under the sched lock, the counts | `idle.rs` |
 //! | `schedule`/`findRunnable` | `worker::schedule`, `find::find_runnable` | `worker.rs`, `find.rs` |
-//! | `wakep`/`startm`/`stopm`/`handoffp` | same names on `Shared` | `idle.rs` |
+//! | `wakep`/`startm`/`stopm`/`handoffp` | same names on `Shared` (`wakep`'s decision: `Idle::claim_p_for_spinner`) | `ms.rs` (`idle.rs`) |
+//! | `allm` | `Ms`: every M and its thread | `ms.rs` |
 //! | sysmon | the monitor thread: its policy; what it may do to a P (`PView`) | `../sysmon/`; `p.rs` |
-//! | locked M (`LockOSThread`) | a pinned task's own thread: no P, its own run queue | `../task/pinned.rs` |
+//! | locked M (`LockOSThread`) | a pinned task's own thread: no P, its own run queue | `pinned.rs` |
 //! | `checkTimers`, `netpoll(0)`, `injectglist` | the M's use of the poller and timer heaps | `poller.rs` |
 //!
 //! # Where each rule lives
@@ -20,22 +21,23 @@
 //! | `runnext` (a new task runs next, inheriting the slice) | `runq.rs` (`put`, `get`), `worker.rs` (`flush_into_p`) |
 //! | the global queue every 61st tick, the network every 61st poll | `find.rs` (`every_61st`, find step 2) |
 //! | stealing (half a victim's queue, `runnext` last) | `find.rs` (`steal_work`), `runq.rs` (`steal_into`) |
-//! | spinning (at most half the busy Ps; protocols A and B below) | `idle.rs` (every change of `nmspinning`) |
+//! | spinning (at most half the busy Ps; protocols A and B below) | `idle.rs` (every change of `nmspinning`; protocol B's halves) |
 //! | who owns a P during a poll (the status word, retake, hand-off) | `p.rs` |
 //! | who may use a P's queue as its owner, who only as a thief | `p.rs` (`OwnedP`), `runq.rs` (`Local`, `Steal`) |
 //! | sysmon's retake and preemption: when | `../sysmon/retake.rs` (`retake`, its policies and thresholds) |
-//! | sysmon asleep while every P is idle, woken when one starts (Go's `sysmonwait`/`sysmonwake`) | `../sysmon/mod.rs` (`quiet_until`), `idle.rs` (`take_idle_p`) |
+//! | sysmon asleep while every P is idle, woken when one starts (Go's `sysmonwait`/`sysmonwake`) | `../sysmon/mod.rs` (`quiet_until`), `ms.rs` (`take_idle_p`) |
 //! | sysmon's cadence while Ps run: deadlines, and the Ms watching each other every 61st poll | `../sysmon/` (`Next`, `retake::watch_from_m`), `find.rs` (`every_61st`) |
 //! | sysmon's retake and preemption: how | `p.rs` (`PView::retake`, `PView::request_preempt`) |
 //! | who polls the network, and which M blocks in the poller | `poller.rs` (find steps 2, 5, 8; sysmon's share) |
-//! | timers: per-P heaps, deadlines, the handshake with the poller | `../time/heap.rs`, `../time/deadlines.rs` |
-//! | the blocking pool and `block_in_place` | `../blocking.rs` (the hand-off itself: `p.rs`) |
+//! | timers: per-P heaps, the clock, deadlines, the handshake with the poller | `../time/heap.rs`, `../time/deadlines.rs` (`Timekeeper`) |
+//! | the blocking pool and `block_in_place` | `../blocking/` (the hand-off itself: `p.rs`, `ms.rs`) |
+//! | preemption on the M's side (`note_preempted`) | `p.rs` |
 //!
 //! There are exactly `maxprocs` Ps. An M needs a P to poll tasks; an M without one parks.
 //! Ms are started lazily (the first spawn starts the first one; without sysmon, the runtime
 //! starts one at build to watch the poller). Unlike Go's, a surplus M's thread exits: one
 //! that stayed parked for the keep-alive (`Builder::worker_keep_alive`, 10 s by default)
-//! while more than `maxprocs` + 1 (the poller's) Ms are alive (`Shared::stopm`, idle.rs).
+//! while more than `maxprocs` + 1 (the poller's) Ms are alive (`Shared::stopm`, ms.rs).
 //! Its shared half stays (pointers to it stay valid, its counters stay in the metrics) and
 //! the next M started reuses it.
 //!
@@ -97,15 +99,15 @@
 //! | `WorkerCx::next` (the hand-off slot) | the M, a few instructions after `end_poll`, before anything can block it | — (it *is* `runnext`; it exists only between two polls of the same M) |
 //! | `WorkerCx::requeue` (woken during its own poll) | the M at `end_poll`, or the global queue if the P was lost | — (the task is still running) |
 //! | `WorkerCx::collected` (poller and timer wakes) | injected by the same M before it does anything else | — (same) |
-//! | a pinned thread's queue (`task/pinned.rs`) | that thread only: Go's locked M, chosen by `spawn_pinned` | — (it runs nothing else, and sysmon never takes it over) |
+//! | a pinned thread's queue (`pinned.rs`) | that thread only: Go's locked M, chosen by `spawn_pinned` | — (it runs nothing else, and sysmon never takes it over) |
 //!
 //! `yield_now` and a spent budget requeue the task on the local tail, where thieves and
 //! sysmon see it, and call `wakep` as Go's `Gosched` does (else two tasks that compute and
-//! yield share one P while another idles: tests/wakep.rs). Go's `Gosched` uses the global tail; measured here, the local tail keeps
-//! the task on its core and made `yield_many` 2–3× faster, and it keeps Go's order where it
-//! matters: behind everything queued on this P, with the global queue read every 61st tick
-//! and whenever the local queue is empty. (Before round 2 a per-M batch stood in for the
-//! global tail; a thread that blocked after a yield stranded the batch.)
+//! yield share one P while another idles: tests/wakep.rs). Go's `Gosched` uses the global
+//! tail; the local tail keeps the task on its core, and it keeps Go's order where it matters:
+//! behind everything queued on this P, with the global queue read every 61st tick and
+//! whenever the local queue is empty. (A per-M batch once stood in for the global tail; a
+//! thread that blocked after a yield stranded the batch.)
 //!
 //! # Where an M looks for work (Go's `findRunnable`; `find.rs`)
 //! "find step N" elsewhere refers to this list. Steps 0 (timers), 5 and 8 are in
@@ -131,10 +133,12 @@
 //!    the submitting M's own buffer or P there is no fence (Go has none in `ready` either): a
 //!    stale load may skip a wake, which costs parallelism but never the task, since that M
 //!    runs its own queue (or sysmon hands it to another M if the M is stuck).
-//! 3. Load `nmspinning`; if zero, CAS it 0 → 1 (`idle::claim_spinning_m`), take an idle P
-//!    under the sched lock and `startm` an M for it, spinning. (If no P is left, undo it.)
+//! 3. Load `nmspinning`; if zero, CAS it 0 → 1, take an idle P under the sched lock
+//!    (`Idle::claim_p_for_spinner`) and `startm` an M for it, spinning. (If no P is left, undo
+//!    it.)
 //!
-//! **B. An M giving up its P** (`find::release_p`, `find::recheck_and_acquire`):
+//! **B. An M giving up its P** (`Idle::release_p`, `Idle::recheck_and_acquire`, called from
+//! `find.rs`):
 //! 1. Under the sched lock, `pidleput` (SeqCst add to `npidle`).
 //! 2. If spinning: stop, SeqCst sub from `nmspinning`.
 //! 3. SeqCst fence (pairs with A.2's), then look at the global queue and every P's queue once
@@ -142,7 +146,8 @@
 //!    Otherwise park (`stopm`).
 //!
 //! Either the submitter's A.2/A.3 loads see B.1/B.2 (and start an M), or B.3 sees A.1's task
-//! (the loom model `loom_park_submit_vs_park` checks it on the real global queue).
+//! (the loom model `loom_park_submit_vs_park` runs idle.rs's code for both sides, on real Ps
+//! and a real global queue, and its twin without B.3's fence fails).
 //! A spinning M that finds work stops spinning and calls `wakep` (Go's `resetspinning`), so a
 //! burst of work brings up Ms one after another rather than all at once.
 //!
@@ -154,9 +159,9 @@
 //!   running code): then sysmon could not hand the P away without racing the stuck M.
 //! - A new time slice for every task popped from `runnext`: a ping-pong pair would hold its P
 //!   forever (Go's PingPongHog); they inherit the slice instead.
-//! - On an expired slice, `runnext` to the local tail (before round 2): with an empty ring the
+//! - On an expired slice, `runnext` to the local tail (an earlier version): with an empty ring the
 //!   same task came straight back with a fresh slice; a third task got one poll in 500 ms.
-//! - A per-M batch of yielded tasks flushed to the global tail (before round 2): invisible to
+//! - A per-M batch of yielded tasks flushed to the global tail (an earlier version): invisible to
 //!   sysmon and thieves, so a yielded task waited behind a thread that blocked next.
 //! - A `wakep` for a poll's first spawn too (Go's `newproc` wakes on every one): that task
 //!   runs next on this M (the hand-off slot), so a woken M would only spin and then steal it
@@ -170,7 +175,9 @@ mod find;
 pub(crate) mod global;
 pub(crate) mod idle;
 pub(crate) mod m;
+mod ms;
 pub(crate) mod p;
+pub(crate) mod pinned;
 pub(crate) mod poller;
 pub(crate) mod runq;
 pub(crate) mod shared;
@@ -179,19 +186,5 @@ pub(crate) mod snapshot;
 mod tests;
 mod worker;
 
+pub(crate) use pinned::{join_pinned_threads, on_pinned_thread_of};
 pub(crate) use shared::Shared;
-
-/// The polling task is yielding because sysmon preempted it: global queue tail, counted.
-pub(crate) fn note_preempted() {
-    context::with_worker(|cx| {
-        if let Some(cx) = cx {
-            cx.preempted.set(true);
-            cx.shared
-                .preemptions
-                .fetch_add(1, crate::loom::atomic::Ordering::Relaxed);
-            cx.shared
-                .trace_instant(&cx.m, crate::diag::export::Kind::Preempt, 1);
-            crate::task::set_current_wait(crate::task::WAIT_PREEMPTED);
-        }
-    });
-}

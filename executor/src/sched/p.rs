@@ -5,22 +5,24 @@
 //! - The M's side: `P::begin_poll` (ownership step 1) and `P::end_poll` (ownership step 3).
 //!   What the M does around them (the spawn buffer of step 2, the flushes of steps 3 and 4)
 //!   is in worker.rs and shared.rs.
-//! - Taking the P from an M inside a poll (`try_retake`, then `handoffp`): sysmon's retake
-//!   (`PView::retake`) and `block_in_place` on its own M (`WorkerCx::hand_off_p_in_poll`).
+//! - Taking the P from an M inside a poll (`try_retake`, then `handoffp`; both in
+//!   `Shared::retake_and_handoff`, ms.rs): sysmon's retake (`PView::retake`) and
+//!   `block_in_place` on its own M (`WorkerCx::hand_off_p_in_poll`).
 //! - sysmon's requests: a preemption (`PView::request_preempt`, consumed by the owner through
 //!   `P::take_preempt`), a thief for a stalled M's queue (`PView::wake_thief`), and the sweep of
-//!   spawn buffers lost to a retake (`Shared::rescue_lost_buffers`).
+//!   spawn buffers lost to a retake (`Shared::rescue_lost_buffers`, ms.rs).
+//! - The M's side of a preemption (`note_preempted`): the budget calls it (task/coop.rs).
 //!
 //! sysmon (../sysmon/) decides *when* (its clocks and thresholds); it sees a P only through
-//! `Shared::observe_p` and acts only through `PView`, so it never touches a status word, a
-//! `preempt` flag or a spawn buffer itself.
+//! `PView::observe` (`Shared::observe_p`) and acts only through `PView`, so it never touches a
+//! status word, a `preempt` flag or a spawn buffer itself.
 //!
 //! # `OwnedP`: ownership of a P as a value
 //! Exactly one [`OwnedP`] exists per P at any time (none while its M is inside a poll), and
 //! only its holder may use the P's queue as the owner ([`P::local`]; runq.rs, "Who may call
 //! what"). The token is not `Clone`, so the compiler follows it:
 //! - [`P::all`] makes every P with its token; the tokens start on the idle list.
-//! - `pidleget` takes one off the idle list; `startm` hands it to an M through the M's park
+//! - `pidleget` (idle.rs) takes one off the idle list; `startm` hands it to an M through the M's park
 //!   slot (`M::start`); the M's scheduling loop holds it (`worker::schedule`,
 //!   `find::find_runnable`), and gives it back with `pidleput` when it runs out of work.
 //! - A poll consumes it ([`P::begin_poll`]): during user code the M cannot touch the queue.
@@ -32,7 +34,7 @@
 //! The token is a P index: holding it costs what the `Cell<Option<usize>>` it replaces did.
 
 use super::context::WorkerCx;
-use super::m::{M, NO_P};
+use super::m::M;
 use super::runq::{Local, RunQueue, Steal};
 use super::shared::Shared;
 use crate::loom::Arc;
@@ -260,72 +262,7 @@ impl P {
     }
 }
 
-impl Shared {
-    /// Takes P `pid` from the M `m` stuck in poll `seq` (sysmon's retake, or `block_in_place`
-    /// on its own M) and hands it to another M (Go's `handoffp`). Tasks the poll spawned so far
-    /// move from the M's buffer into the P. False if the poll had ended meanwhile.
-    fn retake_and_handoff(self: &Arc<Self>, pid: usize, seq: u64, m: &M) -> bool {
-        let p = &self.ps[pid];
-        let Some(owned) = p.try_retake(seq) else {
-            return false;
-        };
-        let local = p.local(&owned);
-        m.drain_buffer(|t| local.put(t, false, &self.global));
-        self.handoffs.fetch_add(1, Ordering::Relaxed);
-        self.trace_instant(m, crate::diag::export::Kind::Handoff, pid as u64);
-        self.handoffp(owned);
-        true
-    }
-
-    /// sysmon's sweep of lost buffers: an M whose P was retaken while it polls may still push
-    /// a task it spawned or woke into its spawn buffer (it checked ownership just before the
-    /// retake). No thief looks there any more, so the task moves to the global queue here.
-    /// True if it moved any. (A SeqCst fence after every push would close the window on the
-    /// M's side instead, at a cost to every spawn and wake: sched/mod.rs, "Rejected
-    /// alternatives".)
-    pub(crate) fn rescue_lost_buffers(self: &Arc<Self>) -> bool {
-        let mut rescued = Vec::new();
-        {
-            let ms = self.ms.lock().unwrap_or_else(|e| e.into_inner());
-            for m in ms.iter() {
-                if m.buffer.is_empty() {
-                    continue;
-                }
-                let pid = m.p.load(Ordering::Relaxed);
-                if pid == NO_P || self.ps[pid].is_owned_by(m) {
-                    continue;
-                }
-                m.drain_buffer(|t| rescued.push(t));
-            }
-        }
-        if rescued.is_empty() {
-            return false;
-        }
-        use super::runq::Overflow;
-        self.global.push_batch(rescued);
-        self.wakep();
-        true
-    }
-
-    /// sysmon's look at P `pid` this round: `None` while it is idle.
-    pub(crate) fn observe_p(self: &Arc<Self>, pid: usize) -> Option<PView<'_>> {
-        let p = &self.ps[pid];
-        let poll = match p.status() {
-            PStatus::Idle => return None,
-            PStatus::InPoll(seq) => Some(seq),
-            PStatus::Owned => None,
-        };
-        Some(PView {
-            shared: self,
-            p,
-            poll,
-            m: p.m(),
-            tick: p.schedtick(),
-        })
-    }
-}
-
-/// A P that was not idle when sysmon looked (`Shared::observe_p`), and what sysmon may do to
+/// A P that was not idle when sysmon looked (`PView::observe`), and what sysmon may do to
 /// it. Each act re-checks what it needs: the view may be stale by the time sysmon acts.
 #[derive(Clone, Copy)]
 pub(crate) struct PView<'a> {
@@ -340,7 +277,24 @@ pub(crate) struct PView<'a> {
     tick: u32,
 }
 
-impl PView<'_> {
+impl<'a> PView<'a> {
+    /// sysmon's look at P `pid` this round: `None` while it is idle.
+    pub(crate) fn observe(shared: &'a Arc<Shared>, pid: usize) -> Option<PView<'a>> {
+        let p = &shared.ps[pid];
+        let poll = match p.status() {
+            PStatus::Idle => return None,
+            PStatus::InPoll(seq) => Some(seq),
+            PStatus::Owned => None,
+        };
+        Some(PView {
+            shared,
+            p,
+            poll,
+            m: p.m(),
+            tick: p.schedtick(),
+        })
+    }
+
     /// The slice seen (its `schedtick`, read when sysmon looked).
     pub(crate) fn schedtick(&self) -> u32 {
         self.tick
@@ -378,9 +332,7 @@ impl PView<'_> {
         let Some(m) = self.m else {
             return false;
         };
-        if self.shared.npidle.load(Ordering::Relaxed) > 0
-            && (!self.p.runq().is_empty() || !m.buffer.is_empty())
-        {
+        if self.shared.idle.idle_p_count() > 0 && (!self.p.runq().is_empty() || !m.buffer.is_empty()) {
             self.shared.wakep();
             return true;
         }
@@ -432,6 +384,20 @@ impl WorkerCx {
         }
         self.shared.retake_and_handoff(pid, seq, &self.m)
     }
+}
+
+/// The polling task is yielding because sysmon preempted it: its requeue goes to the global
+/// tail (Go's `gopreempt_m`), counted and traced. The budget calls it (task/coop.rs), through
+/// the hook each M installs at its start (worker.rs).
+pub(crate) fn note_preempted() {
+    super::context::with_worker(|cx| {
+        if let Some(cx) = cx {
+            cx.preempted.set(true);
+            cx.shared.preemptions.fetch_add(1, Ordering::Relaxed);
+            cx.m.trace_instant(&cx.shared.diag, crate::diag::export::Kind::Preempt, 1);
+            crate::task::set_current_wait(crate::task::WAIT_PREEMPTED);
+        }
+    });
 }
 
 /// The identity of poll `seq` of P `pid` among `nprocs` Ps, as sysmon's preempt request names

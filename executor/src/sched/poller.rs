@@ -14,7 +14,8 @@
 //!   (`Mode::Collecting`) and injected as one batch: the first task runs on this M, the rest go
 //!   to its P's queue (or the global queue when it has no P), and one `wakep` lets a spinning
 //!   M steal them. Go's spreading step (as many tasks as there are idle Ps to the global
-//!   queue, with an M started for each) is not done: it measured worse (see `inject_local`).
+//!   queue, with an M started for each) is not done: the HTTP tail was worse with it
+//!   (see `inject_local`).
 //!
 //! The blocking poller and a timer added meanwhile meet in a handshake written in
 //! time/deadlines.rs (`PollUntil`): the poller announces itself before it reads the deadlines,
@@ -22,7 +23,7 @@
 //!
 //! Paused time (time/clock.rs): timers read `timer_now`, which stands still while paused. The M in
 //! the blocking poll is the one that lets a paused clock jump: when the runtime is quiescent
-//! (`Shared::quiescent`) it polls the network once without blocking and, if nothing came and
+//! (`quiescent`) it polls the network once without blocking and, if nothing came and
 //! no hold was taken since it looked, moves the clock to the nearest deadline and runs the
 //! timers due then (`paused_poll`, `Clock::advance_if_quiet`); if a hold was taken, it looks
 //! again.
@@ -49,20 +50,18 @@ const SYSMON_TIMER_SLACK: u64 = 1_000_000;
 /// and an idle paused runtime wakes 100 times a second at most.
 const PAUSED_RECHECK: Duration = Duration::from_millis(10);
 
-impl Shared {
-    /// Whether nothing could make work runnable at the current time (time/clock.rs): no holds,
-    /// every P idle, every queue and spawn buffer empty. The caller has let go of its own hold.
-    /// Read in this order: a holder publishes its work before it lets go. `Some(seen)`: quiet,
-    /// and `seen` names the moment, for the jump (`Clock::advance_if_quiet`) to check that no
-    /// hold was taken since.
-    fn quiescent(&self) -> Option<u64> {
-        let seen = self.clock.quiet()?;
-        let idle = self.all_ps_idle()
-            && self.global.is_empty()
-            && self.ps.iter().all(|p| p.runq().is_empty())
-            && self.all_ms().iter().all(|m| m.buffer.is_empty());
-        idle.then_some(seen)
-    }
+/// Whether nothing could make work runnable at the current time (time/clock.rs): no holds,
+/// every P idle, every queue and spawn buffer empty. The caller has let go of its own hold.
+/// Read in this order: a holder publishes its work before it lets go. `Some(seen)`: quiet,
+/// and `seen` names the moment, for the jump (`Clock::advance_if_quiet`) to check that no
+/// hold was taken since.
+fn quiescent(shared: &Shared) -> Option<u64> {
+    let seen = shared.time.clock.quiet()?;
+    let idle = shared.idle.all_ps_idle()
+        && shared.global.is_empty()
+        && shared.ps.iter().all(|p| p.runq().is_empty())
+        && shared.all_ms().iter().all(|m| m.buffer.is_empty());
+    idle.then_some(seen)
 }
 
 /// Runs `f` with this M's wakes collected, and returns what they made runnable.
@@ -81,11 +80,8 @@ fn wake_all(wake: Vec<Waker>) {
 /// to the P's queue and one idle P is woken to steal them.
 ///
 /// Go's version first hands as many tasks as there are idle Ps to the global queue and starts
-/// an M for each (`startIdle(n)`). That was built and measured here, and it made the HTTP tail
-/// worse: `http_echo --requests 2000` (64 connections, client in the same process, 2 Ps),
-/// alternating builds on 2026-12-07 at load about 2: p99 3.36 and 4.35 ms with the spreading
-/// against 1.11 and 1.68 ms without (the commit before it), and 68–80k against 80–110k
-/// requests/s (why was not analysed). One `wakep` (a spinning M steals the rest) is kept.
+/// an M for each (`startIdle(n)`). That was built, and it made the HTTP tail worse
+/// (BENCHMARKS.md, "injectglist"). One `wakep` (a spinning M steals the rest) is kept.
 fn inject_local(cx: &WorkerCx, p: &OwnedP, list: Vec<Notified>) -> Option<Notified> {
     let shared = &cx.shared;
     let mut list = list.into_iter();
@@ -140,7 +136,7 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
     shared
         .netpoll_wakeups
         .fetch_add(list.len() as u64, Ordering::Relaxed);
-    shared.trace_instant(&cx.m, Kind::Netpoll, list.len() as u64);
+    cx.m.trace_instant(&shared.diag, Kind::Netpoll, list.len() as u64);
     inject_local(cx, p, list)
 }
 
@@ -152,10 +148,9 @@ pub(super) fn poll_nonblocking(cx: &WorkerCx, p: &OwnedP) -> Option<Notified> {
 ///
 /// If some P is still running (and sysmon runs), its M polls the network itself (every 61st
 /// poll, find step 2, and when it runs dry, find step 5), and sysmon polls if nobody did for
-/// 1 ms. An M blocked in the
-/// poller then would only wake for each event to compete for the cores with the running Ms
-/// (measured: http_echo p99 2.3 ms with it, 0.9 ms without, on 2 cores). So this M parks,
-/// until the nearest timer if there is one (then it runs the due timers itself).
+/// 1 ms. An M blocked in the poller then would only wake for each event to compete for the
+/// cores with the running Ms (a worse HTTP tail). So this M parks, until the nearest timer if
+/// there is one (then it runs the due timers itself).
 ///
 /// `Some`: the M holds that P now (look for work); `None`: park.
 pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
@@ -164,7 +159,7 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
     // The M that makes every P idle sees it (`all_ps_idle`). Without sysmon nobody else
     // would watch the network while a P runs one long poll, so then this M blocks in the
     // poller as Go's does.
-    if shared.config.sysmon && !shared.all_ps_idle() {
+    if shared.config.sysmon && !shared.idle.all_ps_idle() {
         return sleep_until_timer(cx);
     }
     if poller.blocking.swap(true, Ordering::SeqCst) {
@@ -172,32 +167,32 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
     }
     // The poller's half of the handshake (time/deadlines.rs): from here on any timer added
     // breaks the poll, until `set` below narrows it to the deadlines read after this.
-    poller.poll_until.announce();
+    shared.time.poll_until.announce();
     if shared.is_shutdown() {
-        poller.poll_until.clear();
+        shared.time.poll_until.clear();
         poller.blocking.store(false, Ordering::SeqCst);
         return None;
     }
     // Rule 1 of time/clock.rs: this M stops holding while it blocks (and before it checks).
-    shared.clock.let_go();
+    shared.time.let_go();
     let (mut list, io) = loop {
-        let (timeout, step) = if shared.clock.is_paused() {
+        let (timeout, step) = if shared.time.clock.is_paused() {
             paused_poll(shared)
         } else {
             let next = shared.next_timer();
             let timeout = match next {
                 NO_TIMER => None,
-                w => Some(Duration::from_nanos(w.saturating_sub(shared.timer_now()))),
+                w => Some(Duration::from_nanos(w.saturating_sub(shared.time.timer_now()))),
             };
-            poller.poll_until.set(next);
+            shared.time.poll_until.set(next);
             (timeout, Step::Wait)
         };
         cx.m.blocked.store(true, Ordering::Relaxed);
-        shared.trace_instant(&cx.m, Kind::Park, 1);
+        cx.m.trace_instant(&shared.diag, Kind::Park, 1);
         let mut list = collect(cx, || {
             poller.poll(timeout, true);
         });
-        shared.trace_instant(&cx.m, Kind::Park, 0);
+        cx.m.trace_instant(&shared.diag, Kind::Park, 0);
         cx.m.blocked.store(false, Ordering::Relaxed);
         let io = list.len();
         if io == 0 {
@@ -207,12 +202,12 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
             // so the last let-go breaks the poll and auto-advance cannot stall.
             let acted = match step {
                 Step::Wait => true,
-                Step::Jump { to, seen } => shared.clock.advance_if_quiet(seen, to),
+                Step::Jump { to, seen } => shared.time.clock.advance_if_quiet(seen, to),
                 Step::WakeIdleWaiters { seen } => {
-                    let quiet = shared.clock.still_quiet(seen);
+                    let quiet = shared.time.clock.still_quiet(seen);
                     if quiet {
                         list.extend(collect(cx, || {
-                            shared.clock.wake_idle_waiters();
+                            shared.time.clock.wake_idle_waiters();
                         }));
                     }
                     quiet
@@ -224,13 +219,13 @@ pub(super) fn block_in_poller(cx: &WorkerCx) -> Option<OwnedP> {
         }
         break (list, io);
     };
-    shared.hold();
-    poller.poll_until.clear();
+    shared.time.hold();
+    shared.time.poll_until.clear();
     poller.blocking.store(false, Ordering::SeqCst);
     list.extend(run_all_timers(cx));
     if io > 0 {
         shared.netpoll_wakeups.fetch_add(io as u64, Ordering::Relaxed);
-        shared.trace_instant(&cx.m, Kind::Netpoll, io as u64);
+        cx.m.trace_instant(&shared.diag, Kind::Netpoll, io as u64);
     }
     take_idle_p_for(cx, list)
 }
@@ -256,9 +251,9 @@ enum Step {
 /// pending for this M: netpoll/wake.rs).
 fn paused_poll(shared: &Shared) -> (Option<Duration>, Step) {
     // "Polling, until unknown" (stored by the caller) stays: any timer added breaks the poll.
-    let Some(seen) = shared.quiescent() else {
+    let Some(seen) = quiescent(shared) else {
         let next = shared.next_timer();
-        let due = next != NO_TIMER && next <= shared.timer_now();
+        let due = next != NO_TIMER && next <= shared.time.timer_now();
         return (
             Some(if due { Duration::ZERO } else { PAUSED_RECHECK }),
             Step::Wait,
@@ -272,11 +267,11 @@ fn paused_poll(shared: &Shared) -> (Option<Duration>, Step) {
         let live = shared.ps.iter().map(|p| p.timers.next_live_when()).min();
         live.unwrap_or(NO_TIMER)
     };
-    let now = shared.timer_now();
+    let now = shared.time.timer_now();
     if next != NO_TIMER && next <= now {
         return (Some(Duration::ZERO), Step::Wait);
     }
-    if shared.clock.has_idle_waiters() {
+    if shared.time.clock.has_idle_waiters() {
         (Some(Duration::ZERO), Step::WakeIdleWaiters { seen })
     } else if next <= crate::time::clock::MAX_PAUSED_NS {
         (Some(Duration::ZERO), Step::Jump { to: next, seen })
@@ -294,10 +289,10 @@ fn paused_poll(shared: &Shared) -> (Option<Duration>, Step) {
 fn sleep_until_timer(cx: &WorkerCx) -> Option<OwnedP> {
     let shared = &cx.shared;
     let next = shared.next_timer();
-    if next == NO_TIMER || shared.clock.is_paused() {
+    if next == NO_TIMER || shared.time.clock.is_paused() {
         return None;
     }
-    let timeout = Duration::from_nanos(next.saturating_sub(shared.timer_now()));
+    let timeout = Duration::from_nanos(next.saturating_sub(shared.time.timer_now()));
     match shared.stopm_timeout(cx, timeout) {
         Some(super::m::Wakeup::Run { p, spinning }) => {
             let p = acquirep(cx, p);
@@ -319,7 +314,7 @@ fn run_all_timers(cx: &WorkerCx) -> Vec<Notified> {
     if shared.next_timer() == NO_TIMER {
         return Vec::new();
     }
-    let now = shared.timer_now();
+    let now = shared.time.timer_now();
     let mut wake = Vec::new();
     for p in shared.ps.iter() {
         p.timers.run(now, &mut wake, false);
@@ -380,11 +375,11 @@ pub(crate) fn sysmon_poll_due_in(shared: &Shared) -> Option<Duration> {
 /// `sysmon_poll` to run it; `None` without a timer, or while the clock is paused.
 pub(crate) fn sysmon_timer_due_in(shared: &Shared, pid: usize) -> Option<Duration> {
     let when = shared.ps[pid].timers.next_when();
-    if when == NO_TIMER || shared.clock.is_paused() {
+    if when == NO_TIMER || shared.time.clock.is_paused() {
         return None;
     }
     let due = when.saturating_add(SYSMON_TIMER_SLACK);
-    Some(Duration::from_nanos(due.saturating_sub(shared.timer_now())))
+    Some(Duration::from_nanos(due.saturating_sub(shared.time.timer_now())))
 }
 
 /// sysmon's share: poll the network if nobody did for 1 ms, and run timers that are overdue
@@ -398,14 +393,14 @@ pub(crate) fn sysmon_poll(shared: &Shared) -> bool {
     let last = poller.last_poll.load(Ordering::Relaxed);
     let poll_net = poller.has_sources()
         && crate::time::monotonic::precise_now_ns().saturating_sub(last) > SYSMON_POLL_AFTER;
-    let now = shared.timer_now();
+    let now = shared.time.timer_now();
     let overdue = |p: &super::p::P| p.timers.next_when().saturating_add(SYSMON_TIMER_SLACK) <= now;
     if !poll_net && !shared.ps.iter().any(overdue) {
         return false;
     }
     // Rule 4 of time/clock.rs: a hold from before it takes anything out of the poller or a heap
     // until its wakes are in the global queue.
-    shared.hold();
+    shared.time.hold();
     let mut acted = false;
     if poll_net {
         if let Some(n) = poller.poll(Some(Duration::ZERO), false) {

@@ -25,6 +25,7 @@
 //! Both views are a reference: taking one costs nothing, and the hot path is unchanged.
 
 use crate::loom::atomic::{AtomicPtr, AtomicU32, Ordering};
+pub(crate) use crate::task::link::Link;
 use std::marker::PhantomData;
 use std::ptr::{self, NonNull};
 
@@ -39,14 +40,6 @@ const MASK: u32 = LOCAL_QUEUE_CAPACITY as u32 - 1;
 /// How long a thief waits before taking a running P's `runnext` (Go sleeps 3 µs: the owner is
 /// probably about to run it). ~1–3 µs of `pause` on current x86; picked to match Go's intent.
 const RUNNEXT_STEAL_SPINS: u32 = 64;
-
-/// An owned pointer-sized item that can live in the ring (a task reference).
-pub(crate) trait Link: Sized {
-    fn into_ptr(self) -> NonNull<()>;
-    /// # Safety
-    /// `ptr` came from `into_ptr` and ownership is transferred back exactly once.
-    unsafe fn from_ptr(ptr: NonNull<()>) -> Self;
-}
 
 /// Where overflow goes (the global queue).
 pub(crate) trait Overflow<T> {

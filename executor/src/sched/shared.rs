@@ -1,57 +1,44 @@
-//! `Shared`: the state of one runtime that every M, every task and every `Handle` reaches.
-//! Spawning and the routing of wakes live here; idle Ps/Ms and `wakep` in `idle.rs`.
+//! `Shared`: the state of one runtime that every M, every task and every `Handle` reaches, as
+//! a struct of subsystems, each with its own file and methods: the Ps (p.rs), the global queue
+//! (global.rs), the idle Ps and Ms and spinning (`Idle`, idle.rs), the Ms (`Ms`, ms.rs),
+//! timekeeping (`Timekeeper`, time/deadlines.rs), diagnostics (`Diag`, diag/), the poller
+//! (netpoll/), the blocking pool (blocking/), pinned threads (`LockedThreads`, pinned.rs).
+//! Here: spawning, the routing of wakes, shutdown, and the few acts that span subsystems.
+//! Starting and parking Ms is the other `impl Shared`, in ms.rs.
 
 use super::context::{self, Mode, WorkerCx};
 use super::global::GlobalQueue;
+use super::idle::Idle;
 use super::m::M;
-use super::p::{OwnedP, P};
+use super::ms::Ms;
+use super::p::{OwnedP, P, PStatus, PView};
+use super::pinned::LockedThreads;
 use super::runq::Local;
 use crate::blocking::BlockingPool;
-use crate::loom::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use crate::loom::{Arc, Mutex};
+use crate::loom::Arc;
+use crate::loom::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::runtime::Config;
 use crate::task::{self, Header, JoinHandle, Notified, Registry, Schedule, SpawnMeta, Task};
+use crate::time::deadlines::{AfterAdd, Timekeeper};
 use std::future::Future;
 use std::panic::Location;
-use std::thread;
 use std::time::Instant;
-
-/// Data under the sched lock (Go's `sched.lock`).
-pub(crate) struct Synced {
-    /// Idle Ps, as a stack (Go's `pidle`), with their ownership (p.rs).
-    pub(super) idle_ps: Vec<OwnedP>,
-    /// Parked Ms without a P (Go's `midle`).
-    pub(super) idle_ms: Vec<Arc<M>>,
-    /// Ms whose thread exited as surplus (idle.rs, `stopm`), with their spawn buffers: the
-    /// next M to start reuses one (`new_m`), so `ms` does not grow with every burst.
-    pub(super) retired: Vec<(Arc<M>, crossbeam_deque::Worker<Notified>)>,
-}
 
 /// # Fields
 /// - `ps`: fixed at build; each P's fields say who touches them (p.rs).
-/// - `sched`, `npidle`, `nmspinning` (private to `sched/`): the sched lock; `npidle` mirrors
-///   the length of its idle-P list for lock-free reads and changes only with it (`pidleget`,
-///   `pidleput`); `nmspinning` changes only through the spinning transitions of idle.rs
-///   (protocols A and B in mod.rs). Read from outside through `idle_p_count` and
-///   `spinning_m_count`.
-/// - `ms`, `threads`, `shutdown` (private to `sched/`): every M ever started and its join
-///   handle; Ms are never freed before the runtime (their `Arc` stays here, a retired M's
-///   too), so `P::m` pointers stay valid and their counters stay in the metrics. `nthreads`:
-///   Ms whose thread runs (started, not retired). `new_m` checks `shutdown` and registers both under the `ms` lock, and
-///   `begin_shutdown` sets the flag before it reads `ms`, so `take_threads` afterwards holds
-///   every M that was told to exit.
+/// - `idle` (idle.rs): the sched lock, the idle Ps and Ms, `npidle` and `nmspinning`.
+/// - `ms` (ms.rs): every M ever started and its thread.
+/// - `shutdown` (private to `sched/`): set once by `begin_shutdown` (SeqCst).
 /// - `registry`: every live task.
 /// - `poller`: the netpoller (netpoll/mod.rs); the M's use of it is `poller.rs` here.
+/// - `time`: the timer clock, the holds and the poller handshake (time/deadlines.rs); the
+///   timer heaps are per P (`P::timers`).
 /// - counters for rare events are shared atomics; hot counters are per M (m.rs).
 pub(crate) struct Shared {
     pub(crate) ps: Box<[P]>,
     pub(crate) global: GlobalQueue<Notified>,
-    pub(super) sched: Mutex<Synced>,
-    pub(super) npidle: AtomicUsize,
-    pub(super) nmspinning: AtomicUsize,
-    pub(super) ms: Mutex<Vec<Arc<M>>>,
-    pub(super) nthreads: AtomicUsize,
-    pub(super) threads: Mutex<Vec<thread::JoinHandle<()>>>,
+    pub(crate) idle: Idle,
+    pub(crate) ms: Ms,
     pub(crate) registry: Registry,
     pub(crate) config: Config,
     pub(super) shutdown: AtomicBool,
@@ -65,10 +52,10 @@ pub(crate) struct Shared {
     pub(crate) started: Instant,
     /// Slow-poll accounting and reports (diag/slowpoll.rs).
     pub(crate) diag: crate::diag::Diag,
-    /// The timer clock (pausable) and the auto-advance holds: time/clock.rs.
-    pub(crate) clock: crate::time::clock::Clock,
-    /// Threads of pinned tasks (Go's locked Ms), `task/pinned.rs`.
-    pub(crate) locked: task::LockedThreads,
+    /// The timer clock (pausable), the auto-advance holds and the poller handshake.
+    pub(crate) time: Timekeeper,
+    /// Threads of pinned tasks (Go's locked Ms), pinned.rs.
+    pub(crate) locked: LockedThreads,
 }
 
 impl Shared {
@@ -77,26 +64,16 @@ impl Shared {
         let poller = crate::netpoll::Poller::new()?;
         let started = Instant::now();
         LIVE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let (ps, mut idle_ps) = P::all(n);
-        // Idle stack: P0 on top, so a lone runtime keeps using P0.
-        idle_ps.reverse();
+        let (ps, idle_ps) = P::all(n);
         Ok(Arc::new(Shared {
             ps,
             global: GlobalQueue::new(),
-            sched: Mutex::new(Synced {
-                idle_ps,
-                idle_ms: Vec::new(),
-                retired: Vec::new(),
-            }),
-            npidle: AtomicUsize::new(n),
-            nmspinning: AtomicUsize::new(0),
-            ms: Mutex::new(Vec::new()),
-            nthreads: AtomicUsize::new(0),
-            threads: Mutex::new(Vec::new()),
+            idle: Idle::new(idle_ps),
+            ms: Ms::new(),
             registry: Registry::new(n),
             blocking: BlockingPool::new(&config),
             diag: crate::diag::Diag::new(&config, started),
-            clock: crate::time::clock::Clock::new(started, config.start_paused),
+            time: Timekeeper::new(started, config.start_paused),
             config,
             shutdown: AtomicBool::new(false),
             remote_spawned: AtomicU64::new(0),
@@ -106,7 +83,7 @@ impl Shared {
             poller,
             sysmon_note: crate::sysmon::SysmonNote::new(),
             started,
-            locked: task::LockedThreads::new(),
+            locked: LockedThreads::new(),
         }))
     }
 
@@ -120,6 +97,16 @@ impl Shared {
         self.ps[p.id()].local(p)
     }
 
+    /// Every M's shared half, cloned out of the lock (`Ms::all`).
+    pub(crate) fn all_ms(&self) -> Vec<Arc<M>> {
+        self.ms.all()
+    }
+
+    /// sysmon's look at P `pid` this round (`PView::observe`): `None` while it is idle.
+    pub(crate) fn observe_p(self: &Arc<Self>, pid: usize) -> Option<PView<'_>> {
+        PView::observe(self, pid)
+    }
+
     /// Shutdown's first step: no M starts from now on, and every M is told to exit (a parked
     /// one at once, a running one when it next looks for work).
     pub(crate) fn begin_shutdown(&self) {
@@ -130,9 +117,60 @@ impl Shared {
         }
     }
 
-    /// The join handles of every M started so far (after `begin_shutdown`: of every M).
-    pub(crate) fn take_threads(&self) -> Vec<thread::JoinHandle<()>> {
-        std::mem::take(&mut *self.threads.lock().unwrap_or_else(|e| e.into_inner()))
+    /// Shutdown's `cancel_all` (runtime/rt.rs): empties the local queues, each through its
+    /// owner's view, so it first collects the tokens it can reach once the Ms were told to exit
+    /// and joined (or given up on, by `shutdown_timeout`): the idle list, Ps handed to an M that
+    /// never picked them up (`M::unstart`), and Ps of an M stuck in a poll (retaken as sysmon
+    /// would). The Ps go back to the idle list. A P held by an M still running between polls
+    /// stays that M's: it empties the queue itself when it sees the shutdown (find.rs).
+    pub(crate) fn drain_local_queues(&self) -> Vec<Notified> {
+        let mut owned = Vec::new();
+        {
+            let mut synced = self.idle.lock();
+            owned.extend(std::iter::from_fn(|| self.idle.pidleget(&mut synced)));
+        }
+        owned.extend(self.all_ms().iter().filter_map(|m| m.unstart()));
+        for p in self.ps.iter() {
+            if let PStatus::InPoll(seq) = p.status() {
+                owned.extend(p.try_retake(seq));
+            }
+        }
+        let tasks = owned.iter().flat_map(|p| self.local(p).drain()).collect();
+        let mut synced = self.idle.lock();
+        for p in owned {
+            self.idle.pidleput(&self.ps, &mut synced, p);
+        }
+        tasks
+    }
+
+    /// Lets go of an auto-advance hold (`Timekeeper::let_go`). The last one while the clock
+    /// is paused breaks the blocking poll, so the M there checks whether the clock may jump.
+    pub(crate) fn let_go(&self) {
+        if self.time.let_go() {
+            self.poller.break_poll();
+        }
+    }
+
+    /// Go's `wakeNetPoller`: a timer at `when` became some P's earliest (the adder's half of
+    /// the handshake in time/deadlines.rs, after `Timers::add`). Break the blocking poll if it
+    /// would sleep past it; with nobody in the poller, make sure an M looks.
+    pub(crate) fn timer_added(self: &Arc<Self>, when: u64) {
+        match self.time.timer_added(when) {
+            AfterAdd::WakeM => self.wakep(),
+            AfterAdd::BreakPoll => self.poller.break_poll(),
+            AfterAdd::Nothing => {}
+        }
+    }
+
+    /// The earliest timer over all Ps, or `NO_TIMER`.
+    pub(crate) fn next_timer(&self) -> u64 {
+        self.time.next_timer(self.ps.iter().map(|p| &p.timers))
+    }
+
+    /// The clock, if P `p` has a timer due by now (the clock is read only if it has one).
+    #[inline]
+    pub(crate) fn timers_due(&self, p: usize) -> Option<u64> {
+        self.time.due(&self.ps[p].timers)
     }
 
     /// Spawns a task on this runtime (Go's `newproc`).
@@ -200,7 +238,7 @@ impl Shared {
     /// a poll, and a sysmon in a long sleep looks now (it may have to retake a P for it). After
     /// the queue's SeqCst push, pairs with the re-check in `SysmonNote::sleep`.
     fn kick_sysmon_if_no_p_is_idle(&self) {
-        if self.npidle.load(Ordering::SeqCst) == 0 {
+        if self.idle.npidle_seqcst() == 0 {
             self.sysmon_note.kick(crate::sysmon::Why::Work);
         }
     }
@@ -253,11 +291,6 @@ impl Shared {
             self.wakep();
             self.kick_sysmon_if_no_p_is_idle();
         }
-    }
-
-    /// Every M's shared half, cloned out of the lock.
-    pub(crate) fn all_ms(&self) -> Vec<Arc<M>> {
-        self.ms.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 

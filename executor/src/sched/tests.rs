@@ -34,7 +34,7 @@ fn a_preemption_mark_ends_with_its_poll() {
             s.await.unwrap();
         });
         // This poll is preempted (as `poll_proceed` does when sysmon asks) and completes.
-        super::note_preempted();
+        super::p::note_preempted();
         y
     });
     let y = rt.block_on(x).unwrap();

@@ -36,6 +36,7 @@ pub(crate) fn m_main(shared: Arc<Shared>, m: Arc<M>, buffer: Worker<Notified>) {
         entered: Cell::new(false),
     };
     let _worker = context::set_worker(&cx);
+    crate::task::coop::set_preempt_hook(super::p::note_preempted);
     cx.m.publish_cpu_clock();
     if let Some(ring) = cx.m.trace() {
         ring.claim();

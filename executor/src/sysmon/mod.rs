@@ -116,7 +116,7 @@ fn run(shared: &Arc<Shared>) {
     let mut sleep = Some(MIN_DELAY);
     // What the kicks of `Why` report, re-read after a long sleep is published.
     let woken = |mode: Mode| {
-        let idle = shared.npidle_seqcst();
+        let idle = shared.idle.npidle_seqcst();
         let work = idle == 0 && !shared.global.is_empty();
         match mode {
             Mode::Quiet => idle < shared.ps.len(),
@@ -265,7 +265,7 @@ fn quiet_until(shared: &Shared) -> Option<Option<Duration>> {
     if !shared.config.sysmon {
         return Some(None);
     }
-    if !shared.all_ps_idle() || !shared.poller.blocking.load(Ordering::SeqCst) {
+    if !shared.idle.all_ps_idle() || !shared.poller.blocking.load(Ordering::SeqCst) {
         return None;
     }
     let detached = shared.all_ms().iter().any(|m| {
@@ -276,10 +276,10 @@ fn quiet_until(shared: &Shared) -> Option<Option<Duration>> {
         return None;
     }
     let next = shared.next_timer();
-    if next == crate::time::heap::NO_TIMER || shared.clock.is_paused() {
+    if next == crate::time::heap::NO_TIMER || shared.time.clock.is_paused() {
         return Some(None);
     }
-    let left = next.saturating_sub(shared.timer_now());
+    let left = next.saturating_sub(shared.time.timer_now());
     Some(Some(Duration::from_nanos(left) + KICKED_DELAY))
 }
 

@@ -160,7 +160,7 @@ pub(super) fn retake(
     // retake) only if no other M runs to notice it stuck (`watch_from_m`), or sysmon was
     // kicked. An M that kicked it has watched that poll for `BLOCKED_RETAKE_AFTER` already,
     // so then the poll counts as seen that long (sysmon's own sample still decides).
-    let busy = shared.ps.len() - shared.idle_p_count();
+    let busy = shared.ps.len() - shared.idle.idle_p_count();
     let close = kick != Kick::None || busy <= 1;
     let first_seen = match kick {
         Kick::Stuck => now.checked_sub(BLOCKED_RETAKE_AFTER).unwrap_or(now),
@@ -261,7 +261,7 @@ fn hand_off(shared: &Arc<Shared>, p: &PView<'_>, w: &mut PWatch, (seq, m): (u64,
         return false;
     }
     // Before the CAS, which publishes it to the stuck M (diag/poll.rs).
-    let start = shared.instant_to_ns(w.poll_since);
+    let start = shared.time.instant_to_ns(w.poll_since);
     crate::diag::poll::sysmon_retaking(&m.diag, seq, w.blocked, start);
     if p.retake() {
         w.seq = None;
@@ -285,7 +285,7 @@ fn stalled_wake_thief(shared: &Shared, p: &PView<'_>, w: &mut PWatch, now: Insta
         w.polls_at = now;
         acted = true;
     }
-    if shared.idle_p_count() > 0 && p.holds_up_work() {
+    if shared.idle.idle_p_count() > 0 && p.holds_up_work() {
         next.at(w.polls_at + STALL_WAKE_AFTER);
     }
     acted

@@ -3,7 +3,9 @@
 //! and at zero it wakes the task and returns `Pending`, so a task that always finds its
 //! resources ready still gives its P back. sysmon delivers a preemption request by naming the
 //! poll in the M's `preempt` word (`PView::request_preempt`, `PView::retake`: sched/p.rs), which
-//! makes that poll's budget read as zero.
+//! makes that poll's budget read as zero. What else a preemption does on that M (the task's
+//! requeue to the global tail, the count, the trace event) is the scheduler's: it installs it
+//! when the M's thread starts (`set_preempt_hook`), so the budget does not name the scheduler.
 //!
 //! Outside a task's poll (in `block_on`'s own future, on blocking threads) there is no budget:
 //! everything proceeds. [`unconstrained`] makes a future's polls budget-free the same way.
@@ -99,6 +101,18 @@ impl Drop for ClearOnDrop {
     }
 }
 
+thread_local! {
+    /// What a preemption does besides ending the budget: set once on an M's thread by the
+    /// scheduler (`sched::p::note_preempted`); `None` elsewhere, where nothing is preempted.
+    static ON_PREEMPT: Cell<Option<fn()>> = const { Cell::new(None) };
+}
+
+/// Installs what a preemption of a poll on this thread does besides ending its budget (the
+/// scheduler's M, at its thread's start).
+pub(crate) fn set_preempt_hook(hook: fn()) {
+    ON_PREEMPT.set(Some(hook));
+}
+
 /// Whether sysmon asked the polling task to yield: its request names this poll.
 fn preempt_requested(b: Budget) -> bool {
     // SAFETY: set by `reset` to the request word of this thread's M, which lives as long as the
@@ -118,7 +132,9 @@ pub(crate) fn spend(cx: &mut Context<'_>) -> Poll<()> {
         if left != 0 {
             // A preemption: the task goes to the global queue, like Go's `gopreempt_m`.
             BUDGET.set(Budget { left: Some(0), ..b });
-            crate::sched::note_preempted();
+            if let Some(hook) = ON_PREEMPT.get() {
+                hook();
+            }
         }
         cx.waker().wake_by_ref();
         return Poll::Pending;

@@ -1,8 +1,19 @@
-//! The task being polled on this thread (for `task::id()` and wait reasons).
+//! The task being polled on this thread (for `task::id()`), and why a task waits (the
+//! wait-reason codes it records).
 
 use super::raw::Header;
 use std::cell::Cell;
 use std::ptr::NonNull;
+
+/// Wait-reason codes kept in `Header::wait` (see `runtime::WaitReason`).
+pub(crate) const WAIT_OTHER: u8 = 0;
+pub(crate) const WAIT_IO_READ: u8 = 1;
+pub(crate) const WAIT_IO_WRITE: u8 = 2;
+pub(crate) const WAIT_SLEEP: u8 = 3;
+pub(crate) const WAIT_JOIN: u8 = 4;
+pub(crate) const WAIT_YIELD: u8 = 5;
+/// Yielded at a preemption request (shown as `TaskState::Preempted` while runnable).
+pub(crate) const WAIT_PREEMPTED: u8 = 6;
 
 thread_local! {
     static CURRENT: Cell<Option<NonNull<Header>>> = const { Cell::new(None) };

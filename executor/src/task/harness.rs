@@ -6,9 +6,12 @@
 //! - `shutdown` consumes the registry's reference;
 //! - `complete` releases the task from the registry and drops that reference too.
 
+use super::current::{self, WAIT_OTHER};
+use super::join::JoinError;
+use super::raw::Notified;
 use super::raw::{Cell, Header, RawTask, Stage, Vtable};
+use super::schedule::Schedule;
 use super::state::{TransitionToIdle, TransitionToNotified, TransitionToRunning};
-use super::{JoinError, Notified, Schedule, WAIT_OTHER, current};
 use crate::loom::atomic::Ordering;
 use std::any::Any;
 use std::future::Future;

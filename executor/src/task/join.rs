@@ -1,9 +1,9 @@
 //! `JoinHandle`, `AbortHandle` and `JoinError`.
 
+use super::current::{WAIT_JOIN, set_current_wait};
 use super::id::Id;
 use super::raw::RawTask;
 use super::state::TransitionToNotified;
-use super::{WAIT_JOIN, set_current_wait};
 use std::any::Any;
 use std::fmt;
 use std::future::Future;

@@ -188,7 +188,7 @@ impl<T> JoinSet<T> {
         std::task::ready!(crate::coop::spend(cx));
         let res = Pin::new(&mut self.members).poll_next(cx);
         if res.is_pending() {
-            super::set_current_wait(super::WAIT_JOIN);
+            super::current::set_current_wait(super::current::WAIT_JOIN);
         }
         res
     }

@@ -4,10 +4,13 @@
 //!
 //! Files: `state.rs` (the atomic state word), `raw.rs` (the allocation and its vtable),
 //! `harness.rs` (poll, complete, cancel), `waker.rs`, `join.rs` (JoinHandle, AbortHandle,
-//! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled),
-//! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey), `pinned.rs` (pinned tasks
-//! on a thread of their own: Go's `LockOSThread`), `coop.rs` (the cooperative budget, public as
-//! `task::coop`).
+//! JoinError), `id.rs`, `registry.rs` (every live task), `current.rs` (the task being polled, its wait reason), `schedule.rs` (`Schedule`, the seam
+//! between a task and the runtime that runs it),
+//! `join_set.rs` (JoinSet), `task_local.rs` (task_local!, LocalKey), `coop.rs` (the
+//! cooperative budget, public as `task::coop`), `link.rs` (`Link`, the conversion of a task
+//! reference to the pointer a run queue stores: sched/runq.rs uses it). Pinned tasks
+//! (`spawn_pinned`, `spawn_local`: Go's `LockOSThread`) run on threads of their own, a kind of
+//! M, so they live with the Ms in sched/pinned.rs and are re-exported here.
 
 pub mod coop;
 mod current;
@@ -15,59 +18,35 @@ mod harness;
 mod id;
 mod join;
 mod join_set;
-mod pinned;
+pub(crate) mod link;
 mod raw;
 mod registry;
+mod schedule;
 mod state;
 mod task_local;
 mod waker;
 
+pub use crate::sched::pinned::{spawn_local, spawn_pinned};
 pub use id::Id;
 pub use join::{AbortHandle, JoinError, JoinHandle};
 pub use join_set::JoinSet;
-pub use pinned::{spawn_local, spawn_pinned};
 pub use task_local::{AccessError, LocalKey};
 
-pub(crate) use current::{current_header, set_current_wait};
-pub(crate) use pinned::{LockedThreads, join_pinned_threads, on_pinned_thread_of};
+pub(crate) use current::{
+    WAIT_IO_READ, WAIT_IO_WRITE, WAIT_JOIN, WAIT_OTHER, WAIT_PREEMPTED, WAIT_SLEEP, WAIT_YIELD,
+    current_header, set_current_wait,
+};
 pub(crate) use raw::{
-    Header, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_task, new_unregistered_task,
+    Header, Notified, RawTask, SpawnMeta, Task, WAIT_SYSCALL, new_pinned_task, new_task,
+    new_unregistered_task,
 };
 pub(crate) use registry::Registry;
+pub(crate) use schedule::Schedule;
+pub(crate) use state::TransitionToNotified;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-
-/// What a task's runtime does with it; implemented by the runtime's `Shared` and by the
-/// blocking pool.
-pub(crate) trait Schedule: Send + Sync + 'static {
-    /// A wake: run `task` at some point.
-    fn schedule(&self, task: Notified);
-    /// `task` was woken during its own poll, which just returned: requeue it.
-    fn yield_now(&self, task: Notified);
-    /// `task` completed: take it out of the registry, returning the registry's reference.
-    fn release(&self, task: &Header) -> Option<Task>;
-    /// The task's future must stay on the thread this scheduler runs it on (a pinned task):
-    /// runtime shutdown then sends that thread a cancel instead of dropping the future on the
-    /// thread that shuts down.
-    const PINNED: bool = false;
-    /// Whether the runtime this scheduler belongs to has begun its shutdown: a task cancelled
-    /// now completes with the "runtime shut down" error, whoever cancelled it.
-    fn is_shut_down(&self) -> bool {
-        false
-    }
-}
-
-/// Wait-reason codes kept in `Header::wait` (see `runtime::WaitReason`).
-pub(crate) const WAIT_OTHER: u8 = 0;
-pub(crate) const WAIT_IO_READ: u8 = 1;
-pub(crate) const WAIT_IO_WRITE: u8 = 2;
-pub(crate) const WAIT_SLEEP: u8 = 3;
-pub(crate) const WAIT_JOIN: u8 = 4;
-pub(crate) const WAIT_YIELD: u8 = 5;
-/// Yielded at a preemption request (shown as `TaskState::Preempted` while runnable).
-pub(crate) const WAIT_PREEMPTED: u8 = 6;
 
 /// The id of the task being polled.
 ///

@@ -7,8 +7,9 @@
 
 use super::harness;
 use super::id::Id;
+use super::join::JoinError;
+use super::schedule::Schedule;
 use super::state::State;
-use super::{JoinError, Schedule};
 use crate::loom::UnsafeCell;
 use crate::loom::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::future::Future;
@@ -317,7 +318,7 @@ where
     unsafe { (Task::from_raw(raw), Notified::from_raw(raw.ptr), raw) }
 }
 
-/// As [`new_task`], for a pinned task (`task::pinned`): neither the future nor its output need
+/// As [`new_task`], for a pinned task (sched/pinned.rs): neither the future nor its output need
 /// be `Send`, and the header is marked `locked`.
 ///
 /// # Safety
@@ -366,9 +367,15 @@ impl Header {
     pub(crate) fn snapshot(&self) -> super::state::Snapshot {
         self.state.load()
     }
+
+    /// Marks the task cancelled and notified (state.rs): a pinned task's abort and shutdown
+    /// (sched/pinned.rs), which submit it to its thread's queue when told to.
+    pub(crate) fn notify_cancel(&self) -> super::state::TransitionToNotified {
+        self.state.transition_to_notified_and_cancel()
+    }
 }
 
-impl crate::sched::runq::Link for Notified {
+impl super::link::Link for Notified {
     fn into_ptr(self) -> NonNull<()> {
         self.into_raw().cast()
     }

@@ -1,8 +1,10 @@
-//! The runtime's timer bookkeeping: the clocks (`now_ns`, `timer_now`, `instant_to_ns`), the
-//! auto-advance holds seen from the scheduler (`hold`, `let_go`), the earliest deadlines over
-//! every P's heap (`next_timer`, `timers_due`), and the timer/poller handshake
-//! (`timer_added`, `PollUntil`). The heaps themselves are heap.rs; who runs them is
-//! sched/poller.rs (find step 0, the blocking poller of find step 8, sysmon).
+//! The runtime's timekeeping, [`Timekeeper`]: the timer clock with its auto-advance holds
+//! (time/clock.rs), the real clock of traces (`now_ns`), deadlines as clock values
+//! (`instant_to_ns`), the earliest deadline of a set of heaps (`next_timer`, `due`), and the
+//! timer/poller handshake (`PollUntil`, `timer_added`). The heaps themselves are heap.rs, one
+//! per P; who runs them is sched/poller.rs (find step 0, the blocking poller of find step 8,
+//! sysmon). What the scheduler does with the answers (break the poll, wake an M) is
+//! `Shared::timer_added` and `Shared::let_go` (sched/shared.rs).
 //!
 //! # The timer/poller handshake (Go's `wakeNetPoller`)
 //! The one M blocked in the poller sleeps until the earliest deadline of every P's heap, so a
@@ -11,7 +13,7 @@
 //! - the poller publishes "polling, until unknown" (`PollUntil::announce`: a SeqCst store,
 //!   then a SeqCst fence) and then reads every P's earliest deadline (`next_timer`);
 //! - the adder publishes the deadline (`Timers::add`, under the heap lock) and then, if it is
-//!   that heap's earliest, reads `PollUntil` after a SeqCst fence (`Shared::timer_added`).
+//!   that heap's earliest, reads `PollUntil` after a SeqCst fence (`PollUntil::timer_added`).
 //!
 //! Either the poller sees the new timer, or the adder sees the poller and breaks its poll: the
 //! fences forbid both reading the old value. The loom model `loom_timer_poller_handshake`
@@ -19,10 +21,9 @@
 //! fence is needed. With nobody in the poller the adder wakes an M (`wakep`), so some M looks
 //! at the timers.
 
-use crate::loom::Arc;
 use crate::loom::atomic::{AtomicU64, Ordering, fence};
-use crate::sched::Shared;
-use crate::time::heap::NO_TIMER;
+use crate::time::clock::Clock;
+use crate::time::heap::{NO_TIMER, Timers};
 use std::time::Instant;
 
 /// `PollUntil` when nobody is blocked in the poller.
@@ -97,7 +98,28 @@ fn after_add(when: u64, until: u64) -> AfterAdd {
     }
 }
 
-impl Shared {
+/// A runtime's timekeeping (module docs).
+///
+/// # Fields
+/// - `started`: fixed; the instant timer time 0 stands for.
+/// - `clock`: the timer clock and the auto-advance holds (time/clock.rs).
+/// - `poll_until`: the blocking poller's side of the handshake (module docs); written only by
+///   the M that holds the poller's `blocking` flag.
+pub(crate) struct Timekeeper {
+    started: Instant,
+    pub(crate) clock: Clock,
+    pub(crate) poll_until: PollUntil,
+}
+
+impl Timekeeper {
+    pub(crate) fn new(started: Instant, paused: bool) -> Timekeeper {
+        Timekeeper {
+            started,
+            clock: Clock::new(started, paused),
+            poll_until: PollUntil::new(),
+        }
+    }
+
     /// The clock of timer deadlines: ns since the runtime started, standing still while the
     /// clock is paused (time/clock.rs).
     #[inline]
@@ -106,16 +128,17 @@ impl Shared {
     }
 
     /// Takes an auto-advance hold (time/clock.rs, "Paused time and auto-advance").
+    #[inline]
     pub(crate) fn hold(&self) {
         self.clock.hold();
     }
 
-    /// Lets go of a hold. The last one while the clock is paused breaks the blocking poll, so
-    /// the M there checks whether the clock may jump now.
-    pub(crate) fn let_go(&self) {
-        if self.clock.let_go() {
-            self.poller.break_poll();
-        }
+    /// Lets go of a hold; true if it was the last one while the clock is paused: the caller
+    /// breaks the blocking poll, so the M there checks whether the clock may jump now
+    /// (`Shared::let_go`).
+    #[inline]
+    pub(crate) fn let_go(&self) -> bool {
+        self.clock.let_go()
     }
 
     /// A std instant as a deadline: ns since the runtime started (below `NO_TIMER`).
@@ -123,19 +146,15 @@ impl Shared {
         u64::try_from(t.saturating_duration_since(self.started).as_nanos()).unwrap_or(u64::MAX - 1)
     }
 
-    /// The earliest timer over all Ps, or `NO_TIMER`.
-    pub(crate) fn next_timer(&self) -> u64 {
-        self.ps
-            .iter()
-            .map(|p| p.timers.next_when())
-            .min()
-            .unwrap_or(NO_TIMER)
+    /// The earliest timer of `heaps` (every P's), or `NO_TIMER`.
+    pub(crate) fn next_timer<'a>(&self, heaps: impl Iterator<Item = &'a Timers>) -> u64 {
+        heaps.map(Timers::next_when).min().unwrap_or(NO_TIMER)
     }
 
-    /// The clock, if P `p` has a timer due by now (the clock is read only if it has one).
+    /// The clock, if `heap` has a timer due by now (the clock is read only if it has one).
     #[inline]
-    pub(crate) fn timers_due(&self, p: usize) -> Option<u64> {
-        let next = self.ps[p].timers.next_when();
+    pub(crate) fn due(&self, heap: &Timers) -> Option<u64> {
+        let next = heap.next_when();
         if next == NO_TIMER {
             return None;
         }
@@ -143,14 +162,9 @@ impl Shared {
         (now >= next).then_some(now)
     }
 
-    /// Go's `wakeNetPoller`: a timer at `when` became some P's earliest (the adder's half of
-    /// the handshake, after `Timers::add`). Break the blocking poll if it would sleep past it;
-    /// with nobody in the poller, make sure an M looks.
-    pub(crate) fn timer_added(self: &Arc<Self>, when: u64) {
-        match self.poller.poll_until.timer_added(when) {
-            AfterAdd::WakeM => self.wakep(),
-            AfterAdd::BreakPoll => self.poller.break_poll(),
-            AfterAdd::Nothing => {}
-        }
+    /// Go's `wakeNetPoller`, the decision: a timer at `when` became some P's earliest (the
+    /// adder's half of the handshake, after `Timers::add`).
+    pub(crate) fn timer_added(&self, when: u64) -> AfterAdd {
+        self.poll_until.timer_added(when)
     }
 }

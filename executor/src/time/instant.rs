@@ -43,7 +43,7 @@ impl Instant {
     /// assert!(b >= a);
     /// ```
     pub fn now() -> Instant {
-        let std = crate::sched::context::with_current(|s| s.map(|s| s.clock.now_instant()))
+        let std = crate::sched::context::with_current(|s| s.map(|s| s.time.clock.now_instant()))
             .unwrap_or_else(std::time::Instant::now);
         Instant { std }
     }

@@ -6,8 +6,8 @@
 //! runs them all when it wakes: blocked in the poller while every P is idle (or sysmon is
 //! off), else parked (sched/poller.rs); sysmon runs the ones overdue by 1 ms that nobody
 //! ran. A timer that becomes the earliest breaks the blocking poll if it would sleep past it
-//! (the handshake in `deadlines.rs`, which also holds the runtime's clocks and deadlines over
-//! all Ps). A timer never fires early: it fires when the clock has reached its deadline, read
+//! (the handshake in `deadlines.rs`, whose `Timekeeper` also holds the runtime's clock, its
+//! holds and the earliest deadline over all Ps). A timer never fires early: it fires when the clock has reached its deadline, read
 //! as nanoseconds since the runtime started.
 //!
 //! A `Sleep` is not registered until its first `Pending` poll, so `timeout(d, ready_future)`
@@ -185,8 +185,8 @@ impl Sleep {
                  runtime. Await it inside a task, inside Runtime::block_on or #[gosched::main]"
             )
         });
-        let when = shared.instant_to_ns(self.deadline.into_std());
-        if shared.timer_now() >= when {
+        let when = shared.time.instant_to_ns(self.deadline.into_std());
+        if shared.time.timer_now() >= when {
             return Poll::Ready(());
         }
         let p = crate::sched::context::current_p(&shared).unwrap_or(0);
@@ -211,7 +211,7 @@ impl Sleep {
 fn shut_down(shared: &Arc<Shared>) -> Poll<()> {
     let own_worker =
         crate::sched::context::with_worker(|cx| cx.is_some_and(|cx| Arc::ptr_eq(&cx.shared, shared)));
-    if own_worker || crate::task::on_pinned_thread_of(shared) {
+    if own_worker || crate::sched::on_pinned_thread_of(shared) {
         return Poll::Pending;
     }
     panic!(

@@ -49,7 +49,7 @@ fn current(what: &str) -> Arc<Shared> {
 pub fn pause() {
     let shared = current("pause");
     assert!(
-        shared.clock.pause(),
+        shared.time.clock.pause(),
         "gosched::time::pause: the clock is already paused (by an earlier pause(), or by \
          Builder::start_paused / #[gosched::test(start_paused)]); call resume() first"
     );
@@ -79,7 +79,7 @@ pub fn pause() {
 pub fn resume() {
     let shared = current("resume");
     assert!(
-        shared.clock.resume(),
+        shared.time.clock.resume(),
         "gosched::time::resume: the clock is not paused; resume() must follow a pause() (or \
          Builder::start_paused)"
     );
@@ -121,11 +121,12 @@ pub fn resume() {
 pub async fn advance(d: Duration) {
     let shared = current("advance");
     assert!(
-        shared.clock.is_paused(),
+        shared.time.clock.is_paused(),
         "gosched::time::advance: the clock is not paused; call time::pause() first (or build \
          the runtime with Builder::start_paused(true))"
     );
     let target = shared
+        .time
         .timer_now()
         .saturating_add(u64::try_from(d.as_nanos()).unwrap_or(u64::MAX))
         .min(crate::time::clock::MAX_PAUSED_NS);
@@ -135,7 +136,7 @@ pub async fn advance(d: Duration) {
     // before it jumps again; `resume` wakes them too).
     let mut ticket = None;
     poll_fn(|cx| {
-        if !shared.clock.is_paused() || shared.clock.poll_idle(&mut ticket, cx.waker()) {
+        if !shared.time.clock.is_paused() || shared.time.clock.poll_idle(&mut ticket, cx.waker()) {
             Poll::Ready(())
         } else {
             Poll::Pending

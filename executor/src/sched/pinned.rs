@@ -4,7 +4,8 @@
 //! it returns on that thread only, so the future need not be `Send` (`Rc`, `RefCell`,
 //! thread-locals, a C library's per-thread state). `spawn_local` inside it adds more `!Send`
 //! tasks to the same thread. The thread is Go's *locked M*: it holds no P, does not count
-//! against `maxprocs`, and blocking on it stalls no other task.
+//! against `maxprocs`, and blocking on it stalls no other task. Being a kind of M, it lives
+//! with the Ms in `sched/`; the public functions are re-exported as `gosched::task::*`.
 //!
 //! # How
 //! - A pinned task is an ordinary registered task (it is in `dump()` with `locked == true`; its
@@ -34,12 +35,12 @@
 //! - Wrapping the `!Send` future in a `Send` shell and asserting the thread on every poll: a
 //!   runtime-time check of what the queue guarantees by construction.
 
-use super::id::Id;
-use super::raw::{Header, RawTask, SpawnMeta, Task, new_pinned_task};
-use super::state::TransitionToNotified;
-use super::{JoinHandle, Notified, Schedule};
+use super::{Shared, context};
 use crate::loom::atomic::{AtomicU64, Ordering};
-use crate::sched::{Shared, context};
+use crate::task::{
+    Header, Id, JoinHandle, Notified, RawTask, Schedule, SpawnMeta, Task, TransitionToNotified,
+    new_pinned_task,
+};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -189,7 +190,7 @@ impl Queue {
         if wake {
             // The sleeping thread let go of its auto-advance hold: take one for it before it
             // can be seen as idle (time/clock.rs), under the queue lock; it owns it once awake.
-            self.shared.hold();
+            self.shared.time.hold();
         }
         drop(s);
         if wake {
@@ -263,7 +264,7 @@ impl TaskRef {
 
     /// As `abort`: the thread that runs the entry drops the future.
     fn cancel(&self) {
-        if self.0.header().state.transition_to_notified_and_cancel() == TransitionToNotified::Submit {
+        if self.0.header().notify_cancel() == TransitionToNotified::Submit {
             // SAFETY: the transition added a reference for the new entry.
             unsafe { self.0.schedule() };
         }
@@ -407,7 +408,7 @@ where
     let thread_queue = queue.clone();
     // The new thread's auto-advance hold, taken here so paused time cannot jump before the
     // thread has started; `run` owns it (and lets go when the thread ends).
-    shared.hold();
+    shared.time.hold();
     match builder.spawn(move || run(thread_queue, main)) {
         Ok(thread) => {
             let mut s = locked.lock();
@@ -434,7 +435,7 @@ where
 /// Cancels a pinned task that never ran, on the calling thread; `first` is its only entry.
 fn cancel_unstarted(first: Notified) {
     // Sets CANCELLED: the task is already NOTIFIED (`first` is that entry), so nothing is queued.
-    let _ = first.header().state.transition_to_notified_and_cancel();
+    let _ = first.header().notify_cancel();
     // Sees CANCELLED: drops the future (which holds only `create`) and completes the task.
     first.run();
 }
@@ -472,7 +473,7 @@ fn run(queue: Arc<Queue>, main: TaskRef) {
             // The shutdown cancels every task of this thread; none is polled from now on (a
             // first poll here would find the timers and the poller closed). The entry is
             // NOTIFIED, so this only sets CANCELLED, and the run completes it as shut down.
-            let _ = task.header().state.transition_to_notified_and_cancel();
+            let _ = task.header().notify_cancel();
         }
         run_entry(task);
     }
@@ -576,7 +577,7 @@ pub fn spawn_local<F: Future + 'static>(future: F) -> JoinHandle<F::Output> {
     if let Err(task) = shared.registry.insert(task) {
         // Shutting down: the entry cancels the task when this thread runs it.
         drop(task);
-        let _ = notified.header().state.transition_to_notified_and_cancel();
+        let _ = notified.header().notify_cancel();
     }
     queue.push(notified);
     LOCALS.with_borrow_mut(|locals| {
