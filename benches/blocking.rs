@@ -1,4 +1,4 @@
-//! Blocking tolerance (the sysmon issue's benchmark), gosched and tokio in the same run,
+//! Blocking tolerance (tasks that block their thread while timers must fire on time), gosched and tokio in the same run,
 //! maxprocs = worker_threads = 2.
 //!
 //! (a) 100 ticker tasks loop on `sleep(1 ms)` and record how late each wake is, while two hog

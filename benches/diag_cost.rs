@@ -1,4 +1,4 @@
-//! What the round-2 diagnostics cost, in instructions: the `chained_spawn`, `yield_many` and
+//! What the diagnostics cost, in instructions: the `chained_spawn`, `yield_many` and
 //! `ping_pong` workloads of `scheduler.rs` (`workloads/mod.rs`), smaller, run once each under
 //! `valgrind --tool=callgrind` by `benches/diag_cost.sh`, which compares the counts.
 //!

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the round-2 diagnostics cost, in instructions (callgrind's Ir), on three workloads of
+# What the diagnostics cost, in instructions (callgrind's Ir), on three workloads of
 # benches/diag_cost.rs, in three builds/settings:
 #
 #   out  RUSTFLAGS="--cfg gosched_no_diag": the poll path's diagnostics compiled out (the

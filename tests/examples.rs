@@ -1,4 +1,4 @@
-//! Every example of this issue runs in a short mode and says what it should.
+//! Every example but `schedtrace` runs in a short mode and says what it should.
 //!
 //! `cargo test` builds the examples before it runs integration tests, into
 //! `target/<profile>/examples/`, next to this test's `deps/` folder. Each run has a watchdog:

@@ -1,4 +1,4 @@
-//! The services API of round 2 through the `gosched` facade, the way an application uses it:
+//! The services API (task-locals, `JoinSet`, signals) through the `gosched` facade, the way an application uses it:
 //! `gosched::task_local!`, `gosched::task::JoinSet`, `gosched::signal`, under
 //! `#[gosched::test]` (the executor's own tests cover each in depth).
 

@@ -13,7 +13,7 @@
 //!
 //! The run is reproducible in its choices (not in its interleavings): the seed is printed at the
 //! start. `GOSCHED_STRESS_SEED=N` replays a seed, `GOSCHED_STRESS_SECS=S` sets the length
-//! (default 20 s; the bound for CI is 60 s). A watchdog aborts a hung run, printing the
+//! (default 20 s, which keeps CI's whole run within its budget). A watchdog aborts a hung run, printing the
 //! seed.
 
 use gosched::net::{TcpListener, TcpStream, UdpSocket};

@@ -1,4 +1,4 @@
-//! One shutdown answer (API.md's general rules, `Runtime`): every handle of a task that the
+//! One shutdown answer (the `Runtime` docs' shutdown rules): every handle of a task that the
 //! shutdown cancelled says the runtime shut down, whatever kind of task it was; a pinned task
 //! is never first polled after the shutdown began; `shutdown_timeout(d)` bounds the whole wait
 //! by one deadline.

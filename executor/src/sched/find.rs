@@ -22,8 +22,8 @@ const STEAL_TRIES: usize = 4;
 /// Finds a task for the M holding P `p`: `(the P, task, inherits the time slice)`, the P
 /// being the one it holds then (it may have given `p` up and taken another). Returns `None`
 /// after giving the P up (the M then parks); before that, find step 8 blocks it in the
-/// poller if every P is idle and no other M is there, or parks it until the nearest timer
-/// (poller.rs). The steps are the list "Where an M looks for work" in sched/mod.rs.
+/// poller if every P is idle (or sysmon is off) and no other M is there, or parks it until
+/// the nearest timer (poller.rs). The steps are the list "Where an M looks for work" in sched/mod.rs.
 ///
 /// Always inlined into its one caller, the scheduling loop: LLVM's own choice flipped with
 /// unrelated changes elsewhere in the loop, and the call cost shows on `yield`
@@ -50,8 +50,8 @@ pub(super) fn find_runnable(cx: &WorkerCx, p: OwnedP) -> Option<(OwnedP, Notifie
             return Some((p, t, false));
         }
         let was_spinning = release_p(cx, p);
-        // 8. Nothing there: block in the poller if every P is idle and no other M does, else
-        // sleep until the nearest timer (poller.rs).
+        // 8. Nothing there: block in the poller if every P is idle (or sysmon is off) and no
+        // other M does, else sleep until the nearest timer (poller.rs).
         p = match recheck_and_acquire(cx, was_spinning) {
             Some(p) => p,
             None => poller::block_in_poller(cx)?,

@@ -1,8 +1,9 @@
 //! The global run queue (Go's `sched.runq`): a mutex-guarded FIFO with batch push and pop,
 //! plus an atomic length so an empty queue is seen without taking the lock.
 //!
-//! Fed by spawns and wakes from threads that hold no P, `yield_now`, preempted tasks, local
-//! queue overflow and Ms that lost their P; drained every 61st tick, when a local queue is empty
+//! Fed by spawns and wakes from threads that hold no P, yields outside a worker's poll (a
+//! yield inside one goes to its P's local tail), preempted tasks, local queue overflow and Ms
+//! that lost their P; drained every 61st tick, when a local queue is empty
 //! (in batches) and by Ms without a local task.
 
 use super::runq::{LOCAL_QUEUE_CAPACITY, Link, Local, Overflow};

@@ -179,11 +179,11 @@ mod ms;
 pub(crate) mod p;
 pub(crate) mod pinned;
 pub(crate) mod poller;
+#[cfg(all(test, not(loom)))]
+mod preempt_tests;
 pub(crate) mod runq;
 pub(crate) mod shared;
 pub(crate) mod snapshot;
-#[cfg(all(test, not(loom)))]
-mod tests;
 mod worker;
 
 pub(crate) use pinned::{join_pinned_threads, on_pinned_thread_of};

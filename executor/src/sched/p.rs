@@ -365,7 +365,7 @@ impl WorkerCx {
     /// (ownership step 4). False if it holds no P, is not inside a poll, or no longer owns
     /// the P: `cx.p` still names it until the poll ends, but an earlier `block_in_place` of
     /// this poll or a sysmon retake may have handed it on, and only the owner may hand a P
-    /// off (DESIGN.md).
+    /// off (module docs, `OwnedP`).
     pub(crate) fn hand_off_p_in_poll(&self) -> bool {
         let Some(pid) = self.p.get() else {
             return false;
