@@ -97,7 +97,23 @@ impl Event {
 /// Writes every M's events to `path` (`rings[i]` is M `i`'s; `clock` the runtime's
 /// diagnostics clock, whose ticks the rings hold).
 pub(crate) fn write(path: &Path, rings: &[(usize, &Ring)], clock: &Clock) -> io::Result<()> {
-    std::fs::write(path, render(rings, clock))
+    write_whole(path, render(rings, clock).as_bytes())
+}
+
+/// Writes `contents` to `path` whole or not at all: into a temporary file beside it, then
+/// renamed over it. Two writers of one path (a signal's trace write and the runtime's last
+/// one, say) leave one complete file, never a mix or a truncated one.
+pub(crate) fn write_whole(path: &Path, contents: &[u8]) -> io::Result<()> {
+    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.{seq}.tmp", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    let written = std::fs::write(&tmp, contents).and_then(|()| std::fs::rename(&tmp, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// Every M's events as Chrome trace-event JSON (`rings[i]` is M `i`'s).
@@ -185,6 +201,42 @@ mod tests {
     fn escapes_json() {
         assert_eq!(escape(r#"a"b\c"#), r#"a\"b\\c"#);
         assert_eq!(escape("x\ny"), "x\\u000ay");
+    }
+
+    /// A trace file is replaced whole: a reader (or a process killed while a write is under
+    /// way: the signal thread's write and the runtime's last one race at a SIGTERM) never
+    /// sees it empty or cut short, and two writers leave one of their files.
+    #[cfg(not(loom))]
+    #[test]
+    fn a_trace_file_is_replaced_whole() {
+        let dir = std::env::temp_dir().join(format!("gosched-write-whole-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("trace.json");
+        let a = vec![b'a'; 4 << 20];
+        let b = vec![b'b'; 3 << 20];
+        write_whole(&path, &a).unwrap();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|s| {
+            let reader = s.spawn(|| {
+                let mut reads = 0;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) || reads == 0 {
+                    let got = std::fs::read(&path).unwrap();
+                    assert!(got == a || got == b, "a reader saw {} bytes", got.len());
+                    reads += 1;
+                }
+            });
+            for i in 0..20 {
+                std::thread::scope(|w| {
+                    w.spawn(|| write_whole(&path, if i % 2 == 0 { &b } else { &a }).unwrap());
+                    w.spawn(|| write_whole(&path, &a).unwrap());
+                });
+            }
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            reader.join().unwrap();
+        });
+        let left: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(left.len(), 1, "temporary files left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -109,13 +109,13 @@ impl Histogram {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::Builder;
+/// use gosched::runtime::Builder;
 /// use std::time::Duration;
 ///
 /// let rt = Builder::new().slow_poll_threshold(Duration::from_secs(5)).build().unwrap();
 /// rt.block_on(async {
 ///     for _ in 0..100 {
-///         gosched_executor::spawn(async {}).await.unwrap();
+///         gosched::spawn(async {}).await.unwrap();
 ///     }
 /// });
 /// // With a threshold set, every poll's duration is recorded, just after the poll: a task
@@ -143,7 +143,7 @@ impl LatencyHistogram {
     ///
     /// # Examples
     /// ```
-    /// let m = gosched_executor::runtime::Runtime::new().unwrap().metrics();
+    /// let m = gosched::runtime::Runtime::new().unwrap().metrics();
     /// assert_eq!(m.poll_duration.count(), 0); // no threshold, no flight recorder
     /// ```
     pub fn count(&self) -> u64 {
@@ -156,7 +156,7 @@ impl LatencyHistogram {
     ///
     /// # Examples
     /// ```
-    /// let m = gosched_executor::runtime::Runtime::new().unwrap().metrics();
+    /// let m = gosched::runtime::Runtime::new().unwrap().metrics();
     /// assert_eq!(m.sched_latency.quantile(0.99), std::time::Duration::ZERO);
     /// ```
     pub fn quantile(&self, q: f64) -> Duration {
@@ -180,7 +180,7 @@ impl LatencyHistogram {
     ///
     /// # Examples
     /// ```
-    /// let m = gosched_executor::runtime::Runtime::new().unwrap().metrics();
+    /// let m = gosched::runtime::Runtime::new().unwrap().metrics();
     /// assert_eq!(m.poll_duration.sum(), std::time::Duration::ZERO);
     /// ```
     pub fn sum(&self) -> Duration {
@@ -195,13 +195,13 @@ impl LatencyHistogram {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::runtime::Builder;
+    /// use gosched::runtime::Builder;
     /// use std::time::Duration;
     ///
     /// let rt = Builder::new().slow_poll_threshold(Duration::from_secs(5)).build().unwrap();
     /// rt.block_on(async {
     ///     for _ in 0..100 {
-    ///         gosched_executor::spawn(async {}).await.unwrap();
+    ///         gosched::spawn(async {}).await.unwrap();
     ///     }
     /// });
     /// let h = rt.metrics().poll_duration;

@@ -194,11 +194,11 @@ pub(crate) fn dump(shared: &Shared) -> Vec<TaskInfo> {
 ///
 /// # Examples
 /// ```
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// for _ in 0..3 {
 ///     rt.spawn(std::future::pending::<()>());
 /// }
-/// let text = gosched_executor::runtime::format_dump(&rt.dump());
+/// let text = gosched::runtime::format_dump(&rt.dump());
 /// assert!(text.starts_with("3 tasks"), "{text}");
 /// assert!(text.contains("3 tasks spawned at "), "{text}");
 /// ```
@@ -282,7 +282,7 @@ impl std::error::Error for LeakError {}
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::{Runtime, verify_no_leaks};
+/// use gosched::runtime::{Runtime, verify_no_leaks};
 /// use std::time::Duration;
 ///
 /// let rt = Runtime::new().unwrap();

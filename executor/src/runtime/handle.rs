@@ -219,7 +219,7 @@ impl Handle {
     ///
     /// # Examples
     /// ```
-    /// let rt = gosched_executor::runtime::Builder::new().maxprocs(2).build().unwrap();
+    /// let rt = gosched::runtime::Builder::new().maxprocs(2).build().unwrap();
     /// let snap = rt.handle().sched_snapshot();
     /// assert_eq!((snap.gomaxprocs, snap.ps.len()), (2, 2));
     /// assert_eq!(snap.ps[1].id, 1);

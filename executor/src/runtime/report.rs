@@ -45,7 +45,7 @@ pub(crate) fn trace_json(shared: &Shared) -> io::Result<String> {
 
 /// Writes a Chrome-JSON snapshot of `shared`'s trace rings to `path`.
 pub(crate) fn write_trace(shared: &Shared, path: &Path) -> io::Result<()> {
-    std::fs::write(path, trace_json(shared)?)
+    crate::diag::export::write_whole(path, trace_json(shared)?.as_bytes())
 }
 
 /// At the end of a runtime with `GOSCHED_TRACE`: the whole trace to its path.

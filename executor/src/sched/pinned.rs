@@ -341,13 +341,13 @@ unsafe fn new_on_queue<F: Future + 'static>(
 /// use std::rc::Rc;
 /// use std::time::Duration;
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let total = rt.block_on(async {
-///     gosched_executor::task::spawn_pinned(|| async {
+///     gosched::task::spawn_pinned(|| async {
 ///         // Rc and RefCell are !Send: fine here, this future never leaves its thread.
 ///         let count = Rc::new(RefCell::new(0));
 ///         for _ in 0..3 {
-///             gosched_executor::time::sleep(Duration::from_millis(1)).await;
+///             gosched::time::sleep(Duration::from_millis(1)).await;
 ///             *count.borrow_mut() += 1;
 ///         }
 ///         let n = *count.borrow();
@@ -541,12 +541,12 @@ fn finish_locals(queue: &Queue) {
 /// use std::cell::RefCell;
 /// use std::rc::Rc;
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// let seen = rt.block_on(async {
-///     gosched_executor::task::spawn_pinned(|| async {
+///     gosched::task::spawn_pinned(|| async {
 ///         let log = Rc::new(RefCell::new(Vec::new()));
 ///         let log2 = log.clone();
-///         let child = gosched_executor::task::spawn_local(async move {
+///         let child = gosched::task::spawn_local(async move {
 ///             log2.borrow_mut().push("child");
 ///             Rc::new(7) // the output may be !Send too
 ///         });

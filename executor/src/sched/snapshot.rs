@@ -32,7 +32,7 @@ use std::time::{Duration, Instant};
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::runtime::{Builder, PStatus};
+/// use gosched::runtime::{Builder, PStatus};
 ///
 /// let rt = Builder::new().maxprocs(3).build().unwrap();
 /// let snap = rt.handle().sched_snapshot();

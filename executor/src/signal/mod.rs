@@ -33,9 +33,9 @@
 //!
 //! # Examples
 //! ```
-//! use gosched_executor::signal::unix::{SignalKind, signal};
+//! use gosched::signal::unix::{SignalKind, signal};
 //!
-//! let rt = gosched_executor::runtime::Runtime::new().unwrap();
+//! let rt = gosched::runtime::Runtime::new().unwrap();
 //! rt.block_on(async {
 //!     let mut usr1 = signal(SignalKind::user_defined1()).unwrap();
 //!     // SAFETY (of this example): a listener for SIGUSR1 is installed, so raising it does
@@ -64,9 +64,9 @@ use std::io;
 ///
 /// # Examples
 /// ```no_run
-/// # let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// # let rt = gosched::runtime::Runtime::new().unwrap();
 /// # rt.block_on(async {
-/// gosched_executor::signal::ctrl_c().await.unwrap();
+/// gosched::signal::ctrl_c().await.unwrap();
 /// println!("Ctrl-C: shutting down");
 /// # });
 /// ```

@@ -30,7 +30,7 @@ const DRAIN_CHUNK: usize = 64;
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::signal::unix::SignalKind;
+/// use gosched::signal::unix::SignalKind;
 ///
 /// assert_eq!(SignalKind::terminate().as_raw_value(), libc::SIGTERM);
 /// assert_eq!(SignalKind::from_raw(libc::SIGHUP), SignalKind::hangup());
@@ -123,9 +123,9 @@ fn max_signal() -> libc::c_int {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::signal::unix::{SignalKind, signal};
+/// use gosched::signal::unix::{SignalKind, signal};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let mut hup = signal(SignalKind::hangup()).unwrap();
 ///     // SAFETY (of this example): a SIGHUP listener is installed, so raising it is handled.
@@ -159,9 +159,9 @@ pub struct Signal {
 ///
 /// # Examples
 /// ```
-/// use gosched_executor::signal::unix::{SignalKind, signal};
+/// use gosched::signal::unix::{SignalKind, signal};
 ///
-/// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+/// let rt = gosched::runtime::Runtime::new().unwrap();
 /// rt.block_on(async {
 ///     let err = signal(SignalKind::from_raw(libc::SIGKILL)).unwrap_err();
 ///     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
@@ -221,13 +221,13 @@ impl Signal {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::signal::unix::{SignalKind, signal};
+    /// use gosched::signal::unix::{SignalKind, signal};
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let mut usr1 = signal(SignalKind::user_defined1()).unwrap();
-    ///     let waiter = gosched_executor::spawn(async move { usr1.recv().await });
-    ///     gosched_executor::time::sleep(std::time::Duration::from_millis(10)).await;
+    ///     let waiter = gosched::spawn(async move { usr1.recv().await });
+    ///     gosched::time::sleep(std::time::Duration::from_millis(10)).await;
     ///     // SAFETY (of this example): a SIGUSR1 listener is installed.
     ///     unsafe { libc::raise(libc::SIGUSR1) };
     ///     assert_eq!(waiter.await.unwrap(), Some(()));
@@ -243,10 +243,10 @@ impl Signal {
     ///
     /// # Examples
     /// ```
-    /// use gosched_executor::signal::unix::{SignalKind, signal};
+    /// use gosched::signal::unix::{SignalKind, signal};
     /// use std::task::Poll;
     ///
-    /// let rt = gosched_executor::runtime::Runtime::new().unwrap();
+    /// let rt = gosched::runtime::Runtime::new().unwrap();
     /// rt.block_on(async {
     ///     let mut usr2 = signal(SignalKind::user_defined2()).unwrap();
     ///     std::future::poll_fn(|cx| {
