@@ -6,7 +6,7 @@ mod common;
 use common::watchdog;
 use gosched_executor::runtime::{Builder, Handle, Runtime};
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
+use std::io::BufReader;
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -187,14 +187,7 @@ fn run_and_term(mode: &str, path: &PathBuf) -> (std::process::ExitStatus, String
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("READY") {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "the child ended before READY"
-        );
-    }
+    common::read_until_line(&mut out, "READY");
     // SAFETY: sending SIGTERM to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     let mut rest = String::new();

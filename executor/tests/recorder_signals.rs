@@ -3,7 +3,9 @@
 //! program's own handler, whichever was installed first (in child processes; the
 //! runtime-after-listener orders here, `flight_recorder.rs` has the listener-after one).
 
-use std::io::{BufRead, BufReader};
+mod common;
+
+use std::io::BufReader;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -117,14 +119,7 @@ fn run_and_term(mode: &str, path: &Path) -> (std::process::ExitStatus, String) {
         unsafe { libc::kill(pid as i32, libc::SIGKILL) };
     });
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("READY") {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "the child ended before READY"
-        );
-    }
+    common::read_until_line(&mut out, "READY");
     // SAFETY: sending SIGTERM to our own child.
     unsafe { libc::kill(pid as i32, libc::SIGTERM) };
     let status = child.wait().unwrap();

@@ -7,7 +7,7 @@ mod common;
 
 use common::watchdog;
 use gosched_executor::runtime::{Builder, TaskState};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -49,14 +49,7 @@ fn sigquit_prints_the_dump_and_exits_2() {
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("READY") {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "the child ended before READY"
-        );
-    }
+    let line = common::read_until_line(&mut out, "READY");
     let site: u32 = line.trim().strip_prefix("READY ").unwrap().parse().unwrap();
     // SAFETY: sending SIGQUIT to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGQUIT) };
@@ -131,14 +124,7 @@ fn sigquit_leaves_an_earlier_listener_its_signal() {
         .spawn()
         .unwrap();
     let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.starts_with("READY") {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "the child ended before READY"
-        );
-    }
+    common::read_until_line(&mut out, "READY");
     // SAFETY: sending SIGQUIT to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGQUIT) };
     let mut stderr = String::new();

@@ -138,3 +138,18 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
         .unwrap_or_else(|| "(a panic payload that is not a string)".to_owned())
 }
+
+/// Reads a child process's output until a line that starts with `prefix` (a child test says
+/// `READY` when its runtime is set up) and returns that line; panics if the output ends
+/// first.
+pub fn read_until_line(out: &mut impl std::io::BufRead, prefix: &str) -> String {
+    let mut line = String::new();
+    while !line.starts_with(prefix) {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "the child ended before {prefix}"
+        );
+    }
+    line
+}
