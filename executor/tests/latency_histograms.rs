@@ -94,8 +94,11 @@ fn a_50ms_spin_shows_in_poll_duration_p99() {
         assert!(h.count() >= 21);
         let p99 = h.quantile(0.99);
         assert!(p99 >= Duration::from_millis(50), "{h:?}");
+        // A poll's duration is wall time: a machine whose other processes take the cores
+        // stretches a 50 ms spin (133 ms was seen at load 13), so the bound only rules out
+        // nonsense.
         assert!(
-            p99 <= Duration::from_millis(50) * 2,
+            p99 <= Duration::from_millis(50) * 10,
             "within a bucket or a slow machine: {h:?}"
         );
         assert!(h.quantile(0.5) < Duration::from_millis(50), "{h:?}");

@@ -105,15 +105,27 @@ fn a_busy_runtime_without_stuck_polls_wakes_sysmon_rarely() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(200));
-    let before = sleeps(sysmon);
-    std::thread::sleep(Duration::from_secs(1));
-    let woke = sleeps(sysmon) - before;
+    // A sysmon that looks every millisecond while a P runs wakes ~1,000 times in every
+    // second. One that does not wakes ~100 times on a quiet machine, but more while other
+    // processes take the cores (a descheduled M's poll looks long), so up to three windows
+    // are measured and the quietest counts.
+    let mut woke = Vec::new();
+    for _ in 0..3 {
+        let before = sleeps(sysmon);
+        std::thread::sleep(Duration::from_secs(1));
+        woke.push(sleeps(sysmon) - before);
+        if woke.last().is_some_and(|&w| w < 500) {
+            break;
+        }
+    }
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for t in tasks {
         rt.block_on(t).unwrap();
     }
-    // A sysmon that looks every millisecond while a P runs wakes ~1,000 times.
-    assert!(woke < 500, "sysmon woke {woke} times in 1 s of a busy runtime");
+    assert!(
+        woke.iter().any(|&w| w < 500),
+        "sysmon woke {woke:?} times in each 1 s window of a busy runtime"
+    );
 }
 
 /// No M has started (only `block_on` waits, for a socket): nobody blocks in the poller, so
