@@ -77,7 +77,7 @@ impl Idle {
 
     /// A state in the middle of a run, for the loom model: `idle_ps` idle out of `nprocs`,
     /// `nmspinning` Ms spinning; `unfenced`: protocol B without its fence (the broken twin).
-    #[cfg(loom)]
+    #[cfg(all(loom, test))]
     pub(crate) fn for_model(idle_ps: Vec<OwnedP>, nprocs: usize, nmspinning: usize, unfenced: bool) -> Idle {
         Idle {
             npidle: AtomicUsize::new(idle_ps.len()),
