@@ -87,7 +87,7 @@ impl Metrics {
         Metrics {
             maxprocs: shared.ps.len(),
             idle_procs: shared.idle.idle_p_count(),
-            threads: shared.ms.thread_count() + usize::from(shared.config.sysmon_thread()),
+            threads: shared.threads(),
             spinning_threads: shared.idle.spinning_m_count(),
             idle_threads,
             blocking_threads,

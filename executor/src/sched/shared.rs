@@ -59,6 +59,12 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The runtime's own threads: the running Ms, plus sysmon's whenever it runs
+    /// (`Metrics::threads`, the SCHED line's `threads=`).
+    pub(crate) fn threads(&self) -> usize {
+        self.ms.thread_count() + usize::from(self.config.sysmon_thread())
+    }
+
     pub(crate) fn new(config: Config) -> std::io::Result<Arc<Shared>> {
         let n = config.maxprocs;
         let poller = crate::netpoll::Poller::new()?;

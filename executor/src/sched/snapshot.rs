@@ -131,7 +131,7 @@ pub(crate) fn take(shared: &Shared) -> SchedSnapshot {
         uptime: Instant::now().saturating_duration_since(shared.started),
         gomaxprocs: shared.ps.len(),
         idle_procs: shared.idle.idle_p_count(),
-        threads: shared.ms.thread_count() + usize::from(shared.config.sysmon_thread()),
+        threads: shared.threads(),
         spinning_threads: shared.idle.spinning_m_count(),
         need_spinning: 0,
         idle_threads: shared.idle.idle_m_count(),
