@@ -137,12 +137,7 @@ impl SysmonNote {
     ) -> Option<Kick> {
         let mut delay = delay;
         if delay.is_none_or(|d| d > KICKED_DELAY) {
-            let deep = match mode {
-                Mode::Quiet => QUIET,
-                Mode::Doze => DOZE,
-                Mode::Lazy => LAZY,
-            };
-            self.deep.store(deep, std::sync::atomic::Ordering::SeqCst);
+            self.publish_long_sleep(mode);
             if woken() {
                 delay = Some(KICKED_DELAY);
             }
@@ -166,9 +161,8 @@ impl SysmonNote {
         (!s.stop).then_some(kick)
     }
 
-    /// The first step of a long sleep of `mode` (what `sleep` publishes before it waits), for
-    /// tests of the kicks.
-    #[cfg(all(test, not(loom)))]
+    /// The first step of a long sleep of `mode`: from here on the kicks that matter to it
+    /// wake sysmon (SeqCst: pairs with `kick`'s load).
     pub(crate) fn publish_long_sleep(&self, mode: Mode) {
         let deep = match mode {
             Mode::Quiet => QUIET,
